@@ -1,0 +1,256 @@
+package core
+
+import (
+	"errors"
+	"io"
+	"sync"
+	"sync/atomic"
+
+	"github.com/pion/datachannel"
+	"github.com/pion/logging"
+	"github.com/pion/webrtc/v4"
+)
+
+// Channel is a WebRTCDataChannel. All methods are safe for concurrent use.
+// Received messages are read by one goroutine per open channel into a bounded
+// queue (see packetQueue); the host takes them with GetPacket.
+type Channel struct {
+	dc             *webrtc.DataChannel
+	negotiated     bool
+	reliable       bool
+	maxMessageSize int
+	queue          *packetQueue
+	log            logging.LeveledLogger
+
+	state      atomic.Int32 // ChannelState
+	writeMode  atomic.Int32 // WriteMode
+	lastString atomic.Bool  // was the last packet taken by GetPacket text?
+
+	mu       sync.Mutex
+	rw       datachannel.ReadWriteCloser // set once open
+	closing  bool                        // Close was called
+	readDone chan struct{}               // closed when the reader goroutine ends
+}
+
+const initialReadBuffer = 4 * 1024
+
+func newChannel(dc *webrtc.DataChannel, negotiated bool, cfg *Config) *Channel {
+	c := &Channel{
+		dc:             dc,
+		negotiated:     negotiated,
+		reliable:       dc.MaxPacketLifeTime() == nil && dc.MaxRetransmits() == nil,
+		maxMessageSize: cfg.MaxMessageSize,
+		queue:          newPacketQueue(cfg.ReceiveQueuePackets, cfg.ReceiveQueueBytes),
+		log:            Logs.NewLogger("channel"),
+		readDone:       make(chan struct{}),
+	}
+	c.writeMode.Store(int32(WriteModeBinary))
+	dc.OnOpen(c.handleOpen)
+	return c
+}
+
+// handleOpen runs on a pion goroutine: detach, then start reading.
+func (c *Channel) handleOpen() {
+	rw, err := c.dc.Detach()
+	if err != nil {
+		c.log.Errorf("channel %q: detach failed: %v", c.dc.Label(), err)
+		c.markClosed()
+		return
+	}
+	c.mu.Lock()
+	if c.closing || c.State() == ChannelClosed {
+		c.mu.Unlock()
+		_ = rw.Close()
+		c.markClosed()
+		return
+	}
+	c.rw = rw
+	c.state.Store(int32(ChannelOpen))
+	c.mu.Unlock()
+	go c.readLoop(rw)
+}
+
+func (c *Channel) readLoop(rw datachannel.ReadWriteCloser) {
+	defer close(c.readDone)
+	defer c.markClosed()
+	buf := make([]byte, initialReadBuffer)
+	for {
+		n, isString, err := rw.ReadDataChannel(buf)
+		if errors.Is(err, io.ErrShortBuffer) {
+			if len(buf) >= c.maxMessageSize {
+				c.log.Errorf("channel %q: message larger than maxMessageSize %d, closing", c.dc.Label(), c.maxMessageSize)
+				_ = rw.Close()
+				return
+			}
+			buf = make([]byte, min(2*len(buf), c.maxMessageSize))
+			continue
+		}
+		if err != nil {
+			if !errors.Is(err, io.EOF) && c.State() == ChannelOpen {
+				c.log.Debugf("channel %q: read ended: %v", c.dc.Label(), err)
+			}
+			return
+		}
+		data := make([]byte, n)
+		copy(data, buf[:n])
+		if !c.queue.push(Packet{Data: data, IsString: isString}, c.reliable) && c.reliable {
+			return // queue closed: the channel is going away
+		}
+	}
+}
+
+// markClosed moves the channel to CLOSED and releases a reader waiting for queue space.
+func (c *Channel) markClosed() {
+	c.state.Store(int32(ChannelClosed))
+	c.queue.close()
+}
+
+// State returns the ready state.
+func (c *Channel) State() ChannelState {
+	s := ChannelState(c.state.Load())
+	if s == ChannelConnecting {
+		// Not yet detached: pion still owns the channel and knows if it closed.
+		switch c.dc.ReadyState() {
+		case webrtc.DataChannelStateClosing:
+			return ChannelClosing
+		case webrtc.DataChannelStateClosed:
+			return ChannelClosed
+		}
+	}
+	return s
+}
+
+// Poll exists for Godot's API. States and queues are updated as events
+// arrive, so there is nothing to do; it reports a closed channel as an error
+// no more than webrtc-native does: never.
+func (c *Channel) Poll() error { return nil }
+
+// Close closes the channel; queued packets stay readable. Idempotent.
+func (c *Channel) Close() {
+	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
+		return
+	}
+	c.closing = true
+	rw := c.rw
+	c.mu.Unlock()
+	if rw == nil {
+		_ = c.dc.Close()
+		c.markClosed()
+		return
+	}
+	if c.State() == ChannelOpen {
+		c.state.Store(int32(ChannelClosing))
+	}
+	_ = rw.Close()
+	// Wake a reader waiting for queue space; it ends once the remote
+	// answers the stream reset (CLOSED) or the connection goes.
+	c.queue.close()
+}
+
+// release closes the channel and waits for its reader goroutine.
+func (c *Channel) release() {
+	c.Close()
+	c.markClosed()
+	c.mu.Lock()
+	opened := c.rw != nil
+	c.mu.Unlock()
+	if opened {
+		<-c.readDone
+	}
+}
+
+// PutPacket sends one message in the current write mode. It never blocks:
+// pion buffers it (see BufferedAmount).
+func (c *Channel) PutPacket(data []byte) error {
+	if len(data) > c.maxMessageSize {
+		return errorf(ErrInvalidParameter, "packet of %d bytes is larger than the maximum message size %d", len(data), c.maxMessageSize)
+	}
+	c.mu.Lock()
+	rw := c.rw
+	c.mu.Unlock()
+	switch state := c.State(); {
+	case state == ChannelConnecting:
+		return errorf(ErrUnavailable, "channel %q is not open yet", c.dc.Label())
+	case state != ChannelOpen || rw == nil:
+		return errorf(ErrFailed, "channel %q is closed", c.dc.Label())
+	}
+	if _, err := rw.WriteDataChannel(data, c.WriteMode() == WriteModeText); err != nil {
+		return errorf(ErrFailed, "send on channel %q: %v", c.dc.Label(), err)
+	}
+	return nil
+}
+
+// GetPacket takes the next received packet and remembers whether it was text.
+func (c *Channel) GetPacket() (Packet, error) {
+	p, ok := c.queue.pop()
+	if !ok {
+		return p, errorf(ErrUnavailable, "no packet available")
+	}
+	c.lastString.Store(p.IsString)
+	return p, nil
+}
+
+// PeekPacket returns the next packet without taking it.
+func (c *Channel) PeekPacket() (Packet, bool) { return c.queue.peek() }
+
+// AvailablePacketCount is how many received packets are queued.
+func (c *Channel) AvailablePacketCount() int { return c.queue.len() }
+
+// DroppedPacketCount is how many packets an unreliable channel dropped because its queue was full.
+func (c *Channel) DroppedPacketCount() uint64 { return c.queue.droppedCount() }
+
+// MaxPacketSize is the largest message PutPacket accepts.
+func (c *Channel) MaxPacketSize() int { return c.maxMessageSize }
+
+// SetWriteMode selects text or binary messages for PutPacket.
+func (c *Channel) SetWriteMode(mode WriteMode) error {
+	if mode != WriteModeText && mode != WriteModeBinary {
+		return errorf(ErrInvalidParameter, "write mode %d is not 0 (text) or 1 (binary)", mode)
+	}
+	c.writeMode.Store(int32(mode))
+	return nil
+}
+
+// WriteMode returns the write mode (binary by default, as in Godot 4).
+func (c *Channel) WriteMode() WriteMode { return WriteMode(c.writeMode.Load()) }
+
+// WasStringPacket reports whether the last packet GetPacket returned was sent as text.
+func (c *Channel) WasStringPacket() bool { return c.lastString.Load() }
+
+// Label is the channel's label.
+func (c *Channel) Label() string { return c.dc.Label() }
+
+// Protocol is the channel's sub-protocol.
+func (c *Channel) Protocol() string { return c.dc.Protocol() }
+
+// Ordered reports whether messages arrive in order.
+func (c *Channel) Ordered() bool { return c.dc.Ordered() }
+
+// Negotiated reports whether the channel was negotiated by the application.
+func (c *Channel) Negotiated() bool { return c.negotiated }
+
+// Reliable reports whether neither a lifetime nor a retransmit limit is set.
+func (c *Channel) Reliable() bool { return c.reliable }
+
+// ID is the SCTP stream id, or 65535 while an in-band channel's id is not yet known.
+func (c *Channel) ID() int32 { return optionalUint16(c.dc.ID()) }
+
+// MaxPacketLifeTime is the lifetime in milliseconds, or 65535 when not set.
+func (c *Channel) MaxPacketLifeTime() int32 { return optionalUint16(c.dc.MaxPacketLifeTime()) }
+
+// MaxRetransmits is the retransmit limit, or 65535 when not set.
+func (c *Channel) MaxRetransmits() int32 { return optionalUint16(c.dc.MaxRetransmits()) }
+
+// BufferedAmount is how many bytes are queued for sending.
+func (c *Channel) BufferedAmount() int64 {
+	return int64(c.dc.BufferedAmount())
+}
+
+func optionalUint16(v *uint16) int32 {
+	if v == nil {
+		return unsetLimit
+	}
+	return int32(*v)
+}

@@ -1,0 +1,357 @@
+package core
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/stun/v4"
+	"github.com/pion/transport/v4"
+	"github.com/pion/webrtc/v4"
+)
+
+// MDNSMode says whether ICE resolves and/or publishes mDNS (.local) candidates.
+type MDNSMode int32
+
+// mDNS modes, as in the "mdns" option.
+const (
+	MDNSQuery    MDNSMode = iota // resolve remote .local candidates (pion's and browsers' default)
+	MDNSDisabled                 // neither resolve nor publish
+	MDNSGather                   // resolve and publish our own as .local
+)
+
+// ICEServer is one entry of the W3C iceServers list.
+type ICEServer struct {
+	URLs       []string
+	Username   string
+	Credential string
+}
+
+// Config is everything initialize() accepts. The zero value is not valid:
+// start from DefaultConfig or ParseConfig.
+type Config struct {
+	ICEServers []ICEServer
+	RelayOnly  bool // iceTransportPolicy "relay"
+
+	Interfaces          []string // allowed interface names; empty allows all
+	IncludeLoopback     bool
+	MDNS                MDNSMode
+	PortMin, PortMax    uint16 // 0, 0: any port
+	IPv4, IPv6          bool
+	MaxMessageSize      int // bytes; advertised in the SDP, larger sends are refused
+	ReceiveQueuePackets int // per channel
+	ReceiveQueueBytes   int // per channel; one packet is always accepted into an empty queue
+	EventQueueLimit     int // per peer
+
+	// Zero means pion's default for each of these.
+	ICEDisconnectedTimeout time.Duration
+	ICEFailedTimeout       time.Duration
+	ICEKeepalive           time.Duration
+	// Negative means pion's default for each of these.
+	HostAcceptanceWait  time.Duration
+	SrflxAcceptanceWait time.Duration
+	PrflxAcceptanceWait time.Duration
+	RelayAcceptanceWait time.Duration
+
+	// Net replaces the operating system's network (pion vnet in tests). Not settable from JSON.
+	Net transport.Net
+}
+
+// Defaults for the library options.
+const (
+	DefaultMaxMessageSize      = 256 * 1024
+	DefaultReceiveQueuePackets = 1024
+	DefaultReceiveQueueBytes   = 4 * 1024 * 1024
+	DefaultEventQueueLimit     = 1024
+	maxMessageSizeLimit        = 64 * 1024 * 1024
+)
+
+// DefaultConfig is what initialize() with an empty configuration uses.
+func DefaultConfig() Config {
+	return Config{
+		IPv4: true, IPv6: true,
+		MaxMessageSize:      DefaultMaxMessageSize,
+		ReceiveQueuePackets: DefaultReceiveQueuePackets,
+		ReceiveQueueBytes:   DefaultReceiveQueueBytes,
+		EventQueueLimit:     DefaultEventQueueLimit,
+		HostAcceptanceWait:  -1, SrflxAcceptanceWait: -1, PrflxAcceptanceWait: -1, RelayAcceptanceWait: -1,
+	}
+}
+
+// meshrtcOptions is the "meshrtc" object of the configuration. Unknown keys are errors.
+type meshrtcOptions struct {
+	Interfaces               *[]string `json:"interfaces"`
+	IncludeLoopback          *bool     `json:"includeLoopback"`
+	MDNS                     *string   `json:"mdns"`
+	PortMin                  *number   `json:"portMin"`
+	PortMax                  *number   `json:"portMax"`
+	IPv4                     *bool     `json:"ipv4"`
+	IPv6                     *bool     `json:"ipv6"`
+	MaxMessageSize           *number   `json:"maxMessageSize"`
+	ReceiveQueuePackets      *number   `json:"receiveQueuePackets"`
+	ReceiveQueueBytes        *number   `json:"receiveQueueBytes"`
+	EventQueueLimit          *number   `json:"eventQueueLimit"`
+	ICEDisconnectedTimeoutMs *number   `json:"iceDisconnectedTimeoutMs"`
+	ICEFailedTimeoutMs       *number   `json:"iceFailedTimeoutMs"`
+	ICEKeepaliveMs           *number   `json:"iceKeepaliveMs"`
+	HostAcceptanceWaitMs     *number   `json:"hostAcceptanceWaitMs"`
+	SrflxAcceptanceWaitMs    *number   `json:"srflxAcceptanceWaitMs"`
+	PrflxAcceptanceWaitMs    *number   `json:"prflxAcceptanceWaitMs"`
+	RelayAcceptanceWaitMs    *number   `json:"relayAcceptanceWaitMs"`
+}
+
+// number accepts any JSON number; range() checks it is a whole number in range.
+// Hosts such as Godot may write whole numbers as 5.0.
+type number float64
+
+func (n *number) UnmarshalJSON(b []byte) error {
+	var f float64
+	if err := json.Unmarshal(b, &f); err != nil {
+		return fmt.Errorf("expected a number, got %s", b)
+	}
+	*n = number(f)
+	return nil
+}
+
+func (n number) intIn(name string, lo, hi int64) (int64, error) {
+	f := float64(n)
+	if f != math.Trunc(f) || f < float64(lo) || f > float64(hi) {
+		return 0, errorf(ErrInvalidParameter, "%s must be a whole number from %d to %d, got %v", name, lo, hi, f)
+	}
+	return int64(f), nil
+}
+
+// ParseConfig reads an initialize() configuration: W3C RTCConfiguration keys
+// plus the "meshrtc" options object. An empty string means "{}".
+// Unknown top-level keys are logged and ignored (webrtc-native accepts them);
+// unknown keys inside "meshrtc" are errors.
+func ParseConfig(text string) (Config, error) {
+	cfg := DefaultConfig()
+	if strings.TrimSpace(text) == "" {
+		return cfg, nil
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(text), &top); err != nil {
+		return cfg, errorf(ErrInvalidParameter, "configuration is not a JSON object: %v", err)
+	}
+	log := Logs.NewLogger("config")
+	for key, raw := range top {
+		var err error
+		switch key {
+		case "iceServers":
+			cfg.ICEServers, err = parseICEServers(raw)
+		case "iceTransportPolicy":
+			err = parseTransportPolicy(raw, &cfg)
+		case "meshrtc":
+			err = parseMeshrtcOptions(raw, &cfg)
+		default:
+			log.Warnf("ignoring unknown configuration key %q", key)
+		}
+		if err != nil {
+			return cfg, err
+		}
+	}
+	return cfg, nil
+}
+
+func parseTransportPolicy(raw json.RawMessage, cfg *Config) error {
+	var policy string
+	if err := json.Unmarshal(raw, &policy); err != nil || (policy != "all" && policy != "relay") {
+		return errorf(ErrInvalidParameter, `iceTransportPolicy must be "all" or "relay", got %s`, raw)
+	}
+	cfg.RelayOnly = policy == "relay"
+	return nil
+}
+
+func parseICEServers(raw json.RawMessage) ([]ICEServer, error) {
+	var entries []map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &entries); err != nil {
+		return nil, errorf(ErrInvalidParameter, "iceServers must be an array of objects: %v", err)
+	}
+	servers := make([]ICEServer, 0, len(entries))
+	for i, entry := range entries {
+		var server ICEServer
+		for key, value := range entry {
+			var err error
+			switch key {
+			case "urls", "url":
+				server.URLs, err = stringOrStrings(value)
+			case "username":
+				err = json.Unmarshal(value, &server.Username)
+			case "credential":
+				err = json.Unmarshal(value, &server.Credential)
+			default:
+				Logs.NewLogger("config").Warnf("ignoring unknown key %q in iceServers[%d]", key, i)
+			}
+			if err != nil {
+				return nil, errorf(ErrInvalidParameter, "iceServers[%d].%s: %v", i, key, err)
+			}
+		}
+		if len(server.URLs) == 0 {
+			return nil, errorf(ErrInvalidParameter, "iceServers[%d] has no urls", i)
+		}
+		for _, url := range server.URLs {
+			if _, err := stun.ParseURI(url); err != nil {
+				return nil, errorf(ErrInvalidParameter, "iceServers[%d]: bad url %q: %v", i, url, err)
+			}
+		}
+		servers = append(servers, server)
+	}
+	return servers, nil
+}
+
+func stringOrStrings(raw json.RawMessage) ([]string, error) {
+	var one string
+	if err := json.Unmarshal(raw, &one); err == nil {
+		return []string{one}, nil
+	}
+	var many []string
+	if err := json.Unmarshal(raw, &many); err != nil {
+		return nil, fmt.Errorf("expected a string or an array of strings")
+	}
+	return many, nil
+}
+
+func parseMeshrtcOptions(raw json.RawMessage, cfg *Config) error {
+	var opts meshrtcOptions
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&opts); err != nil {
+		return errorf(ErrInvalidParameter, "meshrtc options: %v", err)
+	}
+	if opts.Interfaces != nil {
+		cfg.Interfaces = *opts.Interfaces
+	}
+	setBool(&cfg.IncludeLoopback, opts.IncludeLoopback)
+	setBool(&cfg.IPv4, opts.IPv4)
+	setBool(&cfg.IPv6, opts.IPv6)
+	if !cfg.IPv4 && !cfg.IPv6 {
+		return errorf(ErrInvalidParameter, "meshrtc options: ipv4 and ipv6 cannot both be false")
+	}
+	if opts.MDNS != nil {
+		modes := map[string]MDNSMode{"query": MDNSQuery, "disabled": MDNSDisabled, "gather": MDNSGather}
+		mode, ok := modes[*opts.MDNS]
+		if !ok {
+			return errorf(ErrInvalidParameter, `meshrtc options: mdns must be "disabled", "query" or "gather", got %q`, *opts.MDNS)
+		}
+		cfg.MDNS = mode
+	}
+	ints := []struct {
+		name   string
+		value  *number
+		lo, hi int64
+		set    func(int64)
+	}{
+		{"portMin", opts.PortMin, 1, 65535, func(v int64) { cfg.PortMin = uint16(v) }},
+		{"portMax", opts.PortMax, 1, 65535, func(v int64) { cfg.PortMax = uint16(v) }},
+		{"maxMessageSize", opts.MaxMessageSize, 1, maxMessageSizeLimit, func(v int64) { cfg.MaxMessageSize = int(v) }},
+		{"receiveQueuePackets", opts.ReceiveQueuePackets, 1, math.MaxInt32, func(v int64) { cfg.ReceiveQueuePackets = int(v) }},
+		{"receiveQueueBytes", opts.ReceiveQueueBytes, 1, math.MaxInt32, func(v int64) { cfg.ReceiveQueueBytes = int(v) }},
+		{"eventQueueLimit", opts.EventQueueLimit, 16, math.MaxInt32, func(v int64) { cfg.EventQueueLimit = int(v) }},
+		{"iceDisconnectedTimeoutMs", opts.ICEDisconnectedTimeoutMs, 1, math.MaxInt32, msSetter(&cfg.ICEDisconnectedTimeout)},
+		{"iceFailedTimeoutMs", opts.ICEFailedTimeoutMs, 1, math.MaxInt32, msSetter(&cfg.ICEFailedTimeout)},
+		{"iceKeepaliveMs", opts.ICEKeepaliveMs, 1, math.MaxInt32, msSetter(&cfg.ICEKeepalive)},
+		{"hostAcceptanceWaitMs", opts.HostAcceptanceWaitMs, 0, math.MaxInt32, msSetter(&cfg.HostAcceptanceWait)},
+		{"srflxAcceptanceWaitMs", opts.SrflxAcceptanceWaitMs, 0, math.MaxInt32, msSetter(&cfg.SrflxAcceptanceWait)},
+		{"prflxAcceptanceWaitMs", opts.PrflxAcceptanceWaitMs, 0, math.MaxInt32, msSetter(&cfg.PrflxAcceptanceWait)},
+		{"relayAcceptanceWaitMs", opts.RelayAcceptanceWaitMs, 0, math.MaxInt32, msSetter(&cfg.RelayAcceptanceWait)},
+	}
+	for _, opt := range ints {
+		if opt.value == nil {
+			continue
+		}
+		v, err := opt.value.intIn("meshrtc options: "+opt.name, opt.lo, opt.hi)
+		if err != nil {
+			return err
+		}
+		opt.set(v)
+	}
+	if (cfg.PortMin == 0) != (cfg.PortMax == 0) || cfg.PortMin > cfg.PortMax {
+		return errorf(ErrInvalidParameter, "meshrtc options: portMin and portMax must be set together with portMin <= portMax")
+	}
+	return nil
+}
+
+func setBool(dst *bool, src *bool) {
+	if src != nil {
+		*dst = *src
+	}
+}
+
+func msSetter(dst *time.Duration) func(int64) {
+	return func(v int64) { *dst = time.Duration(v) * time.Millisecond }
+}
+
+// newAPI builds the data-only pion API for this configuration: no media
+// engine codecs and no interceptors (they cost CPU and goroutines per peer).
+func (c *Config) newAPI() (*webrtc.API, webrtc.Configuration, error) {
+	var se webrtc.SettingEngine
+	se.LoggerFactory = Logs
+	se.DetachDataChannels()
+	if len(c.Interfaces) > 0 {
+		allowed := slices.Clone(c.Interfaces)
+		se.SetInterfaceFilter(func(name string) bool { return slices.Contains(allowed, name) })
+	}
+	se.SetIncludeLoopbackCandidate(c.IncludeLoopback)
+	se.SetICEMulticastDNSMode(map[MDNSMode]ice.MulticastDNSMode{
+		MDNSQuery: ice.MulticastDNSModeQueryOnly, MDNSDisabled: ice.MulticastDNSModeDisabled, MDNSGather: ice.MulticastDNSModeQueryAndGather,
+	}[c.MDNS])
+	if c.PortMin != 0 {
+		if err := se.SetEphemeralUDPPortRange(c.PortMin, c.PortMax); err != nil {
+			return nil, webrtc.Configuration{}, errorf(ErrInvalidParameter, "port range: %v", err)
+		}
+	}
+	var networks []webrtc.NetworkType
+	if c.IPv4 {
+		networks = append(networks, webrtc.NetworkTypeUDP4)
+	}
+	if c.IPv6 {
+		networks = append(networks, webrtc.NetworkTypeUDP6)
+	}
+	se.SetNetworkTypes(networks)
+	if c.ICEDisconnectedTimeout != 0 || c.ICEFailedTimeout != 0 || c.ICEKeepalive != 0 {
+		se.SetICETimeouts(orDefault(c.ICEDisconnectedTimeout, 5*time.Second),
+			orDefault(c.ICEFailedTimeout, 25*time.Second), orDefault(c.ICEKeepalive, 2*time.Second))
+	}
+	for _, wait := range []struct {
+		value time.Duration
+		set   func(time.Duration)
+	}{
+		{c.HostAcceptanceWait, se.SetHostAcceptanceMinWait},
+		{c.SrflxAcceptanceWait, se.SetSrflxAcceptanceMinWait},
+		{c.PrflxAcceptanceWait, se.SetPrflxAcceptanceMinWait},
+		{c.RelayAcceptanceWait, se.SetRelayAcceptanceMinWait},
+	} {
+		if wait.value >= 0 {
+			wait.set(wait.value)
+		}
+	}
+	se.SetSCTPMaxMessageSize(uint32(c.MaxMessageSize))
+	if c.Net != nil {
+		se.SetNet(c.Net)
+	}
+	api := webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(&webrtc.MediaEngine{}),
+		webrtc.WithInterceptorRegistry(&interceptor.Registry{}))
+
+	conf := webrtc.Configuration{ICETransportPolicy: webrtc.ICETransportPolicyAll}
+	if c.RelayOnly {
+		conf.ICETransportPolicy = webrtc.ICETransportPolicyRelay
+	}
+	for _, s := range c.ICEServers {
+		conf.ICEServers = append(conf.ICEServers, webrtc.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
+	}
+	return api, conf, nil
+}
+
+func orDefault(d, fallback time.Duration) time.Duration {
+	if d == 0 {
+		return fallback
+	}
+	return d
+}

@@ -1,0 +1,345 @@
+package core
+
+import (
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/logging"
+	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
+)
+
+// Peer is a WebRTCPeerConnection. All methods are safe for concurrent use and
+// none waits on the network. pion's callbacks only queue events; the host
+// takes them with NextEvent on its own thread.
+type Peer struct {
+	mu      sync.Mutex
+	cfg     Config
+	session *session // the connection of the last initialize
+	events  eventQueue
+	log     logging.LeveledLogger
+}
+
+// session is one pion connection. Callbacks of a replaced session are ignored.
+type session struct {
+	pc      *webrtc.PeerConnection
+	current atomic.Bool
+	// Candidates added before the remote description (guarded by Peer.mu).
+	pending []webrtc.ICECandidateInit
+
+	channelsMu sync.Mutex
+	channels   []*Channel
+}
+
+// maxPendingCandidates bounds candidates held back until the remote description.
+const maxPendingCandidates = 256
+
+// NewPeer returns a peer initialized with the default configuration, as
+// webrtc-native does, so it is usable without Initialize.
+func NewPeer() *Peer {
+	p := &Peer{log: Logs.NewLogger("peer")}
+	if err := p.InitializeConfig(DefaultConfig()); err != nil {
+		p.log.Errorf("default initialize failed: %v", err)
+	}
+	return p
+}
+
+// Initialize parses a configuration (see ParseConfig) and starts a new
+// connection with it, closing the previous one and its channels.
+func (p *Peer) Initialize(configJSON string) error {
+	cfg, err := ParseConfig(configJSON)
+	if err != nil {
+		return err
+	}
+	return p.InitializeConfig(cfg)
+}
+
+// InitializeConfig is Initialize with a parsed configuration.
+func (p *Peer) InitializeConfig(cfg Config) error {
+	api, conf, err := cfg.newAPI()
+	if err != nil {
+		return err
+	}
+	pc, err := api.NewPeerConnection(conf)
+	if err != nil {
+		return errorf(ErrInvalidParameter, "cannot create the connection: %v", err)
+	}
+	s := &session{pc: pc}
+	s.current.Store(true)
+
+	p.mu.Lock()
+	old := p.session
+	p.cfg = cfg
+	p.session = s
+	stale := p.events.reset(cfg.EventQueueLimit)
+	p.mu.Unlock()
+
+	if old != nil {
+		old.close()
+	}
+	releaseEvents(stale)
+	p.watch(s)
+	return nil
+}
+
+func releaseEvents(events []PeerEvent) {
+	for _, ev := range events {
+		if ev.Channel != nil {
+			ev.Channel.release()
+		}
+	}
+}
+
+// watch connects pion's callbacks for s to the event queue.
+func (p *Peer) watch(s *session) {
+	pc := s.pc
+	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
+		if c == nil {
+			return // end of gathering: reported as a gathering state change
+		}
+		init := c.ToJSON()
+		ev := PeerEvent{Type: EventICECandidateCreated, Name: init.Candidate}
+		if init.SDPMid != nil {
+			ev.Media = *init.SDPMid
+		}
+		if init.SDPMLineIndex != nil {
+			ev.Index = int32(*init.SDPMLineIndex)
+		}
+		p.queue(s, ev)
+	})
+	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+		p.queue(s, PeerEvent{Type: EventConnectionStateChanged, State: int32(connectionStateFromPion(st))})
+	})
+	pc.OnICEGatheringStateChange(func(st webrtc.ICEGatheringState) {
+		p.queue(s, PeerEvent{Type: EventGatheringStateChanged, State: int32(gatheringStateFromPion(st))})
+	})
+	pc.OnSignalingStateChange(func(st webrtc.SignalingState) {
+		p.queue(s, PeerEvent{Type: EventSignalingStateChanged, State: int32(signalingStateFromPion(st))})
+	})
+	cfg := p.config()
+	pc.OnDataChannel(func(dc *webrtc.DataChannel) {
+		ch := newChannel(dc, false, &cfg)
+		if !s.add(ch) || !p.queue(s, PeerEvent{Type: EventDataChannelReceived, Channel: ch}) {
+			ch.release()
+		}
+	})
+}
+
+// queue adds ev unless s was replaced; it reports whether ev was queued.
+func (p *Peer) queue(s *session, ev PeerEvent) bool {
+	if !s.current.Load() {
+		return false
+	}
+	if !p.events.push(ev) {
+		p.log.Errorf("event queue full (%d): dropping event %d; is the host polling?", p.events.limit, ev.Type)
+		return false
+	}
+	return true
+}
+
+func (p *Peer) config() Config {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cfg
+}
+
+// add records ch as a channel of s; false if s is already closed.
+func (s *session) add(ch *Channel) bool {
+	s.channelsMu.Lock()
+	defer s.channelsMu.Unlock()
+	if !s.current.Load() {
+		return false
+	}
+	s.channels = append(s.channels, ch)
+	return true
+}
+
+// close ends the connection and every channel of it.
+func (s *session) close() {
+	s.current.Store(false)
+	s.channelsMu.Lock()
+	channels := s.channels
+	s.channels = nil
+	s.channelsMu.Unlock()
+	_ = s.pc.Close()
+	for _, ch := range channels {
+		ch.release()
+	}
+}
+
+func (p *Peer) current() *session {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.session
+}
+
+// CreateDataChannel creates a channel; only allowed while the connection is NEW.
+func (p *Peer) CreateDataChannel(label string, opts ChannelOptions) (*Channel, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	s, cfg := p.session, p.cfg
+	p.mu.Unlock()
+	if st := p.ConnectionState(); st != ConnectionNew {
+		return nil, errorf(ErrUnavailable, "create_data_channel is only allowed in STATE_NEW (state is %d)", st)
+	}
+	dc, err := s.pc.CreateDataChannel(label, opts.pionInit())
+	if err != nil {
+		return nil, errorf(ErrInvalidParameter, "cannot create channel %q: %v", label, err)
+	}
+	ch := newChannel(dc, opts.Negotiated, &cfg)
+	if !s.add(ch) {
+		ch.release()
+		return nil, errorf(ErrUnavailable, "the connection was closed")
+	}
+	return ch, nil
+}
+
+// CreateOffer queues a session_description_created event with an offer.
+func (p *Peer) CreateOffer() error {
+	s := p.current()
+	s.channelsMu.Lock()
+	n := len(s.channels)
+	s.channelsMu.Unlock()
+	if n == 0 {
+		return errorf(ErrUnconfigured, "create a data channel before create_offer")
+	}
+	offer, err := s.pc.CreateOffer(nil)
+	if err != nil {
+		return errorf(ErrFailed, "create_offer: %v", err)
+	}
+	p.queue(s, PeerEvent{Type: EventSessionDescriptionCreated, SDPType: offer.Type.String(), SDP: offer.SDP})
+	return nil
+}
+
+func parseDescription(typ, text string) (webrtc.SessionDescription, error) {
+	var desc webrtc.SessionDescription
+	sdpType := webrtc.NewSDPType(typ)
+	if sdpType == webrtc.SDPTypeUnknown || sdpType == webrtc.SDPTypeRollback {
+		return desc, errorf(ErrInvalidParameter, `description type must be "offer", "answer" or "pranswer", got %q`, typ)
+	}
+	var parsed sdp.SessionDescription
+	if err := parsed.UnmarshalString(text); err != nil {
+		return desc, errorf(ErrInvalidData, "malformed SDP: %v", err)
+	}
+	return webrtc.SessionDescription{Type: sdpType, SDP: text}, nil
+}
+
+// SetLocalDescription applies a description the host got from a
+// session_description_created event; gathering starts.
+func (p *Peer) SetLocalDescription(typ, text string) error {
+	desc, err := parseDescription(typ, text)
+	if err != nil {
+		return err
+	}
+	if err := p.current().pc.SetLocalDescription(desc); err != nil {
+		return errorf(ErrFailed, "set_local_description: %v", err)
+	}
+	return nil
+}
+
+// SetRemoteDescription applies the remote description, then the candidates
+// that arrived before it; for an offer it queues the answer as a
+// session_description_created event.
+func (p *Peer) SetRemoteDescription(typ, text string) error {
+	desc, err := parseDescription(typ, text)
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.session
+	if err := s.pc.SetRemoteDescription(desc); err != nil {
+		return errorf(ErrFailed, "set_remote_description: %v", err)
+	}
+	for _, c := range s.pending {
+		if err := s.pc.AddICECandidate(c); err != nil {
+			p.log.Warnf("early ICE candidate rejected: %v", err)
+		}
+	}
+	s.pending = nil
+	if desc.Type != webrtc.SDPTypeOffer {
+		return nil
+	}
+	answer, err := s.pc.CreateAnswer(nil)
+	if err != nil {
+		return errorf(ErrFailed, "create answer: %v", err)
+	}
+	p.queue(s, PeerEvent{Type: EventSessionDescriptionCreated, SDPType: answer.Type.String(), SDP: answer.SDP})
+	return nil
+}
+
+// AddICECandidate adds a remote candidate (name is the "candidate:..." line).
+// Candidates that arrive before the remote description are held and applied
+// with it. An empty name means end of candidates.
+func (p *Peer) AddICECandidate(media string, index int32, name string) error {
+	if index < 0 || index > 65535 {
+		return errorf(ErrInvalidParameter, "candidate m-line index %d is out of range", index)
+	}
+	if value := strings.TrimPrefix(name, "candidate:"); value != "" {
+		if _, err := ice.UnmarshalCandidate(value); err != nil {
+			return errorf(ErrInvalidParameter, "malformed ICE candidate %q: %v", name, err)
+		}
+	}
+	line := uint16(index)
+	init := webrtc.ICECandidateInit{Candidate: name, SDPMid: &media, SDPMLineIndex: &line}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.session
+	if s.pc.RemoteDescription() == nil {
+		if len(s.pending) >= maxPendingCandidates {
+			return errorf(ErrOutOfMemory, "more than %d candidates before the remote description", maxPendingCandidates)
+		}
+		s.pending = append(s.pending, init)
+		return nil
+	}
+	if err := s.pc.AddICECandidate(init); err != nil {
+		return errorf(ErrFailed, "add_ice_candidate: %v", err)
+	}
+	return nil
+}
+
+// Poll exists for Godot's API: states, channels and queues are kept up to
+// date as events arrive, so a poll has nothing left to do.
+func (p *Peer) Poll() error { return nil }
+
+// NextEvent takes the oldest queued event.
+func (p *Peer) NextEvent() (PeerEvent, bool) { return p.events.pop() }
+
+// PendingEvents is how many events are queued.
+func (p *Peer) PendingEvents() int { return p.events.len() }
+
+// Close closes the connection and its channels. Initialize starts a new one.
+func (p *Peer) Close() {
+	p.current().close()
+}
+
+// Release closes the peer for good, including channels still waiting in events.
+func (p *Peer) Release() {
+	p.Close()
+	p.mu.Lock()
+	stale := p.events.reset(p.cfg.EventQueueLimit)
+	p.mu.Unlock()
+	releaseEvents(stale)
+}
+
+// ConnectionState is the connection's state.
+func (p *Peer) ConnectionState() ConnectionState {
+	return connectionStateFromPion(p.current().pc.ConnectionState())
+}
+
+// GatheringState is the ICE gathering state.
+func (p *Peer) GatheringState() GatheringState {
+	return gatheringStateFromPion(p.current().pc.ICEGatheringState())
+}
+
+// SignalingState is the signaling state.
+func (p *Peer) SignalingState() SignalingState {
+	return signalingStateFromPion(p.current().pc.SignalingState())
+}
+
+// PC exposes the pion connection for statistics and tests.
+func (p *Peer) PC() *webrtc.PeerConnection { return p.current().pc }
