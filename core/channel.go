@@ -149,10 +149,15 @@ func (c *Channel) Close() {
 	c.queue.close()
 }
 
-// release closes the channel and waits for its reader goroutine.
-func (c *Channel) release() {
+// Release closes the channel for good without waiting on the network: a
+// reader still waiting for the remote's stream reset ends with the connection.
+func (c *Channel) Release() {
 	c.Close()
 	c.markClosed()
+}
+
+// wait blocks until the reader goroutine, if one started, has ended.
+func (c *Channel) wait() {
 	c.mu.Lock()
 	opened := c.rw != nil
 	c.mu.Unlock()

@@ -87,7 +87,7 @@ func (p *Peer) InitializeConfig(cfg Config) error {
 func releaseEvents(events []PeerEvent) {
 	for _, ev := range events {
 		if ev.Channel != nil {
-			ev.Channel.release()
+			ev.Channel.Release()
 		}
 	}
 }
@@ -122,7 +122,7 @@ func (p *Peer) watch(s *session) {
 	pc.OnDataChannel(func(dc *webrtc.DataChannel) {
 		ch := newChannel(dc, false, &cfg)
 		if !s.add(ch) || !p.queue(s, PeerEvent{Type: EventDataChannelReceived, Channel: ch}) {
-			ch.release()
+			ch.Release()
 		}
 	})
 }
@@ -163,9 +163,13 @@ func (s *session) close() {
 	channels := s.channels
 	s.channels = nil
 	s.channelsMu.Unlock()
+	for _, ch := range channels {
+		ch.Release()
+	}
+	// Closing the connection ends every reader; wait so none outlives it.
 	_ = s.pc.Close()
 	for _, ch := range channels {
-		ch.release()
+		ch.wait()
 	}
 }
 
@@ -192,7 +196,7 @@ func (p *Peer) CreateDataChannel(label string, opts ChannelOptions) (*Channel, e
 	}
 	ch := newChannel(dc, opts.Negotiated, &cfg)
 	if !s.add(ch) {
-		ch.release()
+		ch.Release()
 		return nil, errorf(ErrUnavailable, "the connection was closed")
 	}
 	return ch, nil

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/meshrtc/meshrtc/core"
+)
+
+// kind tags a handle: it sits in bits 56..62, so every handle is positive,
+// never 0, and says what it names even after its object is gone.
+type kind int64
+
+const (
+	kindPeer    kind = 1
+	kindChannel kind = 2
+	kindMesh    kind = 3
+	kindShift        = 56
+	serialMask       = 1<<kindShift - 1
+)
+
+func (k kind) String() string {
+	switch k {
+	case kindPeer:
+		return "peer"
+	case kindChannel:
+		return "channel"
+	case kindMesh:
+		return "mesh"
+	}
+	return "unknown"
+}
+
+// object is what a handle names: a core object plus the per-handle state
+// the C ABI needs.
+type object struct {
+	handle int64
+	value  any // *core.Peer, *core.Channel, *core.Mesh
+
+	mu      sync.Mutex
+	lastErr string
+	out     cBuffer // the last packet or event strings handed out
+}
+
+func (o *object) setError(msg string) {
+	o.mu.Lock()
+	o.lastErr = msg
+	o.mu.Unlock()
+}
+
+func (o *object) lastError() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.lastErr
+}
+
+// registry maps handles to objects. Serial numbers only grow, so a handle
+// is never reused, even across meshrtc_shutdown.
+type registry struct {
+	mu      sync.RWMutex
+	serial  int64
+	objects map[int64]*object
+}
+
+var objects = registry{objects: map[int64]*object{}}
+
+func (r *registry) add(k kind, value any) *object {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.serial++
+	o := &object{handle: int64(k)<<kindShift | r.serial&serialMask, value: value}
+	r.objects[o.handle] = o
+	return o
+}
+
+func kindOf(h int64) kind { return kind(h >> kindShift) }
+
+// lookup finds the live object of kind k named by h.
+func (r *registry) lookup(h int64, k kind) (*object, error) {
+	if h == 0 {
+		return nil, fmt.Errorf("%w: handle 0 is never valid", core.ErrInvalidParameter)
+	}
+	if got := kindOf(h); got != k {
+		return nil, fmt.Errorf("%w: handle %d is a %s handle, not a %s handle", core.ErrInvalidParameter, h, got, k)
+	}
+	r.mu.RLock()
+	o := r.objects[h]
+	r.mu.RUnlock()
+	if o == nil {
+		return nil, fmt.Errorf("%w: %s handle %d was destroyed or never existed", core.ErrDoesNotExist, k, h)
+	}
+	return o, nil
+}
+
+// lookupAny finds the live object named by h, whatever its kind.
+func (r *registry) lookupAny(h int64) (*object, error) {
+	k := kindOf(h)
+	if h != 0 && k != kindPeer && k != kindChannel && k != kindMesh {
+		return nil, fmt.Errorf("%w: %d is not a meshrtc handle", core.ErrInvalidParameter, h)
+	}
+	return r.lookup(h, k)
+}
+
+// remove takes h out of the registry; false if it was not there.
+func (r *registry) remove(h int64) (*object, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	o, ok := r.objects[h]
+	delete(r.objects, h)
+	return o, ok
+}
+
+// removeAll empties the registry and returns what it held.
+func (r *registry) removeAll() []*object {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	all := make([]*object, 0, len(r.objects))
+	for _, o := range r.objects {
+		all = append(all, o)
+	}
+	r.objects = map[int64]*object{}
+	return all
+}

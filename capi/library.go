@@ -1,0 +1,108 @@
+package main
+
+/*
+#include <stdint.h>
+*/
+import "C"
+
+import (
+	"fmt"
+
+	"github.com/meshrtc/meshrtc/core"
+)
+
+//export meshrtc_abi_version
+func meshrtc_abi_version() C.int32_t { return abiVersion }
+
+//export meshrtc_version
+func meshrtc_version(outMajor, outMinor, outPatch *C.int32_t) C.int32_t {
+	return callNoHandle(func() error {
+		if outMajor == nil || outMinor == nil || outPatch == nil {
+			return invalid("out_major, out_minor and out_patch must not be NULL")
+		}
+		*outMajor, *outMinor, *outPatch = versionMajor, versionMinor, versionPatch
+		return nil
+	})
+}
+
+//export meshrtc_last_error
+func meshrtc_last_error(handle C.int64_t, buf *C.char, capacity C.int32_t, outLen *C.int32_t) (rc C.int32_t) {
+	// Not through callNoHandle: reading the last error must not overwrite it.
+	defer recoverPanic(&rc, nil)
+	msg := threadError()
+	if handle != 0 {
+		o, err := objects.lookupAny(int64(handle))
+		if err != nil {
+			return C.int32_t(core.CodeOf(err))
+		}
+		msg = o.lastError()
+	}
+	return C.int32_t(core.CodeOf(putText(msg, buf, capacity, outLen)))
+}
+
+//export meshrtc_log_set_level
+func meshrtc_log_set_level(level C.int32_t) C.int32_t {
+	return callNoHandle(func() error { return core.Logs.SetCaptureLevel(core.LogLevel(level)) })
+}
+
+//export meshrtc_log_next
+func meshrtc_log_next(outLevel *C.int32_t, buf *C.char, capacity C.int32_t, outLen *C.int32_t) C.int32_t {
+	return callNoHandle(func() error {
+		if outLevel == nil {
+			return invalid("out_level is NULL")
+		}
+		if err := checkText(buf, capacity, outLen); err != nil {
+			return err
+		}
+		var err error
+		found := core.Logs.NextIf(func(e core.LogEntry) bool {
+			text := e.Scope + ": " + e.Text
+			if err = putText(text, buf, capacity, outLen); err != nil {
+				return false
+			}
+			*outLevel = C.int32_t(e.Level)
+			return true
+		})
+		if !found {
+			return fmt.Errorf("%w: no log line is queued", core.ErrUnavailable)
+		}
+		return err
+	})
+}
+
+//export meshrtc_shutdown
+func meshrtc_shutdown(outLeaked *C.int32_t) C.int32_t {
+	return callNoHandle(func() error {
+		all := objects.removeAll()
+		for _, o := range all {
+			release(o)
+		}
+		if outLeaked != nil {
+			*outLeaked = C.int32_t(len(all))
+		}
+		return nil
+	})
+}
+
+// release closes what o names and frees its C memory.
+func release(o *object) {
+	switch v := o.value.(type) {
+	case *core.Peer:
+		v.Release()
+	case *core.Channel:
+		v.Release()
+	}
+	o.mu.Lock()
+	o.out.free()
+	o.mu.Unlock()
+}
+
+// destroy is every *_destroy export.
+func destroy(h C.int64_t, k kind) C.int32_t {
+	return call(h, k, func(o *object) error {
+		if _, ok := objects.remove(o.handle); ok {
+			release(o)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,568 @@
+/*
+ * meshrtc.h - Godot's WebRTC API (WebRTCPeerConnection, WebRTCDataChannel,
+ * WebRTCMultiplayerPeer) as a C library. This header is the specification.
+ *
+ * GLOBAL RULES (they apply to every function below)
+ *
+ * Objects and handles. A peer (WebRTCPeerConnection), a channel
+ * (WebRTCDataChannel) and a mesh (WebRTCMultiplayerPeer) are named by 64-bit
+ * handles. Handles are never reused, carry their kind, and 0 is never valid.
+ * Passing 0 or a handle of the wrong kind returns MESHRTC_ERR_INVALID_PARAMETER;
+ * a handle that was destroyed (or never existed) returns
+ * MESHRTC_ERR_DOES_NOT_EXIST. Neither ever crashes. `*_close` changes state
+ * and may be called any number of times; `*_destroy` releases the handle and
+ * its memory. Every handle a function gives out (create, or a channel
+ * received through an event) belongs to the caller, who must destroy it.
+ *
+ * Errors. Every fallible function returns int32_t using Godot's Error
+ * numbering (MESHRTC_OK = 0, ...), so Godot bindings pass them on unchanged.
+ * Results come through out-parameters, which must not be NULL unless the
+ * function says so; nothing is written to them on failure unless documented.
+ * After a failure, meshrtc_last_error() on the same handle (or on 0 for the
+ * calling thread) returns a message naming the problem. An internal fault
+ * returns MESHRTC_ERR_BUG with a message; the library never lets it crash the
+ * process.
+ *
+ * Strings and bytes. Input strings are UTF-8, NUL-terminated and borrowed for
+ * the duration of the call; invalid UTF-8 returns MESHRTC_ERR_INVALID_PARAMETER.
+ * Byte inputs are (const uint8_t *data, int32_t len), borrowed for the call;
+ * data may be NULL only when len is 0. Text outputs use the size protocol:
+ * `(char *buf, int32_t cap, int32_t *out_len)` - *out_len always receives the
+ * length in bytes without the terminating NUL; when cap < *out_len + 1 the
+ * function returns MESHRTC_ERR_PARAMETER_RANGE_ERROR and consumes nothing
+ * (call again with a larger buffer); buf may be NULL when cap is 0.
+ * Pointers the library returns (packets, event strings) point to memory the
+ * library owns; each function says how long it stays valid. Never free them.
+ *
+ * Threads. Every function may be called from any thread and none waits on the
+ * network. Network work runs on the library's own threads, which never call
+ * into the host: events and packets are queued, and the host takes them with
+ * `*_next_event` and `*_get_packet` on its own thread (Godot's poll() model).
+ * Calls on one object are serialized internally; when two threads consume the
+ * same object's queue, each item goes to exactly one of them.
+ *
+ * Loading. The library contains a Go runtime: it can never be unloaded
+ * (dlclose/FreeLibrary does not release it) and only one Go-built shared
+ * library should be loaded per process. meshrtc_shutdown() releases every
+ * object; the library stays usable afterwards (editor reloads, Unity domain
+ * reloads).
+ *
+ * Godot 4 mapping. Every virtual of WebRTCPeerConnectionExtension and
+ * WebRTCDataChannelExtension maps to one function here; the table is in the
+ * README ("Godot method -> C function").
+ */
+#ifndef MESHRTC_H
+#define MESHRTC_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- versions */
+
+/* Library version this header describes. @since 0.1.0 */
+#define MESHRTC_VERSION_MAJOR 0
+#define MESHRTC_VERSION_MINOR 1
+#define MESHRTC_VERSION_PATCH 0
+/* ABI version: changes only when a published signature or struct changes.
+ * Compare it with meshrtc_abi_version() before any other call. @since 0.1.0 */
+#define MESHRTC_ABI_VERSION 1
+
+/* ------------------------------------------------------------------ errors */
+
+/* Godot's Error values (core/error/error_list.h). @since 0.1.0 */
+#define MESHRTC_OK 0
+#define MESHRTC_FAILED 1
+#define MESHRTC_ERR_UNAVAILABLE 2
+#define MESHRTC_ERR_UNCONFIGURED 3
+#define MESHRTC_ERR_UNAUTHORIZED 4
+#define MESHRTC_ERR_PARAMETER_RANGE_ERROR 5
+#define MESHRTC_ERR_OUT_OF_MEMORY 6
+#define MESHRTC_ERR_TIMEOUT 24
+#define MESHRTC_ERR_CONNECTION_ERROR 27
+#define MESHRTC_ERR_INVALID_DATA 30
+#define MESHRTC_ERR_INVALID_PARAMETER 31
+#define MESHRTC_ERR_ALREADY_EXISTS 32
+#define MESHRTC_ERR_DOES_NOT_EXIST 33
+#define MESHRTC_ERR_BUSY 44
+#define MESHRTC_ERR_BUG 47
+
+/* ----------------------------------------------------------------- handles */
+
+/* Handles; 0 is never valid. @since 0.1.0 */
+typedef int64_t meshrtc_peer;
+typedef int64_t meshrtc_channel;
+typedef int64_t meshrtc_mesh;
+
+/* ------------------------------------------------------------------ states */
+
+/* WebRTCPeerConnection.ConnectionState. @since 0.1.0 */
+#define MESHRTC_STATE_NEW 0
+#define MESHRTC_STATE_CONNECTING 1
+#define MESHRTC_STATE_CONNECTED 2
+#define MESHRTC_STATE_DISCONNECTED 3
+#define MESHRTC_STATE_FAILED 4
+#define MESHRTC_STATE_CLOSED 5
+
+/* WebRTCPeerConnection.GatheringState. @since 0.1.0 */
+#define MESHRTC_GATHERING_STATE_NEW 0
+#define MESHRTC_GATHERING_STATE_GATHERING 1
+#define MESHRTC_GATHERING_STATE_COMPLETE 2
+
+/* WebRTCPeerConnection.SignalingState. @since 0.1.0 */
+#define MESHRTC_SIGNALING_STATE_STABLE 0
+#define MESHRTC_SIGNALING_STATE_HAVE_LOCAL_OFFER 1
+#define MESHRTC_SIGNALING_STATE_HAVE_REMOTE_OFFER 2
+#define MESHRTC_SIGNALING_STATE_HAVE_LOCAL_PRANSWER 3
+#define MESHRTC_SIGNALING_STATE_HAVE_REMOTE_PRANSWER 4
+#define MESHRTC_SIGNALING_STATE_CLOSED 5
+
+/* WebRTCDataChannel.ChannelState. @since 0.1.0 */
+#define MESHRTC_CHANNEL_STATE_CONNECTING 0
+#define MESHRTC_CHANNEL_STATE_OPEN 1
+#define MESHRTC_CHANNEL_STATE_CLOSING 2
+#define MESHRTC_CHANNEL_STATE_CLOSED 3
+
+/* WebRTCDataChannel.WriteMode. @since 0.1.0 */
+#define MESHRTC_WRITE_MODE_TEXT 0
+#define MESHRTC_WRITE_MODE_BINARY 1
+
+/* Log levels (pion's numbering). @since 0.1.0 */
+#define MESHRTC_LOG_NONE 0
+#define MESHRTC_LOG_ERROR 1
+#define MESHRTC_LOG_WARN 2
+#define MESHRTC_LOG_INFO 3
+#define MESHRTC_LOG_DEBUG 4
+#define MESHRTC_LOG_TRACE 5
+
+/* ------------------------------------------------------------------ events */
+
+/* Peer event types (meshrtc_peer_event.type). @since 0.1.0 */
+#define MESHRTC_EVENT_SESSION_DESCRIPTION_CREATED 1 /* sdp_type, sdp */
+#define MESHRTC_EVENT_ICE_CANDIDATE_CREATED 2       /* media, index, name */
+#define MESHRTC_EVENT_DATA_CHANNEL_RECEIVED 3       /* channel */
+#define MESHRTC_EVENT_CONNECTION_STATE_CHANGED 4    /* state: MESHRTC_STATE_* */
+#define MESHRTC_EVENT_GATHERING_STATE_CHANGED 5     /* state: MESHRTC_GATHERING_STATE_* */
+#define MESHRTC_EVENT_SIGNALING_STATE_CHANGED 6     /* state: MESHRTC_SIGNALING_STATE_* */
+
+/*
+ * One queued peer event: Godot's signals session_description_created(type,
+ * sdp), ice_candidate_created(media, index, name), data_channel_received
+ * (channel), plus state changes. Only the fields named for the type are set;
+ * the other pointers are NULL and numbers 0. Strings are UTF-8, NUL-terminated,
+ * owned by the library and valid until the next meshrtc_peer_next_event on the
+ * same peer or its destroy. For DATA_CHANNEL_RECEIVED, channel is a new handle
+ * owned by the caller. @since 0.1.0
+ */
+typedef struct meshrtc_peer_event {
+    int32_t type;            /* MESHRTC_EVENT_* */
+    int32_t state;           /* *_STATE_CHANGED: the new state */
+    int32_t index;           /* ICE_CANDIDATE_CREATED: m-line index */
+    int32_t reserved;        /* always 0 */
+    meshrtc_channel channel; /* DATA_CHANNEL_RECEIVED */
+    const char *sdp_type;    /* SESSION_DESCRIPTION_CREATED: "offer" or "answer" */
+    const char *sdp;         /* SESSION_DESCRIPTION_CREATED */
+    const char *media;       /* ICE_CANDIDATE_CREATED: the media id (sdpMid) */
+    const char *name;        /* ICE_CANDIDATE_CREATED: "candidate:..." */
+} meshrtc_peer_event;
+
+/* The library's own build defines MESHRTC_TYPES_ONLY to take the types above
+ * and below without the prototypes (cgo declares them without const). */
+#ifndef MESHRTC_TYPES_ONLY
+
+/* ----------------------------------------------------------------- library */
+
+/*
+ * meshrtc_abi_version - the ABI version of the loaded library.
+ * Returns MESHRTC_ABI_VERSION as the library was built; a binding compares it
+ * with the header's and refuses to run on a mismatch. Never fails.
+ * @since 0.1.0
+ */
+int32_t meshrtc_abi_version(void);
+
+/*
+ * meshrtc_version - the library version (MESHRTC_VERSION_* of its build).
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER if an out-parameter is NULL.
+ * @since 0.1.0
+ */
+int32_t meshrtc_version(int32_t *out_major, int32_t *out_minor, int32_t *out_patch);
+
+/*
+ * meshrtc_last_error - the message of the last failed call.
+ * handle: an object's handle for that object's last failure, or 0 for the
+ * last failure of any call made on the calling thread (e.g. a failed create).
+ * An object that never failed, or a thread without failures, gives "".
+ * Uses the size protocol (see GLOBAL RULES); reading does not clear it.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_len NULL, cap < 0, buf NULL with
+ * cap > 0, wrong-kind handle), MESHRTC_ERR_DOES_NOT_EXIST (destroyed or
+ * unknown handle), MESHRTC_ERR_PARAMETER_RANGE_ERROR (buffer too small).
+ * @since 0.1.0
+ */
+int32_t meshrtc_last_error(int64_t handle, char *buf, int32_t cap, int32_t *out_len);
+
+/*
+ * meshrtc_log_set_level - capture library log lines for the host.
+ * With a level above MESHRTC_LOG_NONE, lines at or below it are queued (up to
+ * 1024; the oldest are dropped first) for meshrtc_log_next instead of being
+ * printed. MESHRTC_LOG_NONE (the default) empties the queue and prints lines
+ * to stderr at the level named by the environment variable MESHRTC_LOG_LEVEL
+ * (none, error, warn, info, debug, trace; default error).
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER if level is not 0..5.
+ * @since 0.1.0
+ */
+int32_t meshrtc_log_set_level(int32_t level);
+
+/*
+ * meshrtc_log_next - take the oldest captured log line.
+ * *out_level receives its MESHRTC_LOG_* level and buf the text
+ * ("<subsystem>: <message>") with the size protocol; a line that does not fit
+ * stays queued.
+ * Errors: MESHRTC_ERR_UNAVAILABLE (no line queued), MESHRTC_ERR_INVALID_PARAMETER
+ * (NULL out-parameter, cap < 0, buf NULL with cap > 0),
+ * MESHRTC_ERR_PARAMETER_RANGE_ERROR (buffer too small).
+ * @since 0.1.0
+ */
+int32_t meshrtc_log_next(int32_t *out_level, char *buf, int32_t cap, int32_t *out_len);
+
+/*
+ * meshrtc_shutdown - close and destroy every object the host left alive.
+ * *out_leaked (may be NULL) receives how many handles were still alive: 0
+ * when the host destroyed everything it was given. Every handle is invalid
+ * afterwards; new objects can be created at once. Never fails.
+ * @since 0.1.0
+ */
+int32_t meshrtc_shutdown(int32_t *out_leaked);
+
+/* -------------------------------------------------------------------- peer */
+
+
+/*
+ * meshrtc_peer_create - a new peer connection in MESHRTC_STATE_NEW, set up
+ * with the default configuration (as webrtc-native does). Call
+ * meshrtc_peer_initialize to choose ICE servers and options.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_peer NULL), MESHRTC_FAILED.
+ * @since 0.1.0
+ */
+int32_t meshrtc_peer_create(meshrtc_peer *out_peer);
+
+/*
+ * meshrtc_peer_destroy - close the connection and release the handle.
+ * The peer's channels close; their handles stay valid until destroyed.
+ * Errors: invalid handle (see GLOBAL RULES).
+ * @since 0.1.0
+ */
+int32_t meshrtc_peer_destroy(meshrtc_peer peer);
+
+/*
+ * meshrtc_peer_initialize - WebRTCPeerConnection.initialize(configuration).
+ * config_json is a JSON object (NULL or "" mean {}): W3C keys "iceServers"
+ * ([{"urls": "..." or [...], "username": "...", "credential": "..."}]) and
+ * "iceTransportPolicy" ("all" or "relay"), plus a "meshrtc" object of library
+ * options: "interfaces" (array of allowed interface names), "includeLoopback"
+ * (bool), "mdns" ("disabled", "query" (default), "gather"), "portMin" and
+ * "portMax" (UDP range), "ipv4", "ipv6" (bool, default true), "maxMessageSize"
+ * (bytes, default 262144, advertised in the SDP), "receiveQueuePackets"
+ * (per channel, default 1024), "receiveQueueBytes" (per channel, default
+ * 4 MiB), "eventQueueLimit" (default 1024), "iceDisconnectedTimeoutMs",
+ * "iceFailedTimeoutMs", "iceKeepaliveMs", "hostAcceptanceWaitMs",
+ * "srflxAcceptanceWaitMs", "prflxAcceptanceWaitMs", "relayAcceptanceWaitMs".
+ * Unknown keys inside "meshrtc" are errors; unknown top-level keys are logged
+ * as warnings and ignored. Re-initializing closes the previous connection and
+ * its channels and drops its queued events; the peer is back in STATE_NEW.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (malformed JSON, bad value, unknown
+ * meshrtc key; the previous connection is kept), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_peer_initialize(meshrtc_peer peer, const char *config_json);
+
+/*
+ * meshrtc_peer_create_data_channel - WebRTCPeerConnection.create_data_channel.
+ * Only allowed while the connection is MESHRTC_STATE_NEW. options_json (NULL
+ * or "" mean {}): "negotiated" (bool), "id" (0..65534, required with and only
+ * allowed with negotiated), "ordered" (bool, default true), "protocol"
+ * (string), "maxRetransmits" (0..65535) or "maxPacketLifeTime" (ms, 0..65535;
+ * the spelling "maxPacketLifetime" is accepted too) - not both. Unknown keys
+ * are logged and ignored.
+ * On success *out_channel receives a new handle owned by the caller.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (NULL label or out_channel, bad
+ * options), MESHRTC_ERR_UNAVAILABLE (connection not in STATE_NEW), invalid
+ * handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_peer_create_data_channel(meshrtc_peer peer, const char *label, const char *options_json,
+                                         meshrtc_channel *out_channel);
+
+/*
+ * meshrtc_peer_create_offer - WebRTCPeerConnection.create_offer.
+ * Queues a MESHRTC_EVENT_SESSION_DESCRIPTION_CREATED event with the offer; the
+ * host sends it to the remote peer and passes it to
+ * meshrtc_peer_set_local_description.
+ * Errors: MESHRTC_ERR_UNCONFIGURED (no data channel created yet),
+ * MESHRTC_FAILED (wrong signaling state, closed), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_peer_create_offer(meshrtc_peer peer);
+
+/*
+ * meshrtc_peer_set_local_description - WebRTCPeerConnection.set_local_description.
+ * type is "offer", "answer" or "pranswer". Starts ICE gathering: candidates
+ * arrive as MESHRTC_EVENT_ICE_CANDIDATE_CREATED events.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (NULL or unknown type, NULL sdp),
+ * MESHRTC_ERR_INVALID_DATA (malformed SDP), MESHRTC_FAILED (rejected in the
+ * current signaling state), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_peer_set_local_description(meshrtc_peer peer, const char *type, const char *sdp);
+
+/*
+ * meshrtc_peer_set_remote_description - WebRTCPeerConnection.set_remote_description.
+ * Applies the description, then any candidates added before it. For an
+ * "offer" it queues a MESHRTC_EVENT_SESSION_DESCRIPTION_CREATED event with
+ * the answer.
+ * Errors: as meshrtc_peer_set_local_description.
+ * @since 0.1.0
+ */
+int32_t meshrtc_peer_set_remote_description(meshrtc_peer peer, const char *type, const char *sdp);
+
+/*
+ * meshrtc_peer_add_ice_candidate - WebRTCPeerConnection.add_ice_candidate.
+ * media is the media id, index the m-line index, name the candidate line
+ * ("candidate:..."; "" means end of candidates). Candidates that arrive
+ * before the remote description are held (up to 256) and applied with it.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (NULL string, index out of 0..65535,
+ * malformed candidate), MESHRTC_ERR_OUT_OF_MEMORY (more than 256 held),
+ * MESHRTC_FAILED (rejected by the connection), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_peer_add_ice_candidate(meshrtc_peer peer, const char *media, int32_t index, const char *name);
+
+/*
+ * meshrtc_peer_poll - WebRTCPeerConnection.poll.
+ * States, channels and their packet queues are updated as the network
+ * delivers, so a poll is cheap; it exists so hosts keep Godot's model. Take
+ * events with meshrtc_peer_next_event after polling.
+ * Errors: invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_peer_poll(meshrtc_peer peer);
+
+/*
+ * meshrtc_peer_next_event - take the oldest queued event.
+ * Fills *out_event (see meshrtc_peer_event for string lifetimes). Events hold
+ * Godot's signals in the order they happened, up to eventQueueLimit; when
+ * the host does not drain them, newer events are dropped and an error is
+ * logged.
+ * Errors: MESHRTC_ERR_UNAVAILABLE (no event queued),
+ * MESHRTC_ERR_INVALID_PARAMETER (out_event NULL), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_peer_next_event(meshrtc_peer peer, meshrtc_peer_event *out_event);
+
+/*
+ * meshrtc_peer_close - WebRTCPeerConnection.close. The connection and its
+ * channels close; meshrtc_peer_initialize starts a new one. Idempotent.
+ * Errors: invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_peer_close(meshrtc_peer peer);
+
+/*
+ * meshrtc_peer_get_connection_state - *out_state receives MESHRTC_STATE_*.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_state NULL), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_peer_get_connection_state(meshrtc_peer peer, int32_t *out_state);
+
+/*
+ * meshrtc_peer_get_gathering_state - *out_state receives MESHRTC_GATHERING_STATE_*.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_state NULL), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_peer_get_gathering_state(meshrtc_peer peer, int32_t *out_state);
+
+/*
+ * meshrtc_peer_get_signaling_state - *out_state receives MESHRTC_SIGNALING_STATE_*.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_state NULL), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_peer_get_signaling_state(meshrtc_peer peer, int32_t *out_state);
+
+/* ----------------------------------------------------------------- channel */
+
+/*
+ * meshrtc_channel_destroy - close the channel and release the handle and the
+ * memory of its last packet.
+ * Errors: invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_channel_destroy(meshrtc_channel channel);
+
+/*
+ * meshrtc_channel_poll - WebRTCDataChannel.poll. Optional: the owning peer
+ * keeps the channel up to date (Godot's WebRTCMultiplayerPeer never polls
+ * channels).
+ * Errors: invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_channel_poll(meshrtc_channel channel);
+
+/*
+ * meshrtc_channel_close - WebRTCDataChannel.close. Packets already received
+ * stay readable. Idempotent.
+ * Errors: invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_channel_close(meshrtc_channel channel);
+
+/*
+ * meshrtc_channel_put_packet - PacketPeer.put_packet: send one message in the
+ * channel's write mode (text messages may contain NUL bytes). Never blocks:
+ * the message is buffered (see meshrtc_channel_get_buffered_amount).
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (len < 0, data NULL with len > 0,
+ * len above meshrtc_channel_get_max_packet_size), MESHRTC_ERR_UNAVAILABLE
+ * (channel still connecting), MESHRTC_FAILED (channel closing or closed),
+ * invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_channel_put_packet(meshrtc_channel channel, const uint8_t *data, int32_t len);
+
+/*
+ * meshrtc_channel_get_packet - PacketPeer.get_packet: take the next received
+ * message. *out_data points to library-owned memory valid until the next
+ * meshrtc_channel_get_packet on this channel (from any thread) or its
+ * destroy; *out_data is non-NULL even for an empty message.
+ * Receive queues are bounded (receiveQueuePackets/receiveQueueBytes): a
+ * reliable channel stops reading from the network while its queue is full,
+ * so the sender's buffered amount grows and nothing is lost; an unreliable
+ * one drops new messages and counts them (meshrtc_channel_get_dropped_count).
+ * Errors: MESHRTC_ERR_UNAVAILABLE (no packet), MESHRTC_ERR_INVALID_PARAMETER
+ * (NULL out-parameter), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_channel_get_packet(meshrtc_channel channel, const uint8_t **out_data, int32_t *out_len);
+
+/*
+ * meshrtc_channel_get_available_packet_count - how many messages are queued.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_count NULL), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_channel_get_available_packet_count(meshrtc_channel channel, int32_t *out_count);
+
+/*
+ * meshrtc_channel_get_max_packet_size - the largest message put_packet
+ * accepts (the peer's maxMessageSize option).
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_size NULL), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_channel_get_max_packet_size(meshrtc_channel channel, int32_t *out_size);
+
+/*
+ * meshrtc_channel_set_write_mode - MESHRTC_WRITE_MODE_TEXT or _BINARY (the
+ * default).
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (other value), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_channel_set_write_mode(meshrtc_channel channel, int32_t mode);
+
+/*
+ * meshrtc_channel_get_write_mode - *out_mode receives MESHRTC_WRITE_MODE_*.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_mode NULL), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_channel_get_write_mode(meshrtc_channel channel, int32_t *out_mode);
+
+/*
+ * meshrtc_channel_was_string_packet - *out_is_string receives 1 if the last
+ * packet taken by meshrtc_channel_get_packet was sent as text, else 0.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_is_string NULL), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_channel_was_string_packet(meshrtc_channel channel, int32_t *out_is_string);
+
+/*
+ * meshrtc_channel_get_ready_state - *out_state receives MESHRTC_CHANNEL_STATE_*.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_state NULL), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_channel_get_ready_state(meshrtc_channel channel, int32_t *out_state);
+
+/*
+ * meshrtc_channel_get_label - the channel's label, with the size protocol.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_len NULL, cap < 0, buf NULL with
+ * cap > 0), MESHRTC_ERR_PARAMETER_RANGE_ERROR (buffer too small), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_channel_get_label(meshrtc_channel channel, char *buf, int32_t cap, int32_t *out_len);
+
+/*
+ * meshrtc_channel_get_protocol - the channel's sub-protocol, with the size
+ * protocol. Errors: as meshrtc_channel_get_label.
+ * @since 0.1.0
+ */
+int32_t meshrtc_channel_get_protocol(meshrtc_channel channel, char *buf, int32_t cap, int32_t *out_len);
+
+/*
+ * meshrtc_channel_is_ordered - *out_ordered receives 1 if messages arrive in order.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_ordered NULL), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_channel_is_ordered(meshrtc_channel channel, int32_t *out_ordered);
+
+/*
+ * meshrtc_channel_get_id - *out_id receives the SCTP stream id, or 65535 while
+ * an in-band channel's id is not yet assigned (Godot's documented value).
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_id NULL), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_channel_get_id(meshrtc_channel channel, int32_t *out_id);
+
+/*
+ * meshrtc_channel_get_max_packet_life_time - *out_ms receives the lifetime in
+ * milliseconds, or 65535 when none was set.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_ms NULL), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_channel_get_max_packet_life_time(meshrtc_channel channel, int32_t *out_ms);
+
+/*
+ * meshrtc_channel_get_max_retransmits - *out_count receives the retransmit
+ * limit, or 65535 when none was set.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_count NULL), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_channel_get_max_retransmits(meshrtc_channel channel, int32_t *out_count);
+
+/*
+ * meshrtc_channel_is_negotiated - *out_negotiated receives 1 for a channel
+ * negotiated by the application (options "negotiated": true), else 0.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_negotiated NULL), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_channel_is_negotiated(meshrtc_channel channel, int32_t *out_negotiated);
+
+/*
+ * meshrtc_channel_get_buffered_amount - *out_bytes receives how many bytes
+ * are buffered for sending.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_bytes NULL), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_channel_get_buffered_amount(meshrtc_channel channel, int64_t *out_bytes);
+
+/*
+ * meshrtc_channel_get_dropped_count - *out_count receives how many received
+ * messages an unreliable channel dropped because its queue was full (always
+ * 0 for reliable channels).
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_count NULL), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_channel_get_dropped_count(meshrtc_channel channel, int64_t *out_count);
+
+#endif /* MESHRTC_TYPES_ONLY */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MESHRTC_H */

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds build/<os>-<arch>/libmeshrtc.so (stripped, trimpath, only meshrtc_*
+# exported) and copies include/meshrtc.h next to it.
+# Usage: scripts/build.sh [--race]   (--race: an instrumented build for tests)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+need_go
+platform="$(go env GOOS)-$(go env GOARCH)"
+out="build/$platform"
+flags=(-buildmode=c-shared -trimpath)
+ldflags="-s -w -extldflags=-Wl,--version-script=$PWD/capi/exports.map"
+if [[ "${1:-}" == "--race" ]]; then
+  out="build/$platform-race"
+  flags+=(-race)
+  ldflags="-extldflags=-Wl,--version-script=$PWD/capi/exports.map"
+fi
+mkdir -p "$out"
+CGO_ENABLED=1 go build "${flags[@]}" -ldflags="$ldflags" -o "$out/libmeshrtc.so" ./capi
+# cgo's generated header is only for the ABI test; the public one is ours.
+mv "$out/libmeshrtc.h" "$out/cgo_generated.h"
+cp include/meshrtc.h "$out/meshrtc.h"
+echo "built $out/libmeshrtc.so"

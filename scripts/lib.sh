@@ -1,0 +1,35 @@
+# Shared helpers for the scripts (sourced, not run).
+
+# need_go fails loudly unless a Go toolchain of at least 1.24 is on PATH.
+need_go() {
+  if ! command -v go >/dev/null 2>&1; then
+    [[ -x /usr/local/go/bin/go ]] && export PATH="/usr/local/go/bin:$PATH"
+  fi
+  command -v go >/dev/null 2>&1 || { echo "error: Go 1.24+ is required (https://go.dev/dl)" >&2; exit 1; }
+  local v
+  v=$(go env GOVERSION | sed 's/^go//')
+  if [[ "$(printf '%s\n1.24\n' "$v" | sort -V | head -1)" != "1.24" ]]; then
+    echo "error: Go 1.24+ is required, found $v" >&2
+    exit 1
+  fi
+}
+
+# apt_install installs the Debian packages that are missing; it fails loudly.
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [[ ${#missing[@]} -eq 0 ]] && return 0
+  echo "installing: ${missing[*]}"
+  local sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  $sudo apt-get update -qq || { echo "error: apt-get update failed" >&2; exit 1; }
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+    || { echo "error: could not install ${missing[*]}" >&2; exit 1; }
+}
+
+# c_toolchain makes sure gcc, g++ and binutils are present.
+c_toolchain() {
+  apt_install gcc g++ binutils libc6-dev
+}
