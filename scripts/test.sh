@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Runs the whole meshrtc test suite: Go tests (-race), the C tests against
+# the built library (ASan/UBSan), the ABI checks and the demo. Installs what
+# it needs with apt-get and fails loudly when something is missing.
+# Prints one line per stage and closes with "N passed, M failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+need_go
+c_toolchain
+apt_install python3 ca-certificates
+
+start=$(date +%s)
+passed=0
+failed=0
+failures=()
+
+# stage NAME CMD...: runs one stage, logs its output to build/test-logs/NAME.log.
+stage() {
+  local name=$1
+  shift
+  local log="build/test-logs/$name.log" t0=$(date +%s)
+  mkdir -p build/test-logs
+  echo "=== $name"
+  if "$@" >"$log" 2>&1; then
+    passed=$((passed + 1))
+    echo "--- PASS $name ($(($(date +%s) - t0)) s)"
+  else
+    failed=$((failed + 1))
+    failures+=("$name")
+    echo "--- FAIL $name ($(($(date +%s) - t0)) s); last lines of $log:"
+    tail -n 40 "$log" | sed 's/^/    /'
+  fi
+}
+
+gofmt_clean() {
+  local files
+  files=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+  [[ -z "$files" ]] || { echo "gofmt would change: $files"; return 1; }
+}
+
+stage gofmt gofmt_clean
+stage go-vet go vet ./...
+stage go-test-race go test -race -count=1 -timeout 15m ./...
+stage build scripts/build.sh
+stage c-tests tests/c/run.sh "build/$(go env GOOS)-$(go env GOARCH)"
+stage demo scripts/demo.sh
+
+echo
+echo "suite wall time: $(($(date +%s) - start)) s"
+[[ $failed -eq 0 ]] || echo "failed stages: ${failures[*]}"
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
