@@ -169,8 +169,8 @@ func (c *Channel) wait() {
 // PutPacket sends one message in the current write mode. It never blocks:
 // pion buffers it (see BufferedAmount).
 func (c *Channel) PutPacket(data []byte) error {
-	if len(data) > c.maxMessageSize {
-		return errorf(ErrInvalidParameter, "packet of %d bytes is larger than the maximum message size %d", len(data), c.maxMessageSize)
+	if limit := c.MaxPacketSize(); len(data) > limit {
+		return errorf(ErrInvalidParameter, "packet of %d bytes is larger than the maximum message size %d", len(data), limit)
 	}
 	c.mu.Lock()
 	rw := c.rw
@@ -206,8 +206,16 @@ func (c *Channel) AvailablePacketCount() int { return c.queue.len() }
 // DroppedPacketCount is how many packets an unreliable channel dropped because its queue was full.
 func (c *Channel) DroppedPacketCount() uint64 { return c.queue.droppedCount() }
 
-// MaxPacketSize is the largest message PutPacket accepts.
-func (c *Channel) MaxPacketSize() int { return c.maxMessageSize }
+// MaxPacketSize is the largest message PutPacket accepts: the configured
+// maxMessageSize, or the remote's a=max-message-size once SCTP is up if that
+// is smaller (pion refuses larger sends then).
+func (c *Channel) MaxPacketSize() int {
+	limit := c.maxMessageSize
+	if remote := int(c.dc.Transport().GetCapabilities().MaxMessageSize); remote > 0 && remote < limit {
+		limit = remote
+	}
+	return limit
+}
 
 // SetWriteMode selects text or binary messages for PutPacket.
 func (c *Channel) SetWriteMode(mode WriteMode) error {

@@ -40,6 +40,9 @@ func ParseChannelOptions(text string) (ChannelOptions, error) {
 		return opts, errorf(ErrInvalidParameter, "channel options are not a JSON object: %v", err)
 	}
 	for key, value := range raw {
+		if string(value) == "null" {
+			continue // JavaScript's "not given"
+		}
 		var err error
 		switch key {
 		case "negotiated":

@@ -1,12 +1,13 @@
 package core
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pion/ice/v4"
@@ -105,6 +106,16 @@ type meshrtcOptions struct {
 	PrflxAcceptanceWaitMs    *number   `json:"prflxAcceptanceWaitMs"`
 	RelayAcceptanceWaitMs    *number   `json:"relayAcceptanceWaitMs"`
 }
+
+// meshrtcOptionNames lists the JSON names of meshrtcOptions' fields.
+var meshrtcOptionNames = sync.OnceValue(func() []string {
+	t := reflect.TypeFor[meshrtcOptions]()
+	names := make([]string, t.NumField())
+	for i := range names {
+		names[i] = t.Field(i).Tag.Get("json")
+	}
+	return names
+})
 
 // number accepts any JSON number; range() checks it is a whole number in range.
 // Hosts such as Godot may write whole numbers as 5.0.
@@ -219,11 +230,21 @@ func stringOrStrings(raw json.RawMessage) ([]string, error) {
 }
 
 func parseMeshrtcOptions(raw json.RawMessage, cfg *Config) error {
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &keys); err != nil {
+		return errorf(ErrInvalidParameter, "meshrtc options must be an object: %v", err)
+	}
+	// One key at a time, so an error names its key; and exact names only
+	// (encoding/json would match keys case-insensitively).
 	var opts meshrtcOptions
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&opts); err != nil {
-		return errorf(ErrInvalidParameter, "meshrtc options: %v", err)
+	for key, value := range keys {
+		if !slices.Contains(meshrtcOptionNames(), key) {
+			return errorf(ErrInvalidParameter, "meshrtc options: unknown option %q", key)
+		}
+		one, _ := json.Marshal(map[string]json.RawMessage{key: value})
+		if err := json.Unmarshal(one, &opts); err != nil {
+			return errorf(ErrInvalidParameter, "meshrtc options: %s: %v", key, err)
+		}
 	}
 	if opts.Interfaces != nil {
 		cfg.Interfaces = *opts.Interfaces

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -66,7 +67,7 @@ func (s *signal) pumpOne(from, to *Peer) {
 		case EventDataChannelReceived:
 			ev.Channel.Poll()
 			s.received[from] = append(s.received[from], ev.Channel)
-			s.t.Cleanup(ev.Channel.release)
+			s.t.Cleanup(ev.Channel.Release)
 		}
 	}
 }
@@ -107,4 +108,86 @@ func open(chs ...*Channel) func() bool {
 		}
 		return true
 	}
+}
+
+// loopbackWith is loopbackConfig with more "meshrtc" options (a JSON object
+// body without braces, e.g. `"receiveQueuePackets":8`). The four loopback
+// settings of loopbackConfig are always kept.
+func loopbackWith(options string) string {
+	return `{"meshrtc":{"interfaces":["lo"],"includeLoopback":true,"mdns":"disabled","ipv6":false,` + options + `}}`
+}
+
+// wantCode fails the test unless err carries the Godot code want.
+func wantCode(t *testing.T, what string, err error, want Code) {
+	t.Helper()
+	if got := CodeOf(err); got != want {
+		t.Fatalf("%s: code %d (%v), want %d", what, got, err, want)
+	}
+}
+
+// connect makes offerer create the offer and pumps until both peers are CONNECTED.
+func (s *signal) connect(offerer *Peer) {
+	s.t.Helper()
+	if err := offerer.CreateOffer(); err != nil {
+		s.t.Fatalf("create offer: %v", err)
+	}
+	s.until("both peers connected", func() bool {
+		return s.a.ConnectionState() == ConnectionConnected && s.b.ConnectionState() == ConnectionConnected
+	})
+}
+
+// receivedChannel pumps until p has received an in-band channel named label.
+func (s *signal) receivedChannel(p *Peer, label string) *Channel {
+	s.t.Helper()
+	var found *Channel
+	s.until("channel "+label+" received", func() bool {
+		for _, ch := range s.received[p] {
+			if ch.Label() == label {
+				found = ch
+				return true
+			}
+		}
+		return false
+	})
+	return found
+}
+
+// states lists the State of every event of type typ that p emitted so far.
+func (s *signal) states(p *Peer, typ EventType) []int32 {
+	var out []int32
+	for _, ev := range s.events[p] {
+		if ev.Type == typ {
+			out = append(out, ev.State)
+		}
+	}
+	return out
+}
+
+// closed reports whether every channel is CLOSED.
+func closed(chs ...*Channel) func() bool {
+	return func() bool {
+		for _, c := range chs {
+			if c.State() != ChannelClosed {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// recvAll pumps until n packets have been taken from ch and returns them.
+func (s *signal) recvAll(ch *Channel, n int) []Packet {
+	s.t.Helper()
+	var got []Packet
+	s.until(fmt.Sprintf("%d packets on %q", n, ch.Label()), func() bool {
+		for len(got) < n {
+			p, err := ch.GetPacket()
+			if err != nil {
+				break
+			}
+			got = append(got, p)
+		}
+		return len(got) >= n
+	})
+	return got
 }

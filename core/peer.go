@@ -205,6 +205,9 @@ func (p *Peer) CreateDataChannel(label string, opts ChannelOptions) (*Channel, e
 // CreateOffer queues a session_description_created event with an offer.
 func (p *Peer) CreateOffer() error {
 	s := p.current()
+	if !s.current.Load() {
+		return errorf(ErrUnavailable, "the connection is closed; initialize starts a new one")
+	}
 	s.channelsMu.Lock()
 	n := len(s.channels)
 	s.channelsMu.Unlock()
@@ -330,9 +333,16 @@ func (p *Peer) Release() {
 	releaseEvents(stale)
 }
 
-// ConnectionState is the connection's state.
+// ConnectionState is the connection's state. After Close it is CLOSED at
+// once: pion may still be finishing a close of its own (it closes the
+// connection when the remote sends a DTLS close_notify), and until then it
+// reports the old state.
 func (p *Peer) ConnectionState() ConnectionState {
-	return connectionStateFromPion(p.current().pc.ConnectionState())
+	s := p.current()
+	if !s.current.Load() {
+		return ConnectionClosed
+	}
+	return connectionStateFromPion(s.pc.ConnectionState())
 }
 
 // GatheringState is the ICE gathering state.
@@ -340,9 +350,13 @@ func (p *Peer) GatheringState() GatheringState {
 	return gatheringStateFromPion(p.current().pc.ICEGatheringState())
 }
 
-// SignalingState is the signaling state.
+// SignalingState is the signaling state (CLOSED at once after Close, as ConnectionState).
 func (p *Peer) SignalingState() SignalingState {
-	return signalingStateFromPion(p.current().pc.SignalingState())
+	s := p.current()
+	if !s.current.Load() {
+		return SignalingClosed
+	}
+	return signalingStateFromPion(s.pc.SignalingState())
 }
 
 // PC exposes the pion connection for statistics and tests.
