@@ -148,3 +148,16 @@ func meshrtc_channel_get_buffered_amount(channel C.meshrtc_channel, outBytes *C.
 func meshrtc_channel_get_dropped_count(channel C.meshrtc_channel, outCount *C.int64_t) C.int32_t {
 	return channelGetter(channel, outCount, "out_count", func(c *core.Channel) C.int64_t { return C.int64_t(c.DroppedPacketCount()) })
 }
+
+//export meshrtc_channel_get_stats
+func meshrtc_channel_get_stats(channel C.meshrtc_channel, outStats *C.meshrtc_channel_stats) C.int32_t {
+	return withChannel(channel, func(c *core.Channel, _ *object) error {
+		st := c.Stats()
+		return out(outStats, "out_stats", C.meshrtc_channel_stats{
+			messages_sent:     C.int64_t(st.MessagesSent),
+			messages_received: C.int64_t(st.MessagesReceived),
+			bytes_sent:        C.int64_t(st.BytesSent),
+			bytes_received:    C.int64_t(st.BytesReceived),
+		})
+	})
+}

@@ -193,3 +193,23 @@ func meshrtc_peer_get_signaling_state(peer C.meshrtc_peer, outState *C.int32_t) 
 		return out(outState, "out_state", C.int32_t(p.SignalingState()))
 	})
 }
+
+//export meshrtc_peer_get_stats
+func meshrtc_peer_get_stats(peer C.meshrtc_peer, outStats *C.meshrtc_peer_stats) C.int32_t {
+	return withPeer(peer, func(p *core.Peer, _ *object) error {
+		st := p.Stats()
+		rtt := st.RTT.Microseconds()
+		if st.RTT < 0 {
+			rtt = -1
+		}
+		return out(outStats, "out_stats", C.meshrtc_peer_stats{
+			local_candidate_type:  C.int32_t(st.LocalCandidate),
+			remote_candidate_type: C.int32_t(st.RemoteCandidate),
+			rtt_us:                C.int64_t(rtt),
+			bytes_sent:            C.int64_t(st.BytesSent),
+			bytes_received:        C.int64_t(st.BytesReceived),
+			packets_sent:          C.int64_t(st.PacketsSent),
+			packets_received:      C.int64_t(st.PacketsReceived),
+		})
+	})
+}

@@ -168,6 +168,34 @@ typedef struct meshrtc_peer_event {
     const char *name;        /* ICE_CANDIDATE_CREATED: "candidate:..." */
 } meshrtc_peer_event;
 
+/* ------------------------------------------------------------------- stats */
+
+/* ICE type of one end of the selected candidate pair. @since 0.1.0 */
+#define MESHRTC_CANDIDATE_NONE 0 /* no pair selected (not connected) */
+#define MESHRTC_CANDIDATE_HOST 1
+#define MESHRTC_CANDIDATE_SRFLX 2
+#define MESHRTC_CANDIDATE_PRFLX 3
+#define MESHRTC_CANDIDATE_RELAY 4
+
+/* The connection's selected candidate pair (meshrtc_peer_get_stats). @since 0.1.0 */
+typedef struct meshrtc_peer_stats {
+    int32_t local_candidate_type;  /* MESHRTC_CANDIDATE_* */
+    int32_t remote_candidate_type; /* MESHRTC_CANDIDATE_* */
+    int64_t rtt_us;                /* current round-trip time in microseconds, -1 while unknown */
+    int64_t bytes_sent;            /* on the selected pair, all protocol layers */
+    int64_t bytes_received;
+    int64_t packets_sent;
+    int64_t packets_received;
+} meshrtc_peer_stats;
+
+/* One channel's counters (meshrtc_channel_get_stats). @since 0.1.0 */
+typedef struct meshrtc_channel_stats {
+    int64_t messages_sent;
+    int64_t messages_received; /* by the network, whether or not the host took them yet */
+    int64_t bytes_sent;        /* message payload bytes */
+    int64_t bytes_received;
+} meshrtc_channel_stats;
+
 /* The library's own build defines MESHRTC_TYPES_ONLY to take the types above
  * and below without the prototypes (cgo declares them without const). */
 #ifndef MESHRTC_TYPES_ONLY
@@ -389,6 +417,16 @@ int32_t meshrtc_peer_get_gathering_state(meshrtc_peer peer, int32_t *out_state);
  */
 int32_t meshrtc_peer_get_signaling_state(meshrtc_peer peer, int32_t *out_state);
 
+/*
+ * meshrtc_peer_get_stats - the selected candidate pair: ICE types of both
+ * ends (e.g. MESHRTC_CANDIDATE_RELAY through TURN), round-trip time and
+ * counters. Before a pair is selected, and after close, the types are
+ * MESHRTC_CANDIDATE_NONE, rtt_us is -1 and counters are 0.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_stats NULL), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_peer_get_stats(meshrtc_peer peer, meshrtc_peer_stats *out_stats);
+
 /* ----------------------------------------------------------------- channel */
 
 /*
@@ -558,6 +596,14 @@ int32_t meshrtc_channel_get_buffered_amount(meshrtc_channel channel, int64_t *ou
  * @since 0.1.0
  */
 int32_t meshrtc_channel_get_dropped_count(meshrtc_channel channel, int64_t *out_count);
+
+/*
+ * meshrtc_channel_get_stats - messages and payload bytes sent and received
+ * on this channel (all 0 until it opened).
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_stats NULL), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_channel_get_stats(meshrtc_channel channel, meshrtc_channel_stats *out_stats);
 
 #endif /* MESHRTC_TYPES_ONLY */
 
