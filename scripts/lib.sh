@@ -24,8 +24,8 @@ apt_install() {
   echo "installing: ${missing[*]}"
   local sudo=""
   [[ $(id -u) -ne 0 ]] && sudo="sudo"
-  $sudo apt-get update -qq || { echo "error: apt-get update failed" >&2; exit 1; }
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+  $sudo apt-get -o DPkg::Lock::Timeout=300 update -qq || { echo "error: apt-get update failed" >&2; exit 1; }
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" \
     || { echo "error: could not install ${missing[*]}" >&2; exit 1; }
 }
 

@@ -27,7 +27,7 @@ typedef struct pair_side {
     int32_t candidates;       /* ICE candidates created */
 } pair_side;
 
-static void pair_die(const char *what, int32_t rc, int64_t handle) {
+static inline void pair_die(const char *what, int32_t rc, int64_t handle) {
     char msg[512];
     int32_t len = 0;
     meshrtc_last_error(handle, msg, (int32_t)sizeof msg, &len);
@@ -41,19 +41,19 @@ static void pair_die(const char *what, int32_t rc, int64_t handle) {
         if (pair_rc_ != MESHRTC_OK) pair_die(#call, pair_rc_, (handle)); \
     } while (0)
 
-static double pair_now(void) {
+static inline double pair_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void pair_sleep_ms(int ms) {
+static inline void pair_sleep_ms(int ms) {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
 }
 
 /* Drains from's events and plays them to to, as a signaling server would. */
-static void pair_pump_one(pair_side *from, pair_side *to) {
+static inline void pair_pump_one(pair_side *from, pair_side *to) {
     meshrtc_peer_event ev;
     PAIR_CHECK(meshrtc_peer_poll(from->peer), from->peer);
     while (meshrtc_peer_next_event(from->peer, &ev) == MESHRTC_OK) {
@@ -82,19 +82,19 @@ static void pair_pump_one(pair_side *from, pair_side *to) {
     }
 }
 
-static void pair_pump(pair_side *a, pair_side *b) {
+static inline void pair_pump(pair_side *a, pair_side *b) {
     pair_pump_one(a, b);
     pair_pump_one(b, a);
 }
 
-static int32_t pair_channel_state(meshrtc_channel ch) {
+static inline int32_t pair_channel_state(meshrtc_channel ch) {
     int32_t state = -1;
     PAIR_CHECK(meshrtc_channel_get_ready_state(ch, &state), ch);
     return state;
 }
 
 /* Pumps until every channel in chs is open; exits on a 15 s timeout. */
-static void pair_wait_open(pair_side *a, pair_side *b, const meshrtc_channel *chs, int n) {
+static inline void pair_wait_open(pair_side *a, pair_side *b, const meshrtc_channel *chs, int n) {
     double deadline = pair_now() + 15.0;
     for (;;) {
         int open = 0;
@@ -111,7 +111,7 @@ static void pair_wait_open(pair_side *a, pair_side *b, const meshrtc_channel *ch
     }
 }
 
-static void pair_create(pair_side *a, pair_side *b) {
+static inline void pair_create(pair_side *a, pair_side *b) {
     memset(a, 0, sizeof *a);
     memset(b, 0, sizeof *b);
     PAIR_CHECK(meshrtc_peer_create(&a->peer), 0);
@@ -120,7 +120,7 @@ static void pair_create(pair_side *a, pair_side *b) {
     PAIR_CHECK(meshrtc_peer_initialize(b->peer, LOOPBACK_CONFIG), b->peer);
 }
 
-static void pair_destroy(pair_side *a, pair_side *b) {
+static inline void pair_destroy(pair_side *a, pair_side *b) {
     for (int i = 0; i < a->received_count; i++) PAIR_CHECK(meshrtc_channel_destroy(a->received[i]), a->received[i]);
     for (int i = 0; i < b->received_count; i++) PAIR_CHECK(meshrtc_channel_destroy(b->received[i]), b->received[i]);
     PAIR_CHECK(meshrtc_peer_destroy(a->peer), a->peer);
