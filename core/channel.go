@@ -17,6 +17,8 @@ import (
 type Channel struct {
 	dc             *webrtc.DataChannel
 	negotiated     bool
+	lifetime       int32 // ms, unsetLimit when not set
+	retransmits    int32 // unsetLimit when not set
 	reliable       bool
 	maxMessageSize int
 	queue          *packetQueue
@@ -34,11 +36,15 @@ type Channel struct {
 
 const initialReadBuffer = 4 * 1024
 
-func newChannel(dc *webrtc.DataChannel, negotiated bool, cfg *Config) *Channel {
+// newChannel wraps dc. lifetime and retransmits are what the application
+// asked for (unsetLimit when not set), which pion may not hold (see pionInit).
+func newChannel(dc *webrtc.DataChannel, negotiated bool, lifetime, retransmits int32, cfg *Config) *Channel {
 	c := &Channel{
 		dc:             dc,
 		negotiated:     negotiated,
-		reliable:       dc.MaxPacketLifeTime() == nil && dc.MaxRetransmits() == nil,
+		lifetime:       lifetime,
+		retransmits:    retransmits,
+		reliable:       lifetime == unsetLimit && retransmits == unsetLimit,
 		maxMessageSize: cfg.MaxMessageSize,
 		queue:          newPacketQueue(cfg.ReceiveQueuePackets, cfg.ReceiveQueueBytes),
 		log:            Logs.NewLogger("channel"),
@@ -251,10 +257,10 @@ func (c *Channel) Reliable() bool { return c.reliable }
 func (c *Channel) ID() int32 { return optionalUint16(c.dc.ID()) }
 
 // MaxPacketLifeTime is the lifetime in milliseconds, or 65535 when not set.
-func (c *Channel) MaxPacketLifeTime() int32 { return optionalUint16(c.dc.MaxPacketLifeTime()) }
+func (c *Channel) MaxPacketLifeTime() int32 { return c.lifetime }
 
 // MaxRetransmits is the retransmit limit, or 65535 when not set.
-func (c *Channel) MaxRetransmits() int32 { return optionalUint16(c.dc.MaxRetransmits()) }
+func (c *Channel) MaxRetransmits() int32 { return c.retransmits }
 
 // BufferedAmount is how many bytes are queued for sending.
 func (c *Channel) BufferedAmount() int64 {

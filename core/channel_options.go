@@ -18,6 +18,17 @@ type ChannelOptions struct {
 	Protocol          string
 }
 
+// sctpMinRTOMillis is pion/sctp's minimum retransmission timeout.
+const sctpMinRTOMillis = 1000
+
+// orUnset maps -1 ("not set") to unsetLimit.
+func orUnset(v int32) int32 {
+	if v < 0 {
+		return unsetLimit
+	}
+	return v
+}
+
 // unsetLimit is what Godot reports for a lifetime, retransmit count or id that was never set.
 const unsetLimit = 65535
 
@@ -105,7 +116,16 @@ func (o ChannelOptions) pionInit() *webrtc.DataChannelInit {
 		init.Negotiated = &o.Negotiated
 		init.ID = &id
 	}
-	if o.MaxPacketLifeTime >= 0 {
+	switch {
+	case o.Negotiated && o.MaxPacketLifeTime >= 0 && o.MaxPacketLifeTime < sctpMinRTOMillis:
+		// pion/sctp never abandons a timed message once sent, so a short
+		// lifetime would be fully reliable. A lifetime below the minimum
+		// retransmission timeout allows one transmission: say exactly that.
+		// Negotiated channels put no reliability on the wire, so peers see
+		// no difference; the channel still reports the lifetime asked for.
+		zero := uint16(0)
+		init.MaxRetransmits = &zero
+	case o.MaxPacketLifeTime >= 0:
 		v := uint16(o.MaxPacketLifeTime)
 		init.MaxPacketLifeTime = &v
 	}

@@ -106,15 +106,24 @@ func TestParseChannelOptionsErrors(t *testing.T) {
 }
 
 func TestChannelOptionsPionInit(t *testing.T) {
-	o, err := ParseChannelOptions(`{"negotiated":true,"id":7,"maxPacketLifetime":250,"ordered":false,"protocol":"x"}`)
+	o, err := ParseChannelOptions(`{"negotiated":true,"id":7,"maxPacketLifetime":1000,"ordered":false,"protocol":"x"}`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	init := o.pionInit()
 	if init.Negotiated == nil || !*init.Negotiated || init.ID == nil || *init.ID != 7 ||
-		init.MaxPacketLifeTime == nil || *init.MaxPacketLifeTime != 250 || init.MaxRetransmits != nil ||
+		init.MaxPacketLifeTime == nil || *init.MaxPacketLifeTime != 1000 || init.MaxRetransmits != nil ||
 		init.Ordered == nil || *init.Ordered || init.Protocol == nil || *init.Protocol != "x" {
 		t.Fatalf("pion init %+v", init)
+	}
+	// Negotiated lifetimes below pion's minimum RTO become one transmission.
+	o, _ = ParseChannelOptions(`{"negotiated":true,"id":7,"maxPacketLifeTime":999}`)
+	if init = o.pionInit(); init.MaxRetransmits == nil || *init.MaxRetransmits != 0 || init.MaxPacketLifeTime != nil {
+		t.Fatalf("short negotiated lifetime: pion init %+v", init)
+	}
+	o, _ = ParseChannelOptions(`{"maxPacketLifeTime":999}`)
+	if init = o.pionInit(); init.MaxPacketLifeTime == nil || *init.MaxPacketLifeTime != 999 || init.MaxRetransmits != nil {
+		t.Fatalf("in-band lifetime must reach the wire unchanged: pion init %+v", init)
 	}
 	init = DefaultChannelOptions().pionInit()
 	if init.Negotiated != nil || init.ID != nil || init.MaxPacketLifeTime != nil || init.MaxRetransmits != nil ||

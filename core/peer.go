@@ -120,7 +120,7 @@ func (p *Peer) watch(s *session) {
 	})
 	cfg := p.config()
 	pc.OnDataChannel(func(dc *webrtc.DataChannel) {
-		ch := newChannel(dc, false, &cfg)
+		ch := newChannel(dc, false, optionalUint16(dc.MaxPacketLifeTime()), optionalUint16(dc.MaxRetransmits()), &cfg)
 		if !s.add(ch) || !p.queue(s, PeerEvent{Type: EventDataChannelReceived, Channel: ch}) {
 			ch.Release()
 		}
@@ -194,7 +194,7 @@ func (p *Peer) CreateDataChannel(label string, opts ChannelOptions) (*Channel, e
 	if err != nil {
 		return nil, errorf(ErrInvalidParameter, "cannot create channel %q: %v", label, err)
 	}
-	ch := newChannel(dc, opts.Negotiated, &cfg)
+	ch := newChannel(dc, opts.Negotiated, orUnset(opts.MaxPacketLifeTime), orUnset(opts.MaxRetransmits), &cfg)
 	if !s.add(ch) {
 		ch.Release()
 		return nil, errorf(ErrUnavailable, "the connection was closed")
