@@ -100,9 +100,10 @@ func release(o *object) {
 // destroy is every *_destroy export.
 func destroy(h C.int64_t, k kind) C.int32_t {
 	return call(h, k, func(o *object) error {
-		if _, ok := objects.remove(o.handle); ok {
-			release(o)
+		if _, ok := objects.remove(o.handle); !ok {
+			return fmt.Errorf("%w: %s handle %d was destroyed by another call", core.ErrDoesNotExist, k, o.handle)
 		}
+		release(o)
 		return nil
 	})
 }

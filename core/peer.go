@@ -232,6 +232,9 @@ func parseDescription(typ, text string) (webrtc.SessionDescription, error) {
 	if err := parsed.UnmarshalString(text); err != nil {
 		return desc, errorf(ErrInvalidData, "malformed SDP: %v", err)
 	}
+	if len(parsed.MediaDescriptions) == 0 {
+		return desc, errorf(ErrInvalidData, "malformed SDP: no media section")
+	}
 	return webrtc.SessionDescription{Type: sdpType, SDP: text}, nil
 }
 

@@ -7,9 +7,9 @@
  * Objects and handles. A peer (WebRTCPeerConnection), a channel
  * (WebRTCDataChannel) and a mesh (WebRTCMultiplayerPeer) are named by 64-bit
  * handles. Handles are never reused, carry their kind, and 0 is never valid.
- * Passing 0 or a handle of the wrong kind returns MESHRTC_ERR_INVALID_PARAMETER;
- * a handle that was destroyed (or never existed) returns
- * MESHRTC_ERR_DOES_NOT_EXIST. Neither ever crashes. `*_close` changes state
+ * Passing 0, a handle of the wrong kind or a value that is no kind of handle
+ * returns MESHRTC_ERR_INVALID_PARAMETER; a handle of the right kind that was
+ * destroyed (or never existed) returns MESHRTC_ERR_DOES_NOT_EXIST. Neither ever crashes. `*_close` changes state
  * and may be called any number of times; `*_destroy` releases the handle and
  * its memory. Every handle a function gives out (create, or a channel
  * received through an event) belongs to the caller, who must destroy it.
@@ -222,7 +222,9 @@ int32_t meshrtc_version(int32_t *out_major, int32_t *out_minor, int32_t *out_pat
  * handle: an object's handle for that object's last failure, or 0 for the
  * last failure of any call made on the calling thread (e.g. a failed create).
  * An object that never failed, or a thread without failures, gives "".
- * Uses the size protocol (see GLOBAL RULES); reading does not clear it.
+ * Uses the size protocol (see GLOBAL RULES); reading does not clear it, and
+ * a failure of meshrtc_last_error itself records no message (so the message
+ * being read is never overwritten).
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_len NULL, cap < 0, buf NULL with
  * cap > 0, wrong-kind handle), MESHRTC_ERR_DOES_NOT_EXIST (destroyed or
  * unknown handle), MESHRTC_ERR_PARAMETER_RANGE_ERROR (buffer too small).
@@ -328,7 +330,8 @@ int32_t meshrtc_peer_create_data_channel(meshrtc_peer peer, const char *label, c
  * host sends it to the remote peer and passes it to
  * meshrtc_peer_set_local_description.
  * Errors: MESHRTC_ERR_UNCONFIGURED (no data channel created yet),
- * MESHRTC_FAILED (wrong signaling state, closed), invalid handle.
+ * MESHRTC_ERR_UNAVAILABLE (connection closed), MESHRTC_FAILED (wrong
+ * signaling state), invalid handle.
  * @since 0.1.0
  */
 int32_t meshrtc_peer_create_offer(meshrtc_peer peer);

@@ -1,0 +1,910 @@
+/* test_bad_input: the bad-input matrix of the C ABI.
+ *
+ * Every exported function gets bad input: NULL for each pointer argument,
+ * handle 0, a handle of the other kind, a value that is no handle at all
+ * (-1), a destroyed handle, an unknown handle of the right kind, calls in a
+ * wrong state, malformed SDP/candidates/JSON, bad option values, invalid
+ * UTF-8, bad lengths, small buffers. Each case asserts the exact error code
+ * the header documents (or, where it documents none, the GLOBAL RULES:
+ * 0/wrong kind -> ERR_INVALID_PARAMETER, destroyed/unknown ->
+ * ERR_DOES_NOT_EXIST) and that meshrtc_last_error on 0 (the calling thread)
+ * and on the object (when the handle is valid) gives a new, non-empty
+ * message containing an expected substring. Before each case a sentinel
+ * failure is recorded on the thread and on the object, so a stale message
+ * cannot pass. Failed calls must not write their out-parameters.
+ */
+#include "pair.h"
+
+#include <limits.h>
+#include <stdarg.h>
+
+static int n_cases, n_failed, n_accepted;
+
+static void failf(const char *name, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void failf(const char *name, int line, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "FAIL [%s] (line %d): ", name, line);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+/* The message of meshrtc_last_error(h) into buf (truncated to cap); returns
+ * the call's code. Long messages are read with a buffer of their size. */
+static int32_t read_error(int64_t h, char *buf, int32_t cap) {
+    int32_t len = -1;
+    buf[0] = '\0';
+    int32_t rc = meshrtc_last_error(h, NULL, 0, &len);
+    if (rc != MESHRTC_ERR_PARAMETER_RANGE_ERROR || len < 0) return rc;
+    char *full = malloc((size_t)len + 1);
+    rc = meshrtc_last_error(h, full, len + 1, &len);
+    if (rc == MESHRTC_OK) snprintf(buf, (size_t)cap, "%s", full);
+    free(full);
+    return rc;
+}
+
+/* Kind of a live handle: 'p' peer, 'c' channel, 0 neither (not live). */
+static int kind_of(int64_t h) {
+    int32_t s;
+    if (meshrtc_channel_get_ready_state(h, &s) == MESHRTC_OK) return 'c';
+    if (meshrtc_peer_get_signaling_state(h, &s) == MESHRTC_OK) return 'p';
+    return 0;
+}
+
+static char thread_sentinel[1024], object_sentinel[1024];
+
+/* Records a known failure on obj (when live) and on the calling thread. */
+static void arm(int64_t obj) {
+    if (obj != 0) {
+        int k = kind_of(obj);
+        if (k == 'p') meshrtc_peer_add_ice_candidate(obj, "0", -12345, "");
+        if (k == 'c') meshrtc_channel_set_write_mode(obj, 12345);
+        read_error(obj, object_sentinel, (int32_t)sizeof object_sentinel);
+    }
+    meshrtc_log_set_level(12345);
+    read_error(0, thread_sentinel, (int32_t)sizeof thread_sentinel);
+}
+
+enum { MSG = 0, CODE_ONLY = 1, ACCEPT = 2 };
+
+static void check_message(const char *name, int line, int64_t h, const char *sentinel, const char *substr) {
+    char msg[4096];
+    int32_t rc = read_error(h, msg, (int32_t)sizeof msg);
+    if (rc != MESHRTC_OK) {
+        failf(name, line, "meshrtc_last_error(%s) returned %d", h == 0 ? "0" : "handle", rc);
+        n_failed++;
+    } else if (msg[0] == '\0') {
+        failf(name, line, "meshrtc_last_error(%s) is empty", h == 0 ? "0" : "handle");
+        n_failed++;
+    } else if (strcmp(msg, sentinel) == 0) {
+        failf(name, line, "meshrtc_last_error(%s) still has the previous message: %s", h == 0 ? "0" : "handle", msg);
+        n_failed++;
+    } else if (strstr(msg, substr) == NULL) {
+        failf(name, line, "meshrtc_last_error(%s) = \"%s\", want it to contain \"%s\"", h == 0 ? "0" : "handle", msg,
+              substr);
+        n_failed++;
+    }
+}
+
+static void verify_body(int32_t rc, int32_t want, int64_t obj, const char *name, int line, const char *substr,
+                        int mode) {
+    if (rc != want) {
+        char msg[1024];
+        read_error(0, msg, (int32_t)sizeof msg);
+        failf(name, line, "returned %d, want %d (last error: %s)", rc, want, msg);
+        n_failed++;
+        return;
+    }
+    if (mode == MSG) {
+        check_message(name, line, 0, thread_sentinel, substr);
+        if (obj != 0) check_message(name, line, obj, object_sentinel, substr);
+    }
+}
+
+static void verify(const char *name, int line, int32_t rc, int32_t want, int64_t obj, const char *substr, int mode) {
+    if (mode == ACCEPT) {
+        n_accepted++;
+    } else {
+        n_cases++;
+    }
+    verify_body(rc, want, obj, name, line, substr, mode);
+}
+
+/* CASE(name, expected code, object whose last error to check (0: thread
+ * only), expected message substring, call). */
+#define CASE(name, want, obj, substr, call)                         \
+    do {                                                            \
+        arm(obj);                                                   \
+        int32_t case_rc_ = (call);                                  \
+        verify((name), __LINE__, case_rc_, (want), (obj), (substr), MSG); \
+    } while (0)
+
+/* A case checked by its code only (meshrtc_last_error's own failures:
+ * reading the last error does not record a new one). */
+#define CASE_CODE(name, want, call)                                          \
+    do {                                                                     \
+        arm(0);                                                              \
+        int32_t case_rc_ = (call);                                           \
+        verify((name), __LINE__, case_rc_, (want), 0, "", CODE_ONLY);        \
+    } while (0)
+
+/* Documented allowances (NULL config, buf NULL with cap 0, ...): must succeed. */
+#define ACCEPTED(name, call)                                                 \
+    do {                                                                     \
+        int32_t case_rc_ = (call);                                           \
+        verify((name), __LINE__, case_rc_, MESHRTC_OK, 0, "", ACCEPT);       \
+    } while (0)
+
+/* Plain assertion inside a case group. */
+#define EXPECT(name, cond, ...)                                                          \
+    do {                                                                                 \
+        if (!(cond)) {                                                                   \
+            failf((name), __LINE__, __VA_ARGS__);                                        \
+            n_failed++;                                                                  \
+        }                                                                                \
+    } while (0)
+
+#define FATAL_OK(call) PAIR_CHECK(call, 0)
+
+/* ---------------------------------------------------------------- fixtures */
+
+static meshrtc_peer p_new;        /* NEW, loopback, has c_connecting */
+static meshrtc_channel c_connecting;
+static meshrtc_peer p_bare;       /* NEW, loopback, no channel */
+static meshrtc_peer p_kept;       /* failed initializes must keep its connection */
+static meshrtc_channel c_kept;
+static meshrtc_peer p_closed;     /* had a channel, then peer_close */
+static meshrtc_channel c_of_closed;
+static meshrtc_peer p_dead;       /* destroyed */
+static meshrtc_channel c_dead;    /* destroyed */
+static meshrtc_channel c_orphan;  /* its peer was destroyed */
+static pair_side pa, pb;          /* connected pair */
+static meshrtc_channel c_open, c_open_b, c_closed, c_closed_b;
+static char *offer_sdp;           /* a valid offer, never applied */
+
+static const char *LABEL = "bad-input-label";
+static const char *PROTOCOL = "proto-x";
+
+static void make_fixtures(void) {
+    FATAL_OK(meshrtc_peer_create(&p_new));
+    FATAL_OK(meshrtc_peer_initialize(p_new, LOOPBACK_CONFIG));
+    char opts[128];
+    snprintf(opts, sizeof opts, "{\"protocol\":\"%s\"}", PROTOCOL);
+    FATAL_OK(meshrtc_peer_create_data_channel(p_new, LABEL, opts, &c_connecting));
+
+    FATAL_OK(meshrtc_peer_create(&p_bare));
+    FATAL_OK(meshrtc_peer_initialize(p_bare, LOOPBACK_CONFIG));
+
+    FATAL_OK(meshrtc_peer_create(&p_kept));
+    FATAL_OK(meshrtc_peer_initialize(p_kept, LOOPBACK_CONFIG));
+    FATAL_OK(meshrtc_peer_create_data_channel(p_kept, "kept", NULL, &c_kept));
+
+    FATAL_OK(meshrtc_peer_create(&p_closed));
+    FATAL_OK(meshrtc_peer_initialize(p_closed, LOOPBACK_CONFIG));
+    FATAL_OK(meshrtc_peer_create_data_channel(p_closed, "closed", NULL, &c_of_closed));
+    FATAL_OK(meshrtc_peer_close(p_closed));
+
+    meshrtc_peer tmp;
+    FATAL_OK(meshrtc_peer_create(&p_dead));
+    FATAL_OK(meshrtc_peer_initialize(p_dead, LOOPBACK_CONFIG));
+    FATAL_OK(meshrtc_peer_create_data_channel(p_dead, "orphan", NULL, &c_orphan));
+    FATAL_OK(meshrtc_peer_create_data_channel(p_dead, "dead", NULL, &c_dead));
+    FATAL_OK(meshrtc_channel_destroy(c_dead));
+    FATAL_OK(meshrtc_peer_destroy(p_dead));
+
+    /* A valid offer SDP from a peer that never applies it (so never gathers). */
+    FATAL_OK(meshrtc_peer_create(&tmp));
+    FATAL_OK(meshrtc_peer_initialize(tmp, LOOPBACK_CONFIG));
+    meshrtc_channel ch;
+    FATAL_OK(meshrtc_peer_create_data_channel(tmp, "sdp", NULL, &ch));
+    FATAL_OK(meshrtc_peer_create_offer(tmp));
+    meshrtc_peer_event ev;
+    while (meshrtc_peer_next_event(tmp, &ev) == MESHRTC_OK) {
+        if (ev.type == MESHRTC_EVENT_SESSION_DESCRIPTION_CREATED) offer_sdp = strdup(ev.sdp);
+    }
+    if (offer_sdp == NULL) {
+        fprintf(stderr, "FATAL: no offer event\n");
+        exit(1);
+    }
+    FATAL_OK(meshrtc_channel_destroy(ch));
+    FATAL_OK(meshrtc_peer_destroy(tmp));
+
+    /* A connected pair with an open and a closed channel. */
+    pair_create(&pa, &pb);
+    FATAL_OK(meshrtc_peer_create_data_channel(pa.peer, "open", "{\"negotiated\":true,\"id\":1}", &c_open));
+    FATAL_OK(meshrtc_peer_create_data_channel(pb.peer, "open", "{\"negotiated\":true,\"id\":1}", &c_open_b));
+    FATAL_OK(meshrtc_peer_create_data_channel(pa.peer, "closed", "{\"negotiated\":true,\"id\":2}", &c_closed));
+    FATAL_OK(meshrtc_peer_create_data_channel(pb.peer, "closed", "{\"negotiated\":true,\"id\":2}", &c_closed_b));
+    FATAL_OK(meshrtc_peer_create_offer(pa.peer));
+    meshrtc_channel all[] = {c_open, c_open_b, c_closed, c_closed_b};
+    pair_wait_open(&pa, &pb, all, 4);
+    FATAL_OK(meshrtc_channel_close(c_closed));
+    double deadline = pair_now() + 20;
+    while (pair_channel_state(c_closed) != MESHRTC_CHANNEL_STATE_CLOSED && pair_now() < deadline) {
+        pair_pump(&pa, &pb);
+        pair_sleep_ms(1);
+    }
+}
+
+/* ------------------------------------------------------ handle variations */
+
+static int32_t o32 = 0x7777;
+static int64_t o64 = 0x7777;
+static const uint8_t *optr = (const uint8_t *)"sentinel";
+static meshrtc_channel och = 0x7777;
+static meshrtc_peer_event oev;
+static meshrtc_peer_stats opstats = {0x7777, 0x7777, 0x7777, 0x7777, 0x7777, 0x7777, 0x7777};
+static meshrtc_channel_stats ocstats = {0x7777, 0x7777, 0x7777, 0x7777};
+static char obuf[64] = "sentinel";
+static const uint8_t payload[4] = {1, 2, 3, 4};
+
+typedef int32_t (*hthunk)(int64_t h);
+
+#define T0(fn) \
+    static int32_t t_##fn(int64_t h) { return meshrtc_##fn(h); }
+#define T(fn, ...) \
+    static int32_t t_##fn(int64_t h) { return meshrtc_##fn(h, __VA_ARGS__); }
+
+T0(peer_destroy)
+T(peer_initialize, LOOPBACK_CONFIG)
+T(peer_create_data_channel, "x", NULL, &och)
+T0(peer_create_offer)
+T(peer_set_local_description, "offer", offer_sdp)
+T(peer_set_remote_description, "offer", offer_sdp)
+T(peer_add_ice_candidate, "0", 0, "candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host")
+T0(peer_poll)
+T(peer_next_event, &oev)
+T0(peer_close)
+T(peer_get_connection_state, &o32)
+T(peer_get_gathering_state, &o32)
+T(peer_get_signaling_state, &o32)
+T(peer_get_stats, &opstats)
+T0(channel_destroy)
+T0(channel_poll)
+T0(channel_close)
+T(channel_put_packet, payload, 4)
+T(channel_get_packet, &optr, &o32)
+T(channel_get_available_packet_count, &o32)
+T(channel_get_max_packet_size, &o32)
+T(channel_set_write_mode, MESHRTC_WRITE_MODE_TEXT)
+T(channel_get_write_mode, &o32)
+T(channel_was_string_packet, &o32)
+T(channel_get_ready_state, &o32)
+T(channel_get_label, obuf, (int32_t)sizeof obuf, &o32)
+T(channel_get_protocol, obuf, (int32_t)sizeof obuf, &o32)
+T(channel_is_ordered, &o32)
+T(channel_get_id, &o32)
+T(channel_get_max_packet_life_time, &o32)
+T(channel_get_max_retransmits, &o32)
+T(channel_is_negotiated, &o32)
+T(channel_get_buffered_amount, &o64)
+T(channel_get_dropped_count, &o64)
+T(channel_get_stats, &ocstats)
+
+typedef struct handle_fn {
+    const char *name;
+    int kind; /* 'p' or 'c' */
+    hthunk fn;
+} handle_fn;
+
+#define P(fn) {"meshrtc_" #fn, 'p', t_##fn}
+#define C(fn) {"meshrtc_" #fn, 'c', t_##fn}
+
+static const handle_fn HANDLE_FNS[] = {
+    P(peer_destroy), P(peer_initialize), P(peer_create_data_channel), P(peer_create_offer),
+    P(peer_set_local_description), P(peer_set_remote_description), P(peer_add_ice_candidate), P(peer_poll),
+    P(peer_next_event), P(peer_close), P(peer_get_connection_state), P(peer_get_gathering_state),
+    P(peer_get_signaling_state), P(peer_get_stats), C(channel_destroy), C(channel_poll), C(channel_close), C(channel_put_packet),
+    C(channel_get_packet), C(channel_get_available_packet_count), C(channel_get_max_packet_size),
+    C(channel_set_write_mode), C(channel_get_write_mode), C(channel_was_string_packet), C(channel_get_ready_state),
+    C(channel_get_label), C(channel_get_protocol), C(channel_is_ordered), C(channel_get_id),
+    C(channel_get_max_packet_life_time), C(channel_get_max_retransmits), C(channel_is_negotiated),
+    C(channel_get_buffered_amount), C(channel_get_dropped_count), C(channel_get_stats),
+};
+
+static void test_handles(void) {
+    int64_t unknown_peer = p_new + 1000000, unknown_channel = c_connecting + 1000000;
+    for (size_t i = 0; i < sizeof HANDLE_FNS / sizeof HANDLE_FNS[0]; i++) {
+        const handle_fn *f = &HANDLE_FNS[i];
+        int is_peer = f->kind == 'p';
+        struct {
+            const char *variant;
+            int64_t h;
+            int32_t want;
+            const char *substr;
+        } variants[] = {
+            {"handle 0", 0, MESHRTC_ERR_INVALID_PARAMETER, "handle 0"},
+            {"wrong kind", is_peer ? c_connecting : p_new, MESHRTC_ERR_INVALID_PARAMETER,
+             is_peer ? "not a peer handle" : "not a channel handle"},
+            {"not a handle (-1)", -1, MESHRTC_ERR_INVALID_PARAMETER,
+             is_peer ? "not a peer handle" : "not a channel handle"},
+            {"destroyed", is_peer ? p_dead : c_dead, MESHRTC_ERR_DOES_NOT_EXIST, "destroyed or never existed"},
+            {"unknown", is_peer ? unknown_peer : unknown_channel, MESHRTC_ERR_DOES_NOT_EXIST,
+             "destroyed or never existed"},
+        };
+        for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++) {
+            char name[160];
+            snprintf(name, sizeof name, "%s: %s", f->name, variants[v].variant);
+            CASE(name, variants[v].want, 0, variants[v].substr, f->fn(variants[v].h));
+            EXPECT(name, o32 == 0x7777 && o64 == 0x7777 && och == 0x7777 && strcmp(obuf, "sentinel") == 0 &&
+                             strcmp((const char *)optr, "sentinel") == 0 && opstats.rtt_us == 0x7777 &&
+                             opstats.local_candidate_type == 0x7777 && ocstats.messages_sent == 0x7777,
+                   "an out-parameter was written by a failed call");
+        }
+    }
+    /* Wrong-kind destroys must not have destroyed the objects. */
+    int32_t s;
+    EXPECT("wrong-kind destroy", meshrtc_channel_get_ready_state(c_connecting, &s) == MESHRTC_OK,
+           "meshrtc_peer_destroy(channel) destroyed the channel");
+    EXPECT("wrong-kind destroy", meshrtc_peer_get_connection_state(p_new, &s) == MESHRTC_OK,
+           "meshrtc_channel_destroy(peer) destroyed the peer");
+}
+
+/* ---------------------------------------------------------------- library */
+
+static void test_library(void) {
+    int32_t a, b, c;
+    CASE("version: out_major NULL", MESHRTC_ERR_INVALID_PARAMETER, 0, "must not be NULL", meshrtc_version(NULL, &b, &c));
+    CASE("version: out_minor NULL", MESHRTC_ERR_INVALID_PARAMETER, 0, "must not be NULL", meshrtc_version(&a, NULL, &c));
+    CASE("version: out_patch NULL", MESHRTC_ERR_INVALID_PARAMETER, 0, "must not be NULL", meshrtc_version(&a, &b, NULL));
+
+    CASE("log_set_level: -1", MESHRTC_ERR_INVALID_PARAMETER, 0, "log level -1", meshrtc_log_set_level(-1));
+    CASE("log_set_level: 6", MESHRTC_ERR_INVALID_PARAMETER, 0, "log level 6", meshrtc_log_set_level(6));
+    CASE("log_set_level: INT32_MIN", MESHRTC_ERR_INVALID_PARAMETER, 0, "log level", meshrtc_log_set_level(INT32_MIN));
+    CASE("log_set_level: INT32_MAX", MESHRTC_ERR_INVALID_PARAMETER, 0, "log level", meshrtc_log_set_level(INT32_MAX));
+
+    CASE("peer_create: out_peer NULL", MESHRTC_ERR_INVALID_PARAMETER, 0, "out_peer", meshrtc_peer_create(NULL));
+
+    /* meshrtc_last_error: its own failures are checked by code only. */
+    char buf[256];
+    int32_t len = -1;
+    CASE_CODE("last_error: out_len NULL", MESHRTC_ERR_INVALID_PARAMETER, meshrtc_last_error(0, buf, 256, NULL));
+    CASE_CODE("last_error: cap -1", MESHRTC_ERR_INVALID_PARAMETER, meshrtc_last_error(0, buf, -1, &len));
+    CASE_CODE("last_error: buf NULL, cap 10", MESHRTC_ERR_INVALID_PARAMETER, meshrtc_last_error(0, NULL, 10, &len));
+    CASE_CODE("last_error: handle -1", MESHRTC_ERR_INVALID_PARAMETER, meshrtc_last_error(-1, buf, 256, &len));
+    CASE_CODE("last_error: handle 12345 (no kind)", MESHRTC_ERR_INVALID_PARAMETER,
+              meshrtc_last_error(12345, buf, 256, &len));
+    CASE_CODE("last_error: destroyed peer", MESHRTC_ERR_DOES_NOT_EXIST, meshrtc_last_error(p_dead, buf, 256, &len));
+    CASE_CODE("last_error: destroyed channel", MESHRTC_ERR_DOES_NOT_EXIST,
+              meshrtc_last_error(c_dead, buf, 256, &len));
+    CASE_CODE("last_error: unknown peer", MESHRTC_ERR_DOES_NOT_EXIST,
+              meshrtc_last_error(p_new + 1000000, buf, 256, &len));
+    CASE_CODE("last_error: unknown channel", MESHRTC_ERR_DOES_NOT_EXIST,
+              meshrtc_last_error(c_connecting + 1000000, buf, 256, &len));
+
+    /* Buffer too small: out_len gets the full length, the message stays. */
+    arm(c_connecting);
+    int32_t full = (int32_t)strlen(object_sentinel);
+    char small[4] = {'Z', 'Z', 'Z', 'Z'};
+    len = -1;
+    CASE_CODE("last_error: buffer too small", MESHRTC_ERR_PARAMETER_RANGE_ERROR,
+              meshrtc_last_error(c_connecting, small, 4, &len));
+    EXPECT("last_error: buffer too small", len == full, "out_len %d, want %d", len, full);
+    EXPECT("last_error: buffer too small", memcmp(small, "ZZZZ", 4) == 0, "buffer written on failure");
+    len = -1;
+    CASE_CODE("last_error: cap == length (no room for NUL)", MESHRTC_ERR_PARAMETER_RANGE_ERROR,
+              meshrtc_last_error(c_connecting, buf, full, &len));
+    EXPECT("last_error: cap == length", len == full, "out_len %d, want %d", len, full);
+    len = -1;
+    CASE_CODE("last_error: size query (buf NULL, cap 0)", MESHRTC_ERR_PARAMETER_RANGE_ERROR,
+              meshrtc_last_error(0, NULL, 0, &len));
+    EXPECT("last_error: size query", len == (int32_t)strlen(thread_sentinel), "out_len %d, want %zu", len,
+           strlen(thread_sentinel));
+    read_error(c_connecting, buf, (int32_t)sizeof buf);
+    EXPECT("last_error: not consumed", strcmp(buf, object_sentinel) == 0, "message changed to %s", buf);
+
+    /* An object that never failed has "". */
+    len = -1;
+    ACCEPTED("last_error: never failed", meshrtc_last_error(c_open_b, buf, 256, &len));
+    EXPECT("last_error: never failed", len == 0 && buf[0] == '\0', "message of a clean object: %s", buf);
+}
+
+static void test_logs(void) {
+    char buf[512], key_line[512];
+    int32_t level = -1, len = -1;
+    FATAL_OK(meshrtc_log_set_level(MESHRTC_LOG_NONE));
+    CASE("log_next: empty queue", MESHRTC_ERR_UNAVAILABLE, 0, "no log line",
+         meshrtc_log_next(&level, buf, (int32_t)sizeof buf, &len));
+
+    /* Queue one warning, then fail to read it every way: it must stay. */
+    meshrtc_peer lp;
+    FATAL_OK(meshrtc_peer_create(&lp));
+    FATAL_OK(meshrtc_log_set_level(MESHRTC_LOG_WARN));
+    FATAL_OK(meshrtc_peer_initialize(lp, "{\"badInputUnknownKey\":0,\"meshrtc\":{\"interfaces\":[\"lo\"],"
+                                         "\"includeLoopback\":true,\"mdns\":\"disabled\",\"ipv6\":false}}"));
+    snprintf(key_line, sizeof key_line, "config: ignoring unknown configuration key \"badInputUnknownKey\"");
+    int32_t full = (int32_t)strlen(key_line);
+    CASE("log_next: out_level NULL", MESHRTC_ERR_INVALID_PARAMETER, 0, "out_level",
+         meshrtc_log_next(NULL, buf, (int32_t)sizeof buf, &len));
+    CASE("log_next: out_len NULL", MESHRTC_ERR_INVALID_PARAMETER, 0, "out_len",
+         meshrtc_log_next(&level, buf, (int32_t)sizeof buf, NULL));
+    CASE("log_next: cap -1", MESHRTC_ERR_INVALID_PARAMETER, 0, "cap -1", meshrtc_log_next(&level, buf, -1, &len));
+    CASE("log_next: buf NULL, cap 5", MESHRTC_ERR_INVALID_PARAMETER, 0, "buf is NULL",
+         meshrtc_log_next(&level, NULL, 5, &len));
+    char small[4] = {'Z', 'Z', 'Z', 'Z'};
+    len = -1;
+    level = 99;
+    CASE("log_next: buffer too small", MESHRTC_ERR_PARAMETER_RANGE_ERROR, 0, "too small",
+         meshrtc_log_next(&level, small, 4, &len));
+    EXPECT("log_next: buffer too small", len == full, "out_len %d, want %d", len, full);
+    EXPECT("log_next: buffer too small", memcmp(small, "ZZZZ", 4) == 0 && level == 99,
+           "buffer or level written on failure");
+    len = -1;
+    CASE("log_next: cap == length (no room for NUL)", MESHRTC_ERR_PARAMETER_RANGE_ERROR, 0, "too small",
+         meshrtc_log_next(&level, buf, full, &len));
+    EXPECT("log_next: cap == length", len == full, "out_len %d, want %d", len, full);
+    len = -1;
+    CASE("log_next: size query (buf NULL, cap 0)", MESHRTC_ERR_PARAMETER_RANGE_ERROR, 0, "too small",
+         meshrtc_log_next(&level, NULL, 0, &len));
+    EXPECT("log_next: size query", len == full, "out_len %d, want %d", len, full);
+    /* Still there, and taken exactly once. */
+    len = -1;
+    ACCEPTED("log_next: line still queued", meshrtc_log_next(&level, buf, full + 1, &len));
+    EXPECT("log_next: line still queued", len == full && strcmp(buf, key_line) == 0 && level == MESHRTC_LOG_WARN,
+           "got level %d \"%s\"", level, buf);
+    CASE("log_next: taken once", MESHRTC_ERR_UNAVAILABLE, 0, "no log line",
+         meshrtc_log_next(&level, buf, (int32_t)sizeof buf, &len));
+    FATAL_OK(meshrtc_log_set_level(MESHRTC_LOG_NONE));
+    FATAL_OK(meshrtc_peer_destroy(lp));
+}
+
+/* ------------------------------------------------------------------- peer */
+
+#define LOOPBACK_KEYS "\"interfaces\":[\"lo\"],\"includeLoopback\":true,\"mdns\":\"disabled\",\"ipv6\":false"
+
+static void test_initialize(void) {
+    static const struct {
+        const char *name, *json, *substr;
+    } bad[] = {
+        {"malformed JSON '{'", "{", "not a JSON object"},
+        {"malformed JSON 'not json'", "not json", "not a JSON object"},
+        {"malformed JSON trailing comma", "{\"meshrtc\":{},}", "not a JSON object"},
+        {"JSON array", "[1,2]", "not a JSON object"},
+        {"JSON string", "\"config\"", "not a JSON object"},
+        {"invalid UTF-8", "{\"x\":\"\xff\xfe\"}", "not valid UTF-8"},
+        {"meshrtc not an object", "{\"meshrtc\":5}", "meshrtc options"},
+        {"unknown meshrtc key", "{\"meshrtc\":{" LOOPBACK_KEYS ",\"interfacez\":[\"lo\"]}}", "interfacez"},
+        {"mdns bad value", "{\"meshrtc\":{\"mdns\":\"loud\"}}", "mdns"},
+        {"mdns wrong type", "{\"meshrtc\":{\"mdns\":true}}", "mdns"},
+        {"interfaces wrong type", "{\"meshrtc\":{\"interfaces\":\"lo\"}}", "interfaces"},
+        {"includeLoopback wrong type", "{\"meshrtc\":{\"includeLoopback\":\"yes\"}}", "includeLoopback"},
+        {"ipv4 and ipv6 false", "{\"meshrtc\":{\"ipv4\":false,\"ipv6\":false}}", "ipv4 and ipv6"},
+        {"portMin without portMax", "{\"meshrtc\":{\"portMin\":5000}}", "portMin and portMax"},
+        {"portMin > portMax", "{\"meshrtc\":{\"portMin\":6000,\"portMax\":5000}}", "portMin"},
+        {"portMin 0", "{\"meshrtc\":{\"portMin\":0,\"portMax\":10}}", "portMin"},
+        {"portMax 70000", "{\"meshrtc\":{\"portMin\":1,\"portMax\":70000}}", "portMax"},
+        {"maxMessageSize 0", "{\"meshrtc\":{\"maxMessageSize\":0}}", "maxMessageSize"},
+        {"maxMessageSize 1.5", "{\"meshrtc\":{\"maxMessageSize\":1.5}}", "maxMessageSize"},
+        {"maxMessageSize huge", "{\"meshrtc\":{\"maxMessageSize\":1e12}}", "maxMessageSize"},
+        {"receiveQueuePackets 0", "{\"meshrtc\":{\"receiveQueuePackets\":0}}", "receiveQueuePackets"},
+        {"receiveQueueBytes -1", "{\"meshrtc\":{\"receiveQueueBytes\":-1}}", "receiveQueueBytes"},
+        {"eventQueueLimit 15", "{\"meshrtc\":{\"eventQueueLimit\":15}}", "eventQueueLimit"},
+        {"iceFailedTimeoutMs -1", "{\"meshrtc\":{\"iceFailedTimeoutMs\":-1}}", "iceFailedTimeoutMs"},
+        {"iceTransportPolicy none", "{\"iceTransportPolicy\":\"none\"}", "iceTransportPolicy"},
+        {"iceTransportPolicy number", "{\"iceTransportPolicy\":1}", "iceTransportPolicy"},
+        {"iceServers not an array", "{\"iceServers\":\"stun:example.org\"}", "iceServers"},
+        {"iceServers entry without urls", "{\"iceServers\":[{}]}", "no urls"},
+        {"iceServers bad url", "{\"iceServers\":[{\"urls\":\"http://example.org\"}]}", "bad url"},
+        {"iceServers urls wrong type", "{\"iceServers\":[{\"urls\":5}]}", "iceServers[0].urls"},
+        {"iceServers username wrong type", "{\"iceServers\":[{\"urls\":\"stun:x.org\",\"username\":1}]}",
+         "iceServers[0].username"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char name[160];
+        snprintf(name, sizeof name, "peer_initialize: %s", bad[i].name);
+        CASE(name, MESHRTC_ERR_INVALID_PARAMETER, p_kept, bad[i].substr, meshrtc_peer_initialize(p_kept, bad[i].json));
+    }
+    /* A numeric option of the wrong JSON type: the message names the option. */
+    CASE("peer_initialize: maxMessageSize wrong type (message names the key)", MESHRTC_ERR_INVALID_PARAMETER, p_kept,
+         "maxMessageSize", meshrtc_peer_initialize(p_kept, "{\"meshrtc\":{\"maxMessageSize\":\"big\"}}"));
+    CASE("peer_initialize: hostAcceptanceWaitMs wrong type (message names the key)", MESHRTC_ERR_INVALID_PARAMETER,
+         p_kept, "hostAcceptanceWaitMs",
+         meshrtc_peer_initialize(p_kept, "{\"meshrtc\":{\"hostAcceptanceWaitMs\":\"0\"}}"));
+    /* "the previous connection is kept" */
+    int32_t s = -1;
+    FATAL_OK(meshrtc_channel_get_ready_state(c_kept, &s));
+    EXPECT("peer_initialize: previous connection kept", s == MESHRTC_CHANNEL_STATE_CONNECTING,
+           "channel state %d after failed initializes", s);
+    meshrtc_channel probe = 0;
+    ACCEPTED("peer_initialize: previous connection kept (create_data_channel)",
+             meshrtc_peer_create_data_channel(p_kept, "probe", NULL, &probe));
+    if (probe != 0) FATAL_OK(meshrtc_channel_destroy(probe));
+
+    /* Keys that differ from a documented one only in case are unknown keys
+     * (Go's encoding/json would match them case-insensitively). Throwaway
+     * peers: a call that wrongly succeeds re-initializes. */
+    static const char *case_keys[][2] = {
+        {"{\"meshrtc\":{" LOOPBACK_KEYS ",\"includeLoopBack\":true}}", "includeLoopBack"},
+        {"{\"meshrtc\":{" LOOPBACK_KEYS ",\"Mdns\":\"disabled\"}}", "Mdns"},
+    };
+    for (size_t i = 0; i < sizeof case_keys / sizeof case_keys[0]; i++) {
+        meshrtc_peer t;
+        char name[160];
+        FATAL_OK(meshrtc_peer_create(&t));
+        FATAL_OK(meshrtc_peer_initialize(t, LOOPBACK_CONFIG));
+        snprintf(name, sizeof name, "peer_initialize: unknown meshrtc key differing in case (%s)", case_keys[i][1]);
+        CASE(name, MESHRTC_ERR_INVALID_PARAMETER, t, case_keys[i][1], meshrtc_peer_initialize(t, case_keys[i][0]));
+        FATAL_OK(meshrtc_peer_destroy(t));
+    }
+
+    /* Documented allowances; a throwaway peer (nothing gathers without a description). */
+    meshrtc_peer t;
+    FATAL_OK(meshrtc_peer_create(&t));
+    ACCEPTED("peer_initialize: NULL config", meshrtc_peer_initialize(t, NULL));
+    ACCEPTED("peer_initialize: empty config", meshrtc_peer_initialize(t, ""));
+    ACCEPTED("peer_initialize: {}", meshrtc_peer_initialize(t, "{}"));
+    ACCEPTED("peer_initialize: unknown top-level key", meshrtc_peer_initialize(t, "{\"bundlePolicy\":\"max-bundle\"}"));
+    ACCEPTED("peer_initialize: maxPacketLifetime-style whole float", meshrtc_peer_initialize(
+                                                                           t, "{\"meshrtc\":{\"maxMessageSize\":5000.0}}"));
+    FATAL_OK(meshrtc_peer_destroy(t));
+}
+
+static void test_create_data_channel(void) {
+    meshrtc_channel ch = 0x7777;
+    static const struct {
+        const char *name, *opts, *substr;
+    } bad[] = {
+        {"malformed options '{'", "{", "not a JSON object"},
+        {"options array", "[]", "not a JSON object"},
+        {"options number", "5", "not a JSON object"},
+        {"options invalid UTF-8", "{\"protocol\":\"\xc3\x28\"}", "options_json is not valid UTF-8"},
+        {"both reliability limits", "{\"maxRetransmits\":1,\"maxPacketLifeTime\":1}", "not both"},
+        {"both limits (alt spelling)", "{\"maxRetransmits\":1,\"maxPacketLifetime\":1}", "not both"},
+        {"both lifetime spellings", "{\"maxPacketLifeTime\":1,\"maxPacketLifetime\":2}", "only one of"},
+        {"negotiated without id", "{\"negotiated\":true}", "needs an id"},
+        {"id without negotiated", "{\"id\":3}", "only allowed with negotiated"},
+        {"id with negotiated false", "{\"negotiated\":false,\"id\":3}", "only allowed with negotiated"},
+        {"ordered wrong type", "{\"ordered\":\"yes\"}", "ordered"},
+        {"negotiated wrong type", "{\"negotiated\":1,\"id\":1}", "negotiated"},
+        {"protocol wrong type", "{\"protocol\":5}", "protocol"},
+        {"id wrong type", "{\"negotiated\":true,\"id\":\"1\"}", "id"},
+        {"id 65535", "{\"negotiated\":true,\"id\":65535}", "id"},
+        {"id -1", "{\"negotiated\":true,\"id\":-1}", "id"},
+        {"id 1.5", "{\"negotiated\":true,\"id\":1.5}", "id"},
+        {"maxRetransmits 65536", "{\"maxRetransmits\":65536}", "maxRetransmits"},
+        {"maxRetransmits -1", "{\"maxRetransmits\":-1}", "maxRetransmits"},
+        {"maxRetransmits wrong type", "{\"maxRetransmits\":true}", "maxRetransmits"},
+        {"maxPacketLifeTime 70000", "{\"maxPacketLifeTime\":70000}", "maxPacketLifeTime"},
+        {"maxPacketLifetime string", "{\"maxPacketLifetime\":\"10\"}", "maxPacketLifetime"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char name[160];
+        snprintf(name, sizeof name, "peer_create_data_channel: %s", bad[i].name);
+        CASE(name, MESHRTC_ERR_INVALID_PARAMETER, p_new, bad[i].substr,
+             meshrtc_peer_create_data_channel(p_new, "x", bad[i].opts, &ch));
+    }
+    CASE("peer_create_data_channel: label NULL", MESHRTC_ERR_INVALID_PARAMETER, p_new, "label is NULL",
+         meshrtc_peer_create_data_channel(p_new, NULL, NULL, &ch));
+    CASE("peer_create_data_channel: out_channel NULL", MESHRTC_ERR_INVALID_PARAMETER, p_new, "out_channel",
+         meshrtc_peer_create_data_channel(p_new, "x", NULL, NULL));
+    CASE("peer_create_data_channel: label invalid UTF-8", MESHRTC_ERR_INVALID_PARAMETER, p_new, "not valid UTF-8",
+         meshrtc_peer_create_data_channel(p_new, "bad\xc3\x28", NULL, &ch));
+    CASE("peer_create_data_channel: label overlong UTF-8", MESHRTC_ERR_INVALID_PARAMETER, p_new, "not valid UTF-8",
+         meshrtc_peer_create_data_channel(p_new, "\xc0\xaf", NULL, &ch));
+    CASE("peer_create_data_channel: label UTF-16 surrogate", MESHRTC_ERR_INVALID_PARAMETER, p_new, "not valid UTF-8",
+         meshrtc_peer_create_data_channel(p_new, "\xed\xa0\x80", NULL, &ch));
+    char *long_label = malloc(70001);
+    memset(long_label, 'l', 70000);
+    long_label[70000] = '\0';
+    CASE("peer_create_data_channel: label over 65535 bytes", MESHRTC_ERR_INVALID_PARAMETER, p_new,
+         "cannot create channel", meshrtc_peer_create_data_channel(p_new, long_label, NULL, &ch));
+    free(long_label);
+    EXPECT("peer_create_data_channel", ch == 0x7777, "out_channel written by a failed call");
+    CASE("peer_create_data_channel: after connecting", MESHRTC_ERR_UNAVAILABLE, pa.peer, "STATE_NEW",
+         meshrtc_peer_create_data_channel(pa.peer, "late", NULL, &ch));
+    CASE("peer_create_data_channel: closed peer", MESHRTC_ERR_UNAVAILABLE, p_closed, "STATE_NEW",
+         meshrtc_peer_create_data_channel(p_closed, "late", NULL, &ch));
+
+    /* Allowances: NULL/empty options and unknown keys (logged, ignored). */
+    const char *ok_opts[] = {NULL, "", "{}", "{\"unknownOption\":1}", "{\"maxRetransmits\":65535}",
+                             "{\"negotiated\":true,\"id\":65534}", "{\"maxPacketLifeTime\":0}"};
+    for (size_t i = 0; i < sizeof ok_opts / sizeof ok_opts[0]; i++) {
+        char name[160];
+        snprintf(name, sizeof name, "peer_create_data_channel: options %s", ok_opts[i] ? ok_opts[i] : "NULL");
+        ch = 0;
+        ACCEPTED(name, meshrtc_peer_create_data_channel(p_new, "ok", ok_opts[i], &ch));
+        if (ch != 0) FATAL_OK(meshrtc_channel_destroy(ch));
+    }
+}
+
+/* "fn: what". */
+static void case_name(char *buf, size_t n, const char *fn, const char *what) { snprintf(buf, n, "%s: %s", fn, what); }
+
+/* A NEW loopback peer with one channel. */
+static meshrtc_peer fresh_peer(void) {
+    meshrtc_peer p;
+    meshrtc_channel ch;
+    FATAL_OK(meshrtc_peer_create(&p));
+    FATAL_OK(meshrtc_peer_initialize(p, LOOPBACK_CONFIG));
+    FATAL_OK(meshrtc_peer_create_data_channel(p, "c", NULL, &ch));
+    FATAL_OK(meshrtc_channel_destroy(ch));
+    return p;
+}
+
+/* A description call that failed must leave the peer stable and not gathering. */
+static void check_still_stable(const char *name, meshrtc_peer p, int32_t want) {
+    int32_t sig = -1, gather = -1;
+    if (want == MESHRTC_OK) return;
+    FATAL_OK(meshrtc_peer_get_signaling_state(p, &sig));
+    FATAL_OK(meshrtc_peer_get_gathering_state(p, &gather));
+    EXPECT(name, sig == MESHRTC_SIGNALING_STATE_STABLE && gather == MESHRTC_GATHERING_STATE_NEW,
+           "signaling %d, gathering %d after the failed call", sig, gather);
+}
+
+static void test_signaling(void) {
+    /* create_offer */
+    CASE("peer_create_offer: no channel", MESHRTC_ERR_UNCONFIGURED, p_bare, "create a data channel",
+         meshrtc_peer_create_offer(p_bare));
+    CASE("peer_create_offer: closed peer (had a channel)", MESHRTC_ERR_UNAVAILABLE, p_closed, "closed",
+         meshrtc_peer_create_offer(p_closed));
+
+    /* set_local_description / set_remote_description */
+    static const struct {
+        const char *what, *sdp;
+    } bad_sdp[] = {
+        {"empty SDP", ""},
+        {"not SDP", "hello world"},
+        {"only v=0", "v=0\r\n"},
+        {"bad o= line", "v=0\r\no=bad\r\ns=-\r\nt=0 0\r\n"},
+        {"bad m= line", "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=application\r\n"},
+        {"bad line syntax", "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nxyz\r\n"},
+    };
+    struct {
+        const char *fn;
+        int32_t (*set)(meshrtc_peer, const char *, const char *);
+    } setters[] = {{"peer_set_local_description", meshrtc_peer_set_local_description},
+                   {"peer_set_remote_description", meshrtc_peer_set_remote_description}};
+    for (int s = 0; s < 2; s++) {
+        char name[160];
+        meshrtc_peer p;
+        /* Each case on a fresh loopback peer with a channel: a call that
+         * wrongly succeeds cannot change the state the next case sees. */
+#define SDP_CASE(what, want, substr, type, sdp)                    \
+    do {                                                           \
+        p = fresh_peer();                                          \
+        case_name(name, sizeof name, setters[s].fn, what);         \
+        CASE(name, want, p, substr, setters[s].set(p, type, sdp)); \
+        check_still_stable(name, p, want);                         \
+        FATAL_OK(meshrtc_peer_destroy(p));                         \
+    } while (0)
+        SDP_CASE("type NULL", MESHRTC_ERR_INVALID_PARAMETER, "type is NULL", NULL, offer_sdp);
+        SDP_CASE("sdp NULL", MESHRTC_ERR_INVALID_PARAMETER, "sdp is NULL", "offer", NULL);
+        SDP_CASE("unknown type", MESHRTC_ERR_INVALID_PARAMETER, "description type", "bogus", offer_sdp);
+        SDP_CASE("empty type", MESHRTC_ERR_INVALID_PARAMETER, "description type", "", offer_sdp);
+        SDP_CASE("type rollback", MESHRTC_ERR_INVALID_PARAMETER, "description type", "rollback", offer_sdp);
+        SDP_CASE("type Offer (case)", MESHRTC_ERR_INVALID_PARAMETER, "description type", "Offer", offer_sdp);
+        SDP_CASE("type invalid UTF-8", MESHRTC_ERR_INVALID_PARAMETER, "type is not valid UTF-8", "off\xff", offer_sdp);
+        SDP_CASE("sdp invalid UTF-8", MESHRTC_ERR_INVALID_PARAMETER, "sdp is not valid UTF-8", "offer",
+                 "v=0\r\n\xfe\r\n");
+        for (size_t i = 0; i < sizeof bad_sdp / sizeof bad_sdp[0]; i++) {
+            char what[80];
+            snprintf(what, sizeof what, "malformed SDP (%s)", bad_sdp[i].what);
+            SDP_CASE(what, MESHRTC_ERR_INVALID_DATA, "malformed SDP", "offer", bad_sdp[i].sdp);
+        }
+        /* A valid offer truncated in the middle of a line. */
+        char *cut = strdup(offer_sdp);
+        char *m = strstr(cut, "m=application");
+        if (m != NULL) m[5] = '\0';
+        SDP_CASE("malformed SDP (truncated offer)", MESHRTC_ERR_INVALID_DATA, "malformed SDP", "offer", cut);
+        free(cut);
+        /* Wrong signaling state: an answer (or pranswer) while stable. */
+        const char *op = setters[s].fn + strlen("peer_"); /* "failed: set_local_description: ..." */
+        SDP_CASE("answer in stable state", MESHRTC_FAILED, op, "answer", offer_sdp);
+        SDP_CASE("pranswer in stable state", MESHRTC_FAILED, op, "pranswer", offer_sdp);
+#undef SDP_CASE
+        snprintf(name, sizeof name, "%s: closed peer", setters[s].fn);
+        CASE(name, MESHRTC_FAILED, p_closed, op, setters[s].set(p_closed, "offer", offer_sdp));
+    }
+
+    /* add_ice_candidate: held until the remote description (p_new has none). */
+    const char *good = "candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host";
+    CASE("peer_add_ice_candidate: media NULL", MESHRTC_ERR_INVALID_PARAMETER, p_new, "media is NULL",
+         meshrtc_peer_add_ice_candidate(p_new, NULL, 0, good));
+    CASE("peer_add_ice_candidate: name NULL", MESHRTC_ERR_INVALID_PARAMETER, p_new, "name is NULL",
+         meshrtc_peer_add_ice_candidate(p_new, "0", 0, NULL));
+    CASE("peer_add_ice_candidate: index -1", MESHRTC_ERR_INVALID_PARAMETER, p_new, "index -1",
+         meshrtc_peer_add_ice_candidate(p_new, "0", -1, good));
+    CASE("peer_add_ice_candidate: index INT32_MIN", MESHRTC_ERR_INVALID_PARAMETER, p_new, "out of range",
+         meshrtc_peer_add_ice_candidate(p_new, "0", INT32_MIN, good));
+    CASE("peer_add_ice_candidate: index 65536", MESHRTC_ERR_INVALID_PARAMETER, p_new, "index 65536",
+         meshrtc_peer_add_ice_candidate(p_new, "0", 65536, good));
+    static const char *bad_cand[][2] = {
+        {"garbage", "candidate:garbage"},
+        {"truncated", "candidate:1 1 udp"},
+        {"no prefix, not a candidate", "hello"},
+        {"bad port", "candidate:1 1 udp 2130706431 127.0.0.1 notaport typ host"},
+        {"bad address", "candidate:1 1 udp 2130706431 not-an-ip 5000 typ host"},
+        {"unknown type", "candidate:1 1 udp 2130706431 127.0.0.1 5000 typ bogus"},
+        {"bad priority", "candidate:1 1 udp prio 127.0.0.1 5000 typ host"},
+    };
+    for (size_t i = 0; i < sizeof bad_cand / sizeof bad_cand[0]; i++) {
+        char name[160];
+        snprintf(name, sizeof name, "peer_add_ice_candidate: malformed (%s)", bad_cand[i][0]);
+        CASE(name, MESHRTC_ERR_INVALID_PARAMETER, p_new, "malformed ICE candidate",
+             meshrtc_peer_add_ice_candidate(p_new, "0", 0, bad_cand[i][1]));
+    }
+    CASE("peer_add_ice_candidate: media invalid UTF-8", MESHRTC_ERR_INVALID_PARAMETER, p_new, "media is not valid UTF-8",
+         meshrtc_peer_add_ice_candidate(p_new, "\xff", 0, good));
+    CASE("peer_add_ice_candidate: name invalid UTF-8", MESHRTC_ERR_INVALID_PARAMETER, p_new, "name is not valid UTF-8",
+         meshrtc_peer_add_ice_candidate(p_new, "0", 0, "candidate:\xff"));
+    ACCEPTED("peer_add_ice_candidate: end of candidates", meshrtc_peer_add_ice_candidate(p_new, "0", 0, ""));
+    /* More than 256 held before the remote description. */
+    meshrtc_peer h;
+    FATAL_OK(meshrtc_peer_create(&h));
+    FATAL_OK(meshrtc_peer_initialize(h, LOOPBACK_CONFIG));
+    int held_ok = 1;
+    for (int i = 0; i < 255; i++) held_ok &= meshrtc_peer_add_ice_candidate(h, "0", 0, good) == MESHRTC_OK;
+    EXPECT("peer_add_ice_candidate: 255 held", held_ok, "a held candidate was refused");
+    ACCEPTED("peer_add_ice_candidate: 256th held", meshrtc_peer_add_ice_candidate(h, "0", 0, good));
+    CASE("peer_add_ice_candidate: 257th held", MESHRTC_ERR_OUT_OF_MEMORY, h, "more than 256",
+         meshrtc_peer_add_ice_candidate(h, "0", 0, good));
+    FATAL_OK(meshrtc_peer_destroy(h));
+
+    /* next_event and the state getters */
+    meshrtc_peer_event ev;
+    CASE("peer_next_event: out_event NULL", MESHRTC_ERR_INVALID_PARAMETER, p_bare, "out_event",
+         meshrtc_peer_next_event(p_bare, NULL));
+    CASE("peer_next_event: no event", MESHRTC_ERR_UNAVAILABLE, p_bare, "no event",
+         meshrtc_peer_next_event(p_bare, &ev));
+    CASE("peer_get_connection_state: out_state NULL", MESHRTC_ERR_INVALID_PARAMETER, p_new, "out_state",
+         meshrtc_peer_get_connection_state(p_new, NULL));
+    CASE("peer_get_gathering_state: out_state NULL", MESHRTC_ERR_INVALID_PARAMETER, p_new, "out_state",
+         meshrtc_peer_get_gathering_state(p_new, NULL));
+    CASE("peer_get_signaling_state: out_state NULL", MESHRTC_ERR_INVALID_PARAMETER, p_new, "out_state",
+         meshrtc_peer_get_signaling_state(p_new, NULL));
+    CASE("peer_get_stats: out_stats NULL", MESHRTC_ERR_INVALID_PARAMETER, p_new, "out_stats",
+         meshrtc_peer_get_stats(p_new, NULL));
+    CASE("peer_get_stats: out_stats NULL (connected)", MESHRTC_ERR_INVALID_PARAMETER, pa.peer, "out_stats",
+         meshrtc_peer_get_stats(pa.peer, NULL));
+}
+
+/* ---------------------------------------------------------------- channel */
+
+static void test_channel(void) {
+    const uint8_t data[8] = {0};
+    int32_t max = -1;
+    FATAL_OK(meshrtc_channel_get_max_packet_size(c_open, &max));
+    uint8_t *big = calloc(1, (size_t)max + 1);
+
+    CASE("channel_put_packet: len -1", MESHRTC_ERR_INVALID_PARAMETER, c_open, "negative",
+         meshrtc_channel_put_packet(c_open, data, -1));
+    CASE("channel_put_packet: len INT32_MIN", MESHRTC_ERR_INVALID_PARAMETER, c_open, "negative",
+         meshrtc_channel_put_packet(c_open, data, INT32_MIN));
+    CASE("channel_put_packet: data NULL, len 5", MESHRTC_ERR_INVALID_PARAMETER, c_open, "data is NULL",
+         meshrtc_channel_put_packet(c_open, NULL, 5));
+    CASE("channel_put_packet: len max+1", MESHRTC_ERR_INVALID_PARAMETER, c_open, "larger than the maximum",
+         meshrtc_channel_put_packet(c_open, big, max + 1));
+    CASE("channel_put_packet: len INT32_MAX", MESHRTC_ERR_INVALID_PARAMETER, c_open, "larger than the maximum",
+         meshrtc_channel_put_packet(c_open, big, INT32_MAX));
+    CASE("channel_put_packet: connecting channel", MESHRTC_ERR_UNAVAILABLE, c_connecting, "not open yet",
+         meshrtc_channel_put_packet(c_connecting, data, 1));
+    CASE("channel_put_packet: connecting channel, empty", MESHRTC_ERR_UNAVAILABLE, c_connecting, "not open yet",
+         meshrtc_channel_put_packet(c_connecting, NULL, 0));
+    CASE("channel_put_packet: connecting channel, len -1", MESHRTC_ERR_INVALID_PARAMETER, c_connecting, "negative",
+         meshrtc_channel_put_packet(c_connecting, data, -1));
+    CASE("channel_put_packet: closed channel", MESHRTC_FAILED, c_closed, "closed",
+         meshrtc_channel_put_packet(c_closed, data, 1));
+    CASE("channel_put_packet: channel of a closed peer", MESHRTC_FAILED, c_of_closed, "closed",
+         meshrtc_channel_put_packet(c_of_closed, data, 1));
+    CASE("channel_put_packet: channel of a destroyed peer", MESHRTC_FAILED, c_orphan, "closed",
+         meshrtc_channel_put_packet(c_orphan, data, 1));
+    free(big);
+
+    const uint8_t *out = NULL;
+    int32_t len = 0x7777;
+    CASE("channel_get_packet: out_data NULL", MESHRTC_ERR_INVALID_PARAMETER, c_open, "out_data",
+         meshrtc_channel_get_packet(c_open, NULL, &len));
+    CASE("channel_get_packet: out_len NULL", MESHRTC_ERR_INVALID_PARAMETER, c_open, "out_len",
+         meshrtc_channel_get_packet(c_open, &out, NULL));
+    CASE("channel_get_packet: no packet", MESHRTC_ERR_UNAVAILABLE, c_connecting, "no packet",
+         meshrtc_channel_get_packet(c_connecting, &out, &len));
+    EXPECT("channel_get_packet", out == NULL && len == 0x7777, "out-parameters written by a failed call");
+
+#define NULL_OUT(fn, substr) \
+    CASE("channel_" #fn ": out NULL", MESHRTC_ERR_INVALID_PARAMETER, c_open, substr, meshrtc_channel_##fn(c_open, NULL))
+    NULL_OUT(get_available_packet_count, "out_count");
+    NULL_OUT(get_max_packet_size, "out_size");
+    NULL_OUT(get_write_mode, "out_mode");
+    NULL_OUT(was_string_packet, "out_is_string");
+    NULL_OUT(get_ready_state, "out_state");
+    NULL_OUT(is_ordered, "out_ordered");
+    NULL_OUT(get_id, "out_id");
+    NULL_OUT(get_max_packet_life_time, "out_ms");
+    NULL_OUT(get_max_retransmits, "out_count");
+    NULL_OUT(is_negotiated, "out_negotiated");
+    NULL_OUT(get_buffered_amount, "out_bytes");
+    NULL_OUT(get_dropped_count, "out_count");
+    NULL_OUT(get_stats, "out_stats");
+#undef NULL_OUT
+
+    CASE("channel_set_write_mode: -1", MESHRTC_ERR_INVALID_PARAMETER, c_open, "write mode -1",
+         meshrtc_channel_set_write_mode(c_open, -1));
+    CASE("channel_set_write_mode: 2", MESHRTC_ERR_INVALID_PARAMETER, c_open, "write mode 2",
+         meshrtc_channel_set_write_mode(c_open, 2));
+    CASE("channel_set_write_mode: INT32_MAX", MESHRTC_ERR_INVALID_PARAMETER, c_open, "write mode",
+         meshrtc_channel_set_write_mode(c_open, INT32_MAX));
+    CASE("channel_set_write_mode: INT32_MIN", MESHRTC_ERR_INVALID_PARAMETER, c_open, "write mode",
+         meshrtc_channel_set_write_mode(c_open, INT32_MIN));
+    int32_t mode = -1;
+    FATAL_OK(meshrtc_channel_get_write_mode(c_open, &mode));
+    EXPECT("channel_set_write_mode", mode == MESHRTC_WRITE_MODE_BINARY, "mode changed to %d by bad calls", mode);
+
+    /* The size protocol of get_label and get_protocol. */
+    struct {
+        const char *fn, *text;
+        int32_t (*get)(meshrtc_channel, char *, int32_t, int32_t *);
+    } texts[] = {{"channel_get_label", LABEL, meshrtc_channel_get_label},
+                 {"channel_get_protocol", PROTOCOL, meshrtc_channel_get_protocol}};
+    for (int i = 0; i < 2; i++) {
+        char name[160], buf[64];
+        int32_t full = (int32_t)strlen(texts[i].text);
+        int32_t l = 0x7777;
+#define TEXT_CASE(what, want, substr, b, cap, outp)                                      \
+    do {                                                                                  \
+        snprintf(name, sizeof name, "%s: %s", texts[i].fn, what);                         \
+        CASE(name, want, c_connecting, substr, texts[i].get(c_connecting, b, cap, outp)); \
+    } while (0)
+        TEXT_CASE("out_len NULL", MESHRTC_ERR_INVALID_PARAMETER, "out_len is NULL", buf, 64, NULL);
+        TEXT_CASE("cap -1", MESHRTC_ERR_INVALID_PARAMETER, "cap -1", buf, -1, &l);
+        TEXT_CASE("cap INT32_MIN", MESHRTC_ERR_INVALID_PARAMETER, "negative", buf, INT32_MIN, &l);
+        TEXT_CASE("buf NULL, cap 5", MESHRTC_ERR_INVALID_PARAMETER, "buf is NULL", NULL, 5, &l);
+        memset(buf, 'Z', sizeof buf);
+        l = -1;
+        TEXT_CASE("buffer too small", MESHRTC_ERR_PARAMETER_RANGE_ERROR, "too small", buf, 3, &l);
+        EXPECT(name, l == full, "out_len %d, want %d", l, full);
+        EXPECT(name, buf[0] == 'Z' && buf[1] == 'Z' && buf[2] == 'Z', "buffer written on failure");
+        l = -1;
+        TEXT_CASE("cap == length (no room for NUL)", MESHRTC_ERR_PARAMETER_RANGE_ERROR, "too small", buf, full, &l);
+        EXPECT(name, l == full, "out_len %d, want %d", l, full);
+        l = -1;
+        TEXT_CASE("size query (buf NULL, cap 0)", MESHRTC_ERR_PARAMETER_RANGE_ERROR, "too small", NULL, 0, &l);
+        EXPECT(name, l == full, "out_len %d, want %d", l, full);
+        l = -1;
+        snprintf(name, sizeof name, "%s: exact buffer", texts[i].fn);
+        ACCEPTED(name, texts[i].get(c_connecting, buf, full + 1, &l));
+        EXPECT(name, l == full && strcmp(buf, texts[i].text) == 0, "got %d \"%s\"", l, buf);
+#undef TEXT_CASE
+    }
+}
+
+int main(void) {
+    setvbuf(stdout, NULL, _IOLBF, 0); /* LeakSanitizer exits without flushing stdio */
+    double t0 = pair_now();
+    make_fixtures();
+    test_handles();
+    test_library();
+    test_logs();
+    test_initialize();
+    test_create_data_channel();
+    test_signaling();
+    test_channel();
+
+    /* Idempotent closes and polls on every kind of fixture still succeed. */
+    ACCEPTED("peer_close: twice", meshrtc_peer_close(p_closed));
+    ACCEPTED("channel_close: closed channel", meshrtc_channel_close(c_closed));
+    ACCEPTED("channel_poll: orphan channel", meshrtc_channel_poll(c_orphan));
+    ACCEPTED("peer_poll: closed peer", meshrtc_peer_poll(p_closed));
+
+    meshrtc_channel mine[] = {c_connecting, c_kept, c_of_closed, c_orphan, c_open, c_open_b, c_closed, c_closed_b};
+    for (size_t i = 0; i < sizeof mine / sizeof mine[0]; i++) FATAL_OK(meshrtc_channel_destroy(mine[i]));
+    meshrtc_peer peers[] = {p_new, p_bare, p_kept, p_closed};
+    for (size_t i = 0; i < sizeof peers / sizeof peers[0]; i++) FATAL_OK(meshrtc_peer_destroy(peers[i]));
+    pair_destroy(&pa, &pb);
+    /* Double destroy: the second sees a destroyed handle. */
+    CASE("peer_destroy: twice", MESHRTC_ERR_DOES_NOT_EXIST, 0, "destroyed or never existed", meshrtc_peer_destroy(p_new));
+    CASE("channel_destroy: twice", MESHRTC_ERR_DOES_NOT_EXIST, 0, "destroyed or never existed",
+         meshrtc_channel_destroy(c_open));
+    free(offer_sdp);
+
+    int32_t leaked = -1;
+    ACCEPTED("shutdown", meshrtc_shutdown(&leaked));
+    EXPECT("shutdown", leaked == 0, "%d handles leaked", leaked);
+    ACCEPTED("shutdown: out_leaked NULL", meshrtc_shutdown(NULL));
+
+    printf("accepted-input cases: %d\n", n_accepted);
+    printf("bad-input cases: %d\n", n_cases);
+    printf("test_bad_input: %d failures in %.1f s\n", n_failed, pair_now() - t0);
+    return n_failed == 0 ? 0 : 1;
+}

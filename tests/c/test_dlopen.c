@@ -1,0 +1,289 @@
+/* test_dlopen: the library loaded at run time, the way bindings load it.
+ *
+ * Usage: test_dlopen path/to/libmeshrtc.so
+ * Resolves every function of the header with dlsym (MESHRTC_FUNCTIONS below;
+ * tests/abi/check_abi.sh checks the list equals the header's functions),
+ * checks meshrtc_abi_version() == MESHRTC_ABI_VERSION and the version, runs a
+ * small loopback connection through the function pointers only, checks
+ * meshrtc_shutdown reports 0 leaked, and checks dlclose does not unload the
+ * library (a Go runtime never can): dlopen again gives the same functions
+ * and they still work. The pointers' types come from the header's
+ * prototypes (__typeof__), so a signature change breaks the build. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <dlfcn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "meshrtc.h"
+
+/* BEGIN MESHRTC_FUNCTIONS (checked against include/meshrtc.h by check_abi.sh) */
+#define MESHRTC_FUNCTIONS(X)                        \
+    X(meshrtc_abi_version)                          \
+    X(meshrtc_version)                              \
+    X(meshrtc_last_error)                           \
+    X(meshrtc_log_set_level)                        \
+    X(meshrtc_log_next)                             \
+    X(meshrtc_shutdown)                             \
+    X(meshrtc_peer_create)                          \
+    X(meshrtc_peer_destroy)                         \
+    X(meshrtc_peer_initialize)                      \
+    X(meshrtc_peer_create_data_channel)             \
+    X(meshrtc_peer_create_offer)                    \
+    X(meshrtc_peer_set_local_description)           \
+    X(meshrtc_peer_set_remote_description)          \
+    X(meshrtc_peer_add_ice_candidate)               \
+    X(meshrtc_peer_poll)                            \
+    X(meshrtc_peer_next_event)                      \
+    X(meshrtc_peer_close)                           \
+    X(meshrtc_peer_get_connection_state)            \
+    X(meshrtc_peer_get_gathering_state)             \
+    X(meshrtc_peer_get_signaling_state)             \
+    X(meshrtc_peer_get_stats)                       \
+    X(meshrtc_channel_destroy)                      \
+    X(meshrtc_channel_poll)                         \
+    X(meshrtc_channel_close)                        \
+    X(meshrtc_channel_put_packet)                   \
+    X(meshrtc_channel_get_packet)                   \
+    X(meshrtc_channel_get_available_packet_count)   \
+    X(meshrtc_channel_get_max_packet_size)          \
+    X(meshrtc_channel_set_write_mode)               \
+    X(meshrtc_channel_get_write_mode)               \
+    X(meshrtc_channel_was_string_packet)            \
+    X(meshrtc_channel_get_ready_state)              \
+    X(meshrtc_channel_get_label)                    \
+    X(meshrtc_channel_get_protocol)                 \
+    X(meshrtc_channel_is_ordered)                   \
+    X(meshrtc_channel_get_id)                       \
+    X(meshrtc_channel_get_max_packet_life_time)     \
+    X(meshrtc_channel_get_max_retransmits)          \
+    X(meshrtc_channel_is_negotiated)                \
+    X(meshrtc_channel_get_buffered_amount)          \
+    X(meshrtc_channel_get_dropped_count)            \
+    X(meshrtc_channel_get_stats)
+/* END MESHRTC_FUNCTIONS */
+
+/* One typed pointer per function, named like the function. */
+static struct api {
+#define FIELD(name) __typeof__(name) *name;
+    MESHRTC_FUNCTIONS(FIELD)
+#undef FIELD
+} m;
+
+static int failures;
+
+#define CHECK(cond, ...)                                                    \
+    do {                                                                    \
+        if (!(cond)) {                                                      \
+            failures++;                                                     \
+            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+            fprintf(stderr, __VA_ARGS__);                                   \
+            fputc('\n', stderr);                                            \
+        }                                                                   \
+    } while (0)
+
+static const char *last_error(int64_t h) {
+    static char msg[512];
+    int32_t len;
+    msg[0] = '\0';
+    m.meshrtc_last_error(h, msg, (int32_t)sizeof msg, &len);
+    return msg;
+}
+
+#define OK(call, h)                                                                                      \
+    do {                                                                                                 \
+        int32_t rc_ = (call);                                                                            \
+        if (rc_ != MESHRTC_OK) {                                                                         \
+            fprintf(stderr, "FATAL %s:%d: %s returned %d: %s\n", __FILE__, __LINE__, #call, rc_, last_error(h)); \
+            exit(1);                                                                                     \
+        }                                                                                                \
+    } while (0)
+
+#define LOOPBACK_CONFIG \
+    "{\"meshrtc\":{\"interfaces\":[\"lo\"],\"includeLoopback\":true,\"mdns\":\"disabled\",\"ipv6\":false}}"
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_ms(int ms) {
+    struct timespec ts = {0, (long)ms * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static int resolve(void *lib) {
+    int missing = 0, n = 0;
+#define RESOLVE(name)                                                 \
+    {                                                                 \
+        void *sym = dlsym(lib, #name); /* POSIX: data to function */  \
+        n++;                                                          \
+        memcpy(&m.name, &sym, sizeof sym);                            \
+        if (sym == NULL) {                                            \
+            fprintf(stderr, "FAIL: dlsym(%s): %s\n", #name, dlerror()); \
+            missing++;                                                \
+        }                                                             \
+    }
+    MESHRTC_FUNCTIONS(RESOLVE)
+#undef RESOLVE
+    if (missing == 0) printf("resolved %d functions\n", n);
+    return missing;
+}
+
+/* Plays from's events to to; collects a received channel. */
+static void pump_one(meshrtc_peer from, meshrtc_peer to, meshrtc_channel *received) {
+    meshrtc_peer_event ev;
+    OK(m.meshrtc_peer_poll(from), from);
+    while (m.meshrtc_peer_next_event(from, &ev) == MESHRTC_OK) {
+        switch (ev.type) {
+        case MESHRTC_EVENT_SESSION_DESCRIPTION_CREATED:
+            OK(m.meshrtc_peer_set_local_description(from, ev.sdp_type, ev.sdp), from);
+            OK(m.meshrtc_peer_set_remote_description(to, ev.sdp_type, ev.sdp), to);
+            break;
+        case MESHRTC_EVENT_ICE_CANDIDATE_CREATED:
+            OK(m.meshrtc_peer_add_ice_candidate(to, ev.media, ev.index, ev.name), to);
+            break;
+        case MESHRTC_EVENT_DATA_CHANNEL_RECEIVED:
+            if (*received == 0) {
+                *received = ev.channel;
+            } else {
+                OK(m.meshrtc_channel_destroy(ev.channel), ev.channel);
+            }
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+static int32_t ready_state(meshrtc_channel ch) {
+    int32_t s = -1;
+    OK(m.meshrtc_channel_get_ready_state(ch, &s), ch);
+    return s;
+}
+
+/* A negotiated and an in-band channel, one packet each way. */
+static void connection(void) {
+    meshrtc_peer a, b;
+    meshrtc_channel na, nb, chat, chat_in = 0, none = 0;
+    OK(m.meshrtc_peer_create(&a), 0);
+    OK(m.meshrtc_peer_create(&b), 0);
+    OK(m.meshrtc_peer_initialize(a, LOOPBACK_CONFIG), a);
+    OK(m.meshrtc_peer_initialize(b, LOOPBACK_CONFIG), b);
+    OK(m.meshrtc_peer_create_data_channel(a, "n", "{\"negotiated\":true,\"id\":1}", &na), a);
+    OK(m.meshrtc_peer_create_data_channel(b, "n", "{\"negotiated\":true,\"id\":1}", &nb), b);
+    OK(m.meshrtc_peer_create_data_channel(a, "chat", NULL, &chat), a);
+    OK(m.meshrtc_peer_create_offer(a), a);
+    double deadline = now() + 20;
+    while ((ready_state(na) != MESHRTC_CHANNEL_STATE_OPEN || ready_state(nb) != MESHRTC_CHANNEL_STATE_OPEN ||
+            chat_in == 0 || ready_state(chat_in) != MESHRTC_CHANNEL_STATE_OPEN) &&
+           now() < deadline) {
+        pump_one(a, b, &none);
+        pump_one(b, a, &chat_in);
+        sleep_ms(1);
+    }
+    CHECK(chat_in != 0 && ready_state(na) == MESHRTC_CHANNEL_STATE_OPEN, "connection did not open within 20 s");
+    if (chat_in == 0) exit(1);
+    int32_t state = -1;
+    OK(m.meshrtc_peer_get_connection_state(a, &state), a);
+    CHECK(state == MESHRTC_STATE_CONNECTED || state == MESHRTC_STATE_CONNECTING, "state %d", state);
+
+    struct {
+        meshrtc_channel tx, rx;
+        int32_t mode;
+        const char *text;
+    } sends[] = {
+        {na, nb, MESHRTC_WRITE_MODE_BINARY, "negotiated a->b"},
+        {nb, na, MESHRTC_WRITE_MODE_TEXT, "negotiated b->a"},
+        {chat, chat_in, MESHRTC_WRITE_MODE_TEXT, "in-band a->b"},
+        {chat_in, chat, MESHRTC_WRITE_MODE_BINARY, "in-band b->a"},
+    };
+    for (int i = 0; i < 4; i++) {
+        int32_t len = (int32_t)strlen(sends[i].text);
+        OK(m.meshrtc_channel_set_write_mode(sends[i].tx, sends[i].mode), sends[i].tx);
+        OK(m.meshrtc_channel_put_packet(sends[i].tx, (const uint8_t *)sends[i].text, len), sends[i].tx);
+        const uint8_t *data = NULL;
+        int32_t got = -1, is_string = -1;
+        deadline = now() + 20;
+        while (m.meshrtc_channel_get_packet(sends[i].rx, &data, &got) != MESHRTC_OK && now() < deadline) {
+            pump_one(a, b, &none);
+            pump_one(b, a, &none);
+            sleep_ms(1);
+        }
+        CHECK(data != NULL && got == len && memcmp(data, sends[i].text, (size_t)len) == 0, "%s: packet",
+              sends[i].text);
+        OK(m.meshrtc_channel_was_string_packet(sends[i].rx, &is_string), sends[i].rx);
+        CHECK(is_string == (sends[i].mode == MESHRTC_WRITE_MODE_TEXT), "%s: was_string %d", sends[i].text,
+              is_string);
+    }
+    meshrtc_peer_stats ps;
+    OK(m.meshrtc_peer_get_stats(a, &ps), a);
+    CHECK(ps.local_candidate_type == MESHRTC_CANDIDATE_HOST && ps.remote_candidate_type == MESHRTC_CANDIDATE_HOST,
+          "selected pair types %d/%d, want host/host on loopback", ps.local_candidate_type, ps.remote_candidate_type);
+    CHECK(ps.bytes_sent > 0 && ps.packets_sent > 0, "peer stats sent %lld bytes", (long long)ps.bytes_sent);
+    meshrtc_channel_stats cs;
+    OK(m.meshrtc_channel_get_stats(na, &cs), na);
+    CHECK(cs.messages_sent == 1 && cs.messages_received == 1, "channel stats %lld sent, %lld received",
+          (long long)cs.messages_sent, (long long)cs.messages_received);
+    char label[16];
+    int32_t label_len = -1;
+    OK(m.meshrtc_channel_get_label(chat_in, label, (int32_t)sizeof label, &label_len), chat_in);
+    CHECK(strcmp(label, "chat") == 0 && label_len == 4, "label %s", label);
+
+    meshrtc_channel chans[] = {na, nb, chat, chat_in};
+    for (int i = 0; i < 4; i++) OK(m.meshrtc_channel_destroy(chans[i]), chans[i]);
+    OK(m.meshrtc_peer_destroy(a), a);
+    OK(m.meshrtc_peer_destroy(b), b);
+    printf("connection through function pointers: ok\n");
+}
+
+int main(int argc, char **argv) {
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s path/to/libmeshrtc.so\n", argv[0]);
+        return 2;
+    }
+    void *lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+    if (lib == NULL) {
+        fprintf(stderr, "FAIL: dlopen(%s): %s\n", argv[1], dlerror());
+        return 1;
+    }
+    if (resolve(lib) != 0) return 1;
+    /* The ABI check comes before any other call, as bindings do it. */
+    int32_t abi = m.meshrtc_abi_version();
+    if (abi != MESHRTC_ABI_VERSION) {
+        fprintf(stderr, "FAIL: ABI mismatch: header %d, library %d\n", MESHRTC_ABI_VERSION, abi);
+        return 1;
+    }
+    int32_t major = -1, minor = -1, patch = -1;
+    OK(m.meshrtc_version(&major, &minor, &patch), 0);
+    CHECK(major == MESHRTC_VERSION_MAJOR && minor == MESHRTC_VERSION_MINOR && patch == MESHRTC_VERSION_PATCH,
+          "library %d.%d.%d, header %d.%d.%d", major, minor, patch, MESHRTC_VERSION_MAJOR, MESHRTC_VERSION_MINOR,
+          MESHRTC_VERSION_PATCH);
+    printf("meshrtc %d.%d.%d, ABI %d\n", major, minor, patch, abi);
+
+    connection();
+    int32_t leaked = -1;
+    OK(m.meshrtc_shutdown(&leaked), 0);
+    CHECK(leaked == 0, "shutdown reports %d leaked", leaked);
+
+    /* dlclose cannot unload a Go runtime: the library stays, same addresses. */
+    struct api before = m;
+    dlclose(lib);
+    lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+    CHECK(lib != NULL, "library unloaded by dlclose (RTLD_NOLOAD: %s)", dlerror());
+    if (lib == NULL) lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+    if (lib == NULL || resolve(lib) != 0) return 1;
+    CHECK(memcmp(&before, &m, sizeof m) == 0, "functions moved after dlclose/dlopen");
+    connection();
+    leaked = -1;
+    OK(m.meshrtc_shutdown(&leaked), 0);
+    CHECK(leaked == 0, "shutdown after reload reports %d leaked", leaked);
+
+    printf("test_dlopen: %d failures\n", failures);
+    return failures == 0 ? 0 : 1;
+}
