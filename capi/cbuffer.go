@@ -1,6 +1,7 @@
 package main
 
 /*
+#include <stdint.h>
 #include <stdlib.h>
 */
 import "C"
@@ -27,6 +28,24 @@ func (b *cBuffer) bytes(n int) []byte {
 		b.ptr, b.cap = p, n+1
 	}
 	return unsafe.Slice((*byte)(b.ptr), b.cap)[:n]
+}
+
+// packet copies data into the buffer and returns it as get_packet hands it out.
+func (b *cBuffer) packet(data []byte) (*C.uint8_t, C.int32_t) {
+	copy(b.bytes(len(data)), data)
+	return (*C.uint8_t)(b.ptr), C.int32_t(len(data))
+}
+
+// borrowedBytes views the host's (data, len) argument without copying; it
+// is valid for the call only (pion copies what it sends before returning).
+func borrowedBytes(data *C.uint8_t, length C.int32_t) ([]byte, error) {
+	switch {
+	case length < 0:
+		return nil, invalid("len %d is negative", length)
+	case data == nil && length > 0:
+		return nil, invalid("data is NULL but len is %d", length)
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(data)), int(length)), nil
 }
 
 func (b *cBuffer) free() {

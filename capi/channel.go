@@ -7,7 +7,6 @@ package main
 import "C"
 
 import (
-	"unsafe"
 
 	"github.com/meshrtc/meshrtc/core"
 )
@@ -43,14 +42,11 @@ func meshrtc_channel_close(channel C.meshrtc_channel) C.int32_t {
 //export meshrtc_channel_put_packet
 func meshrtc_channel_put_packet(channel C.meshrtc_channel, data *C.uint8_t, length C.int32_t) C.int32_t {
 	return withChannel(channel, func(c *core.Channel, _ *object) error {
-		switch {
-		case length < 0:
-			return invalid("len %d is negative", length)
-		case data == nil && length > 0:
-			return invalid("data is NULL but len is %d", length)
+		bytes, err := borrowedBytes(data, length)
+		if err != nil {
+			return err
 		}
-		// Borrowed for the call only: pion copies the bytes before returning.
-		return c.PutPacket(unsafe.Slice((*byte)(unsafe.Pointer(data)), int(length)))
+		return c.PutPacket(bytes)
 	})
 }
 
@@ -66,10 +62,7 @@ func meshrtc_channel_get_packet(channel C.meshrtc_channel, outData **C.uint8_t, 
 		if err != nil {
 			return err
 		}
-		buf := o.out.bytes(len(p.Data))
-		copy(buf, p.Data)
-		*outData = (*C.uint8_t)(o.out.ptr)
-		*outLen = C.int32_t(len(p.Data))
+		*outData, *outLen = o.out.packet(p.Data)
 		return nil
 	})
 }

@@ -35,7 +35,8 @@ func (k kind) String() string {
 // the C ABI needs.
 type object struct {
 	handle int64
-	value  any // *core.Peer, *core.Channel, *core.Mesh
+	value  any   // *core.Peer, *core.Channel, *meshObject
+	owner  int64 // 0: the host's to destroy; else the mesh handle that owns it
 
 	mu      sync.Mutex
 	lastErr string
@@ -64,11 +65,14 @@ type registry struct {
 
 var objects = registry{objects: map[int64]*object{}}
 
-func (r *registry) add(k kind, value any) *object {
+func (r *registry) add(k kind, value any) *object { return r.addOwned(k, value, 0) }
+
+// addOwned registers an object that owner releases (a mesh's channels).
+func (r *registry) addOwned(k kind, value any, owner int64) *object {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.serial++
-	o := &object{handle: int64(k)<<kindShift | r.serial&serialMask, value: value}
+	o := &object{handle: int64(k)<<kindShift | r.serial&serialMask, value: value, owner: owner}
 	r.objects[o.handle] = o
 	return o
 }

@@ -73,24 +73,31 @@ func meshrtc_log_next(outLevel *C.int32_t, buf *C.char, capacity C.int32_t, outL
 //export meshrtc_shutdown
 func meshrtc_shutdown(outLeaked *C.int32_t) C.int32_t {
 	return callNoHandle(func() error {
-		all := objects.removeAll()
-		for _, o := range all {
+		leaked := 0
+		for _, o := range objects.removeAll() {
 			release(o)
+			if o.owner == 0 {
+				leaked++
+			}
 		}
 		if outLeaked != nil {
-			*outLeaked = C.int32_t(len(all))
+			*outLeaked = C.int32_t(leaked)
 		}
 		return nil
 	})
 }
 
-// release closes what o names and frees its C memory.
+// release closes what o names (unless a mesh owns it) and frees its C memory.
 func release(o *object) {
 	switch v := o.value.(type) {
 	case *core.Peer:
 		v.Release()
 	case *core.Channel:
-		v.Release()
+		if o.owner == 0 {
+			v.Release()
+		}
+	case *meshObject:
+		v.release()
 	}
 	o.mu.Lock()
 	o.out.free()
@@ -100,6 +107,9 @@ func release(o *object) {
 // destroy is every *_destroy export.
 func destroy(h C.int64_t, k kind) C.int32_t {
 	return call(h, k, func(o *object) error {
+		if o.owner != 0 {
+			return fmt.Errorf("%w: %s handle %d belongs to mesh %d, which releases it", core.ErrUnauthorized, k, o.handle, o.owner)
+		}
 		if _, ok := objects.remove(o.handle); !ok {
 			return fmt.Errorf("%w: %s handle %d was destroyed by another call", core.ErrDoesNotExist, k, o.handle)
 		}

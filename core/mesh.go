@@ -81,11 +81,8 @@ const (
 // Differences from Godot, all without any change on the wire:
 //   - the channels get the lifetime Godot asks for (webrtc-native drops it
 //     because of the maxPacketLifetime spelling, so its "unreliable"
-//     channels are reliable). Whether the sender honours it is up to pion:
-//     pion/datachannel before v1.6.4 ignores ordered, maxRetransmits and
-//     maxPacketLifeTime on negotiated channels (all of the mesh's), and
-//     pion/sctp through v1.12.1 never expires a lifetime of 1 ms or more,
-//     so only unreliable_lifetime 0 gives really unreliable channels there;
+//     channels are reliable); lifetimes below pion's 1 s minimum
+//     retransmission timeout are sent once (see ChannelOptions.pionInit);
 //   - a client (or a Godot 3 mesh with server compatibility) whose link to
 //     peer 1 goes away before it connected becomes DISCONNECTED and queues
 //     connection_failed, instead of staying CONNECTING forever; adding peer

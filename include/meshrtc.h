@@ -196,6 +196,25 @@ typedef struct meshrtc_channel_stats {
     int64_t bytes_received;
 } meshrtc_channel_stats;
 
+/* -------------------------------------------------------------------- mesh */
+
+/* MultiplayerPeer.TransferMode. @since 0.1.0 */
+#define MESHRTC_TRANSFER_MODE_UNRELIABLE 0
+#define MESHRTC_TRANSFER_MODE_UNRELIABLE_ORDERED 1
+#define MESHRTC_TRANSFER_MODE_RELIABLE 2
+
+/* MultiplayerPeer.ConnectionStatus. @since 0.1.0 */
+#define MESHRTC_CONNECTION_DISCONNECTED 0
+#define MESHRTC_CONNECTION_CONNECTING 1
+#define MESHRTC_CONNECTION_CONNECTED 2
+
+/* Mesh event types (meshrtc_mesh_next_event). @since 0.1.0 */
+#define MESHRTC_MESH_EVENT_PEER_CONNECTED 101       /* peer_connected(id) */
+#define MESHRTC_MESH_EVENT_PEER_DISCONNECTED 102    /* peer_disconnected(id) */
+#define MESHRTC_MESH_EVENT_CONNECTION_SUCCEEDED 103 /* Godot 3: connection_succeeded (id 1) */
+#define MESHRTC_MESH_EVENT_CONNECTION_FAILED 104    /* the link to peer 1 failed before connecting (id 1) */
+#define MESHRTC_MESH_EVENT_SERVER_DISCONNECTED 105  /* peer 1 left (id 1) */
+
 /* The library's own build defines MESHRTC_TYPES_ONLY to take the types above
  * and below without the prototypes (cgo declares them without const). */
 #ifndef MESHRTC_TYPES_ONLY
@@ -607,6 +626,347 @@ int32_t meshrtc_channel_get_dropped_count(meshrtc_channel channel, int64_t *out_
  * @since 0.1.0
  */
 int32_t meshrtc_channel_get_stats(meshrtc_channel channel, meshrtc_channel_stats *out_stats);
+
+/* -------------------------------------------------------------------- mesh */
+
+/*
+ * The mesh is Godot 4's WebRTCMultiplayerPeer (with its MultiplayerPeer
+ * surface) and, after meshrtc_mesh_initialize, Godot 3's WebRTCMultiplayer.
+ * It is wire compatible with Godot's: add_peer creates on the connection the
+ * negotiated channels Godot creates (id 1 "reliable"; id 2 "ordered",
+ * ordered with the unreliable lifetime; id 3 "unreliable", unordered with
+ * the lifetime; then one per channels_config entry, labels "4", "5", ..., ids
+ * 4, 5, ...), so a Godot game, a browser running a Godot export and a
+ * meshrtc host can share one session. The host creates each peer, hands it
+ * to add_peer while it is NEW and does the signaling; meshrtc_mesh_poll
+ * notices peers that connect (connection CONNECTED and every channel open)
+ * or go, and queues events. Received packets are taken round robin across
+ * peers, one per peer per turn, channels by index within a peer;
+ * get_packet_peer/channel/mode describe the packet get_packet takes next.
+ * Differences from Godot (the wire is the same): unreliable channels really
+ * are unreliable; a client whose link to the server fails before connecting
+ * becomes DISCONNECTED with a CONNECTION_FAILED event instead of waiting
+ * forever; optional grace period for brief ICE "disconnected"; close() queues
+ * peer_disconnected for connected peers (configurable); add_peer refuses an id
+ * or a connection already in the mesh (MESHRTC_ERR_ALREADY_EXISTS).
+ */
+
+/*
+ * meshrtc_mesh_create - a new mesh, DISCONNECTED until one of
+ * create_server/create_client/create_mesh/initialize configures it.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_mesh NULL).
+ * @since 0.1.0
+ */
+int32_t meshrtc_mesh_create(meshrtc_mesh *out_mesh);
+
+/*
+ * meshrtc_mesh_destroy - close the mesh (and the connections of its peers)
+ * and release the handle and the handles of the mesh's channels. The peer
+ * handles the host passed to add_peer stay the host's to destroy.
+ * Errors: invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_mesh_destroy(meshrtc_mesh mesh);
+
+/*
+ * meshrtc_mesh_set_options - library options Godot does not have, as a JSON
+ * object (NULL or "" mean the defaults): "disconnectGraceMs" (keep a peer
+ * through an ICE "disconnected" this long; default 0 = remove at once, as
+ * Godot), "closeEmitsPeerDisconnected" (default true; Godot: false),
+ * "eventQueueLimit" (default 4096, at least 16). Unknown keys are errors.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (bad JSON, value or key), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_mesh_set_options(meshrtc_mesh mesh, const char *options_json);
+
+/*
+ * meshrtc_mesh_create_server - WebRTCMultiplayerPeer.create_server: this is
+ * peer 1, CONNECTED at once, relay supported. channels_config holds
+ * channels_count MESHRTC_TRANSFER_MODE_* values, one extra channel each
+ * (channels_config may be NULL when channels_count is 0).
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (bad mode, count < 0 or above 255,
+ * NULL array), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_mesh_create_server(meshrtc_mesh mesh, const int32_t *channels_config, int32_t channels_count);
+
+/*
+ * meshrtc_mesh_create_client - WebRTCMultiplayerPeer.create_client: this is
+ * peer_id (2..2147483647), CONNECTING until peer 1 (the only peer it may add)
+ * connects. channels_config as for create_server.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (peer_id out of range, bad channels),
+ * invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_mesh_create_client(meshrtc_mesh mesh, int32_t peer_id, const int32_t *channels_config,
+                                   int32_t channels_count);
+
+/*
+ * meshrtc_mesh_create_mesh - WebRTCMultiplayerPeer.create_mesh: this is
+ * peer_id (1..2147483647) of a full mesh, CONNECTED at once, no relay.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (peer_id out of range, bad channels),
+ * invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_mesh_create_mesh(meshrtc_mesh mesh, int32_t peer_id, const int32_t *channels_config,
+                                 int32_t channels_count);
+
+/*
+ * meshrtc_mesh_initialize - Godot 3's WebRTCMultiplayer.initialize(peer_id,
+ * server_compatibility). Without compatibility (0) the mesh is CONNECTED at
+ * once; with it (non-zero), peer_connected events are held back until peer 1
+ * connects, then come PEER_CONNECTED(1), CONNECTION_SUCCEEDED and
+ * PEER_CONNECTED for every peer already connected; SERVER_DISCONNECTED when
+ * peer 1 leaves (the mesh is then DISCONNECTED, as Godot 3's code does).
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (peer_id < 1), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_mesh_initialize(meshrtc_mesh mesh, int32_t peer_id, int32_t server_compatibility);
+
+/*
+ * meshrtc_mesh_add_peer - WebRTCMultiplayerPeer.add_peer: adds the peer
+ * connection (still the host's handle to destroy) as peer_id and creates its
+ * channels; unreliable_lifetime (ms) is the lifetime of the "ordered" and
+ * "unreliable" channels (Godot's default is 1). The host then signals it.
+ * Errors, checked in Godot's order: MESHRTC_ERR_UNCONFIGURED (mesh not
+ * configured); MESHRTC_ERR_INVALID_PARAMETER (client adding an id other than
+ * 1, server adding 1, id out of range, lifetime outside 0..65535);
+ * MESHRTC_ERR_UNAUTHORIZED (refusing new connections);
+ * MESHRTC_ERR_INVALID_PARAMETER (peer not in MESHRTC_STATE_NEW);
+ * MESHRTC_ERR_ALREADY_EXISTS (id or connection already in the mesh);
+ * invalid mesh or peer handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_mesh_add_peer(meshrtc_mesh mesh, meshrtc_peer peer, int32_t peer_id, int32_t unreliable_lifetime);
+
+/*
+ * meshrtc_mesh_remove_peer - WebRTCMultiplayerPeer.remove_peer: closes the
+ * peer's connection and, if it had connected, queues PEER_DISCONNECTED.
+ * Errors: MESHRTC_ERR_DOES_NOT_EXIST (no such peer), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_mesh_remove_peer(meshrtc_mesh mesh, int32_t peer_id);
+
+/*
+ * meshrtc_mesh_disconnect_peer - MultiplayerPeer.disconnect_peer: force (non
+ * zero) removes the peer at once without an event; otherwise its connection
+ * is closed and the next poll reports PEER_DISCONNECTED.
+ * Errors: MESHRTC_ERR_DOES_NOT_EXIST (no such peer), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_mesh_disconnect_peer(meshrtc_mesh mesh, int32_t peer_id, int32_t force);
+
+/*
+ * meshrtc_mesh_has_peer - *out_has receives 1 if peer_id is in the mesh.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_has NULL), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_mesh_has_peer(meshrtc_mesh mesh, int32_t peer_id, int32_t *out_has);
+
+/*
+ * meshrtc_mesh_get_peer - WebRTCMultiplayerPeer.get_peer: the peer's
+ * connection handle (*out_peer; 0 if the host destroyed it), its channel
+ * handles in index order (reliable, ordered, unreliable, then extras) and
+ * whether it is connected. The channel handles belong to the mesh: read and
+ * poll them, never destroy them (MESHRTC_ERR_UNAUTHORIZED); they stay valid
+ * while the peer is in the mesh. *out_channel_count always receives the
+ * count; with channels_cap below it the call returns
+ * MESHRTC_ERR_PARAMETER_RANGE_ERROR and writes nothing else.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (NULL out-parameter, channels_cap < 0,
+ * out_channels NULL with channels_cap > 0), MESHRTC_ERR_DOES_NOT_EXIST (no
+ * such peer), MESHRTC_ERR_PARAMETER_RANGE_ERROR, invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_mesh_get_peer(meshrtc_mesh mesh, int32_t peer_id, meshrtc_peer *out_peer, meshrtc_channel *out_channels,
+                              int32_t channels_cap, int32_t *out_channel_count, int32_t *out_connected);
+
+/*
+ * meshrtc_mesh_get_peers - the ids of the peers in the mesh, in the order
+ * packets are taken. *out_count always receives the count; with ids_cap below
+ * it the call returns MESHRTC_ERR_PARAMETER_RANGE_ERROR (out_ids may be NULL
+ * when ids_cap is 0).
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_count NULL, ids_cap < 0, out_ids
+ * NULL with ids_cap > 0), MESHRTC_ERR_PARAMETER_RANGE_ERROR, invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_mesh_get_peers(meshrtc_mesh mesh, int32_t *out_ids, int32_t ids_cap, int32_t *out_count);
+
+/*
+ * meshrtc_mesh_set_target_peer - MultiplayerPeer.set_target_peer: 0 sends to
+ * all, a positive id to that peer, a negative id to all but that peer.
+ * Errors: invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_mesh_set_target_peer(meshrtc_mesh mesh, int32_t peer_id);
+
+/*
+ * meshrtc_mesh_get_target_peer - *out_peer_id receives the target peer.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_peer_id NULL), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_mesh_get_target_peer(meshrtc_mesh mesh, int32_t *out_peer_id);
+
+/*
+ * meshrtc_mesh_set_transfer_mode - MESHRTC_TRANSFER_MODE_* for put_packet
+ * (default RELIABLE).
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (other value), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_mesh_set_transfer_mode(meshrtc_mesh mesh, int32_t mode);
+
+/*
+ * meshrtc_mesh_get_transfer_mode - *out_mode receives the transfer mode.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_mode NULL), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_mesh_get_transfer_mode(meshrtc_mesh mesh, int32_t *out_mode);
+
+/*
+ * meshrtc_mesh_set_transfer_channel - 0 (default) sends on the built-in
+ * channel of the transfer mode; N >= 1 on extra channel N (channels_config
+ * entry N-1), whatever the transfer mode.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (outside 0..255), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_mesh_set_transfer_channel(meshrtc_mesh mesh, int32_t channel);
+
+/*
+ * meshrtc_mesh_get_transfer_channel - *out_channel receives the transfer channel.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_channel NULL), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_mesh_get_transfer_channel(meshrtc_mesh mesh, int32_t *out_channel);
+
+/*
+ * meshrtc_mesh_put_packet - MultiplayerPeer.put_packet to the target peer(s)
+ * on the channel the transfer channel and mode select. A broadcast skips
+ * peers that cannot take it and returns OK, as Godot does.
+ * Errors: MESHRTC_ERR_UNCONFIGURED (mesh DISCONNECTED),
+ * MESHRTC_ERR_INVALID_PARAMETER (bad len or data, target peer not in the
+ * mesh, transfer channel the target lacks), the channel's errors (see
+ * meshrtc_channel_put_packet), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_mesh_put_packet(meshrtc_mesh mesh, const uint8_t *data, int32_t len);
+
+/*
+ * meshrtc_mesh_get_packet - take the packet get_packet_peer/channel/mode
+ * describe. *out_data points to library-owned memory valid until the next
+ * meshrtc_mesh_get_packet on this mesh or its destroy. Packets become
+ * visible from the meshrtc_mesh_poll after they arrive.
+ * Errors: MESHRTC_ERR_UNAVAILABLE (no packet), MESHRTC_ERR_INVALID_PARAMETER
+ * (NULL out-parameter), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_mesh_get_packet(meshrtc_mesh mesh, const uint8_t **out_data, int32_t *out_len);
+
+/*
+ * meshrtc_mesh_get_available_packet_count - *out_count receives how many
+ * packets the peers' channels hold, 0 while none is described (so a positive
+ * count means get_packet succeeds).
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_count NULL), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_mesh_get_available_packet_count(meshrtc_mesh mesh, int32_t *out_count);
+
+/*
+ * meshrtc_mesh_get_packet_peer - *out_peer_id receives the sender of the next
+ * packet (0 when none is described).
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_peer_id NULL), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_mesh_get_packet_peer(meshrtc_mesh mesh, int32_t *out_peer_id);
+
+/*
+ * meshrtc_mesh_get_packet_channel - *out_channel receives the next packet's
+ * transfer channel: 0 for the three built-in channels, N for extra channel N.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_channel NULL), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_mesh_get_packet_channel(meshrtc_mesh mesh, int32_t *out_channel);
+
+/*
+ * meshrtc_mesh_get_packet_mode - *out_mode receives the MESHRTC_TRANSFER_MODE_*
+ * of the channel the next packet came on.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_mode NULL), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_mesh_get_packet_mode(meshrtc_mesh mesh, int32_t *out_mode);
+
+/*
+ * meshrtc_mesh_poll - MultiplayerPeer.poll: notices peers that connected or
+ * went away (queuing events), updates the connection status and describes
+ * the next packet. Call it every frame; it does not poll the peers'
+ * connections for the host's own signaling events.
+ * Errors: invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_mesh_poll(meshrtc_mesh mesh);
+
+/*
+ * meshrtc_mesh_close - MultiplayerPeer.close: closes every peer's connection,
+ * removes them (queuing PEER_DISCONNECTED for connected ones unless the
+ * option says otherwise) and returns to DISCONNECTED. Idempotent.
+ * Errors: invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_mesh_close(meshrtc_mesh mesh);
+
+/*
+ * meshrtc_mesh_next_event - take the oldest mesh event: *out_type receives a
+ * MESHRTC_MESH_EVENT_* value and *out_peer_id the peer it concerns.
+ * Errors: MESHRTC_ERR_UNAVAILABLE (no event), MESHRTC_ERR_INVALID_PARAMETER
+ * (NULL out-parameter), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_mesh_next_event(meshrtc_mesh mesh, int32_t *out_type, int32_t *out_peer_id);
+
+/*
+ * meshrtc_mesh_get_unique_id - *out_id receives this peer's id.
+ * Errors: MESHRTC_ERR_UNCONFIGURED while DISCONNECTED (*out_id still
+ * receives 1, as Godot returns), MESHRTC_ERR_INVALID_PARAMETER (out_id NULL),
+ * invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_mesh_get_unique_id(meshrtc_mesh mesh, int32_t *out_id);
+
+/*
+ * meshrtc_mesh_get_connection_status - *out_status receives MESHRTC_CONNECTION_*.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_status NULL), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_mesh_get_connection_status(meshrtc_mesh mesh, int32_t *out_status);
+
+/*
+ * meshrtc_mesh_is_server_relay_supported - *out_supported receives 1 in
+ * server and client modes, 0 in mesh mode.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_supported NULL), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_mesh_is_server_relay_supported(meshrtc_mesh mesh, int32_t *out_supported);
+
+/*
+ * meshrtc_mesh_set_refuse_new_connections - while non-zero, add_peer returns
+ * MESHRTC_ERR_UNAUTHORIZED.
+ * Errors: invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_mesh_set_refuse_new_connections(meshrtc_mesh mesh, int32_t refuse);
+
+/*
+ * meshrtc_mesh_is_refusing_new_connections - *out_refusing receives 1 or 0.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_refusing NULL), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_mesh_is_refusing_new_connections(meshrtc_mesh mesh, int32_t *out_refusing);
+
+/*
+ * meshrtc_mesh_get_max_packet_size - *out_size receives 1200, Godot's value
+ * for WebRTCMultiplayerPeer.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_size NULL), invalid handle.
+ * @since 0.1.0
+ */
+int32_t meshrtc_mesh_get_max_packet_size(meshrtc_mesh mesh, int32_t *out_size);
 
 #endif /* MESHRTC_TYPES_ONLY */
 
