@@ -7,7 +7,6 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/pion/ice/v4"
@@ -107,15 +106,31 @@ type meshrtcOptions struct {
 	RelayAcceptanceWaitMs    *number   `json:"relayAcceptanceWaitMs"`
 }
 
-// meshrtcOptionNames lists the JSON names of meshrtcOptions' fields.
-var meshrtcOptionNames = sync.OnceValue(func() []string {
-	t := reflect.TypeFor[meshrtcOptions]()
-	names := make([]string, t.NumField())
-	for i := range names {
-		names[i] = t.Field(i).Tag.Get("json")
+// decodeStrict decodes the JSON object raw into *dst (a struct of pointer
+// fields with json tags) one key at a time, so that an error names its key,
+// and accepts only the exact tag names (encoding/json alone would match keys
+// case-insensitively and silently). what prefixes error messages.
+func decodeStrict[T any](raw []byte, dst *T, what string) error {
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &keys); err != nil {
+		return errorf(ErrInvalidParameter, "%s must be a JSON object: %v", what, err)
 	}
-	return names
-})
+	t := reflect.TypeFor[T]()
+	for key, value := range keys {
+		known := false
+		for i := range t.NumField() {
+			known = known || t.Field(i).Tag.Get("json") == key
+		}
+		if !known {
+			return errorf(ErrInvalidParameter, "%s: unknown option %q", what, key)
+		}
+		one, _ := json.Marshal(map[string]json.RawMessage{key: value})
+		if err := json.Unmarshal(one, dst); err != nil {
+			return errorf(ErrInvalidParameter, "%s: %s: %v", what, key, err)
+		}
+	}
+	return nil
+}
 
 // number accepts any JSON number; range() checks it is a whole number in range.
 // Hosts such as Godot may write whole numbers as 5.0.
@@ -230,21 +245,9 @@ func stringOrStrings(raw json.RawMessage) ([]string, error) {
 }
 
 func parseMeshrtcOptions(raw json.RawMessage, cfg *Config) error {
-	var keys map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &keys); err != nil {
-		return errorf(ErrInvalidParameter, "meshrtc options must be an object: %v", err)
-	}
-	// One key at a time, so an error names its key; and exact names only
-	// (encoding/json would match keys case-insensitively).
 	var opts meshrtcOptions
-	for key, value := range keys {
-		if !slices.Contains(meshrtcOptionNames(), key) {
-			return errorf(ErrInvalidParameter, "meshrtc options: unknown option %q", key)
-		}
-		one, _ := json.Marshal(map[string]json.RawMessage{key: value})
-		if err := json.Unmarshal(one, &opts); err != nil {
-			return errorf(ErrInvalidParameter, "meshrtc options: %s: %v", key, err)
-		}
+	if err := decodeStrict(raw, &opts, "meshrtc options"); err != nil {
+		return err
 	}
 	if opts.Interfaces != nil {
 		cfg.Interfaces = *opts.Interfaces

@@ -1,8 +1,6 @@
 package core
 
 import (
-	"bytes"
-	"encoding/json"
 	"math"
 	"strings"
 	"time"
@@ -49,13 +47,8 @@ func ParseMeshOptions(text string) (MeshOptions, error) {
 		CloseEmitsPeerDisconnected *bool   `json:"closeEmitsPeerDisconnected"`
 		EventQueueLimit            *number `json:"eventQueueLimit"`
 	}
-	dec := json.NewDecoder(bytes.NewReader([]byte(text)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&raw); err != nil {
-		return opts, errorf(ErrInvalidParameter, "mesh options: %v", err)
-	}
-	if dec.More() {
-		return opts, errorf(ErrInvalidParameter, "mesh options: trailing data after the JSON object")
+	if err := decodeStrict([]byte(text), &raw, "mesh options"); err != nil {
+		return opts, err
 	}
 	if raw.DisconnectGraceMs != nil {
 		ms, err := raw.DisconnectGraceMs.intIn("mesh options: disconnectGraceMs", 0, math.MaxInt32)

@@ -512,7 +512,8 @@ int32_t meshrtc_channel_get_available_packet_count(meshrtc_channel channel, int3
 
 /*
  * meshrtc_channel_get_max_packet_size - the largest message put_packet
- * accepts (the peer's maxMessageSize option).
+ * accepts: the peer's maxMessageSize option, or the remote's advertised
+ * a=max-message-size once connected if that is smaller.
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_size NULL), invalid handle.
  * @since 0.1.0
  */

@@ -4,9 +4,10 @@
 #        to the repository root; build it first with scripts/build.sh)
 # Environment: CC, the C compiler (default cc).
 #
-# test_connect, test_bad_input and test_threads link the library directly
-# (-L -lmeshrtc -Wl,-rpath); test_dlopen loads it with dlopen (-ldl). All are
-# compiled with -std=c11 -Wall -Wextra -Werror -fsanitize=address,undefined.
+# test_connect, test_bad_input, test_mesh and test_threads link the library
+# directly (-L -lmeshrtc -Wl,-rpath); test_dlopen loads it with dlopen (-ldl).
+# All are compiled with -std=c11 -Wall -Wextra -Werror
+# -fsanitize=address,undefined.
 #
 # Sanitizers and the Go runtime. No ASAN_OPTIONS are needed to make ASan and
 # the library's Go runtime coexist; we checked each suspect:
@@ -92,7 +93,7 @@ run() { # name command...
 }
 
 link_direct=(-L"$build" -lmeshrtc -Wl,-rpath,"$build")
-for t in test_connect test_bad_input; do
+for t in test_connect test_bad_input test_mesh; do
   compile "$t" "${link_direct[@]}" && run "$t" "$bin/$t"
 done
 compile test_threads "${link_direct[@]}" -pthread && run test_threads "$bin/test_threads"

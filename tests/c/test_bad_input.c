@@ -45,11 +45,12 @@ static int32_t read_error(int64_t h, char *buf, int32_t cap) {
     return rc;
 }
 
-/* Kind of a live handle: 'p' peer, 'c' channel, 0 neither (not live). */
+/* Kind of a live handle: 'p' peer, 'c' channel, 'm' mesh, 0 none (not live). */
 static int kind_of(int64_t h) {
     int32_t s;
     if (meshrtc_channel_get_ready_state(h, &s) == MESHRTC_OK) return 'c';
     if (meshrtc_peer_get_signaling_state(h, &s) == MESHRTC_OK) return 'p';
+    if (meshrtc_mesh_get_connection_status(h, &s) == MESHRTC_OK) return 'm';
     return 0;
 }
 
@@ -61,6 +62,7 @@ static void arm(int64_t obj) {
         int k = kind_of(obj);
         if (k == 'p') meshrtc_peer_add_ice_candidate(obj, "0", -12345, "");
         if (k == 'c') meshrtc_channel_set_write_mode(obj, 12345);
+        if (k == 'm') meshrtc_mesh_set_transfer_mode(obj, 12345);
         read_error(obj, object_sentinel, (int32_t)sizeof object_sentinel);
     }
     meshrtc_log_set_level(12345);
@@ -163,6 +165,8 @@ static meshrtc_channel c_orphan;  /* its peer was destroyed */
 static pair_side pa, pb;          /* connected pair */
 static meshrtc_channel c_open, c_open_b, c_closed, c_closed_b;
 static char *offer_sdp;           /* a valid offer, never applied */
+static meshrtc_mesh m_live;       /* unconfigured (DISCONNECTED) */
+static meshrtc_mesh m_dead;       /* destroyed */
 
 static const char *LABEL = "bad-input-label";
 static const char *PROTOCOL = "proto-x";
@@ -211,6 +215,10 @@ static void make_fixtures(void) {
     FATAL_OK(meshrtc_channel_destroy(ch));
     FATAL_OK(meshrtc_peer_destroy(tmp));
 
+    FATAL_OK(meshrtc_mesh_create(&m_live));
+    FATAL_OK(meshrtc_mesh_create(&m_dead));
+    FATAL_OK(meshrtc_mesh_destroy(m_dead));
+
     /* A connected pair with an open and a closed channel. */
     pair_create(&pa, &pb);
     FATAL_OK(meshrtc_peer_create_data_channel(pa.peer, "open", "{\"negotiated\":true,\"id\":1}", &c_open));
@@ -239,6 +247,10 @@ static meshrtc_peer_stats opstats = {0x7777, 0x7777, 0x7777, 0x7777, 0x7777, 0x7
 static meshrtc_channel_stats ocstats = {0x7777, 0x7777, 0x7777, 0x7777};
 static char obuf[64] = "sentinel";
 static const uint8_t payload[4] = {1, 2, 3, 4};
+static meshrtc_peer opeer = 0x7777;
+static meshrtc_channel ochs[4] = {0x7777, 0x7777, 0x7777, 0x7777};
+static int32_t oids[4] = {0x7777, 0x7777, 0x7777, 0x7777};
+static int32_t o32b = 0x7777;
 
 typedef int32_t (*hthunk)(int64_t h);
 
@@ -282,15 +294,49 @@ T(channel_is_negotiated, &o32)
 T(channel_get_buffered_amount, &o64)
 T(channel_get_dropped_count, &o64)
 T(channel_get_stats, &ocstats)
+T0(mesh_destroy)
+T(mesh_set_options, NULL)
+T(mesh_create_server, NULL, 0)
+T(mesh_create_client, 2, NULL, 0)
+T(mesh_create_mesh, 1, NULL, 0)
+T(mesh_initialize, 1, 0)
+T(mesh_add_peer, p_bare, 2, 1)
+T(mesh_remove_peer, 2)
+T(mesh_disconnect_peer, 2, 0)
+T(mesh_has_peer, 2, &o32)
+T(mesh_get_peer, 2, &opeer, ochs, 4, &o32, &o32b)
+T(mesh_get_peers, oids, 4, &o32)
+T(mesh_set_target_peer, 0)
+T(mesh_get_target_peer, &o32)
+T(mesh_set_transfer_mode, MESHRTC_TRANSFER_MODE_RELIABLE)
+T(mesh_get_transfer_mode, &o32)
+T(mesh_set_transfer_channel, 0)
+T(mesh_get_transfer_channel, &o32)
+T(mesh_put_packet, payload, 4)
+T(mesh_get_packet, &optr, &o32)
+T(mesh_get_available_packet_count, &o32)
+T(mesh_get_packet_peer, &o32)
+T(mesh_get_packet_channel, &o32)
+T(mesh_get_packet_mode, &o32)
+T0(mesh_poll)
+T0(mesh_close)
+T(mesh_next_event, &o32, &o32b)
+T(mesh_get_unique_id, &o32)
+T(mesh_get_connection_status, &o32)
+T(mesh_is_server_relay_supported, &o32)
+T(mesh_set_refuse_new_connections, 1)
+T(mesh_is_refusing_new_connections, &o32)
+T(mesh_get_max_packet_size, &o32)
 
 typedef struct handle_fn {
     const char *name;
-    int kind; /* 'p' or 'c' */
+    int kind; /* 'p', 'c' or 'm' */
     hthunk fn;
 } handle_fn;
 
 #define P(fn) {"meshrtc_" #fn, 'p', t_##fn}
 #define C(fn) {"meshrtc_" #fn, 'c', t_##fn}
+#define M(fn) {"meshrtc_" #fn, 'm', t_##fn}
 
 static const handle_fn HANDLE_FNS[] = {
     P(peer_destroy), P(peer_initialize), P(peer_create_data_channel), P(peer_create_offer),
@@ -302,13 +348,33 @@ static const handle_fn HANDLE_FNS[] = {
     C(channel_get_label), C(channel_get_protocol), C(channel_is_ordered), C(channel_get_id),
     C(channel_get_max_packet_life_time), C(channel_get_max_retransmits), C(channel_is_negotiated),
     C(channel_get_buffered_amount), C(channel_get_dropped_count), C(channel_get_stats),
+    M(mesh_destroy), M(mesh_set_options), M(mesh_create_server), M(mesh_create_client), M(mesh_create_mesh),
+    M(mesh_initialize), M(mesh_add_peer), M(mesh_remove_peer), M(mesh_disconnect_peer), M(mesh_has_peer),
+    M(mesh_get_peer), M(mesh_get_peers), M(mesh_set_target_peer), M(mesh_get_target_peer),
+    M(mesh_set_transfer_mode), M(mesh_get_transfer_mode), M(mesh_set_transfer_channel),
+    M(mesh_get_transfer_channel), M(mesh_put_packet), M(mesh_get_packet), M(mesh_get_available_packet_count),
+    M(mesh_get_packet_peer), M(mesh_get_packet_channel), M(mesh_get_packet_mode), M(mesh_poll), M(mesh_close),
+    M(mesh_next_event), M(mesh_get_unique_id), M(mesh_get_connection_status), M(mesh_is_server_relay_supported),
+    M(mesh_set_refuse_new_connections), M(mesh_is_refusing_new_connections), M(mesh_get_max_packet_size),
 };
 
 static void test_handles(void) {
-    int64_t unknown_peer = p_new + 1000000, unknown_channel = c_connecting + 1000000;
     for (size_t i = 0; i < sizeof HANDLE_FNS / sizeof HANDLE_FNS[0]; i++) {
         const handle_fn *f = &HANDLE_FNS[i];
-        int is_peer = f->kind == 'p';
+        /* Per kind: two live handles of other kinds, a destroyed and an unknown one. */
+        int64_t wrong1, wrong2, dead, live;
+        const char *not_kind;
+        switch (f->kind) {
+        case 'p':
+            wrong1 = c_connecting, wrong2 = m_live, dead = p_dead, live = p_new, not_kind = "not a peer handle";
+            break;
+        case 'c':
+            wrong1 = p_new, wrong2 = m_live, dead = c_dead, live = c_connecting, not_kind = "not a channel handle";
+            break;
+        default:
+            wrong1 = p_new, wrong2 = c_connecting, dead = m_dead, live = m_live, not_kind = "not a mesh handle";
+            break;
+        }
         struct {
             const char *variant;
             int64_t h;
@@ -316,13 +382,11 @@ static void test_handles(void) {
             const char *substr;
         } variants[] = {
             {"handle 0", 0, MESHRTC_ERR_INVALID_PARAMETER, "handle 0"},
-            {"wrong kind", is_peer ? c_connecting : p_new, MESHRTC_ERR_INVALID_PARAMETER,
-             is_peer ? "not a peer handle" : "not a channel handle"},
-            {"not a handle (-1)", -1, MESHRTC_ERR_INVALID_PARAMETER,
-             is_peer ? "not a peer handle" : "not a channel handle"},
-            {"destroyed", is_peer ? p_dead : c_dead, MESHRTC_ERR_DOES_NOT_EXIST, "destroyed or never existed"},
-            {"unknown", is_peer ? unknown_peer : unknown_channel, MESHRTC_ERR_DOES_NOT_EXIST,
-             "destroyed or never existed"},
+            {"wrong kind", wrong1, MESHRTC_ERR_INVALID_PARAMETER, not_kind},
+            {"wrong kind (2)", wrong2, MESHRTC_ERR_INVALID_PARAMETER, not_kind},
+            {"not a handle (-1)", -1, MESHRTC_ERR_INVALID_PARAMETER, not_kind},
+            {"destroyed", dead, MESHRTC_ERR_DOES_NOT_EXIST, "destroyed or never existed"},
+            {"unknown", live + 1000000, MESHRTC_ERR_DOES_NOT_EXIST, "destroyed or never existed"},
         };
         for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++) {
             char name[160];
@@ -330,7 +394,8 @@ static void test_handles(void) {
             CASE(name, variants[v].want, 0, variants[v].substr, f->fn(variants[v].h));
             EXPECT(name, o32 == 0x7777 && o64 == 0x7777 && och == 0x7777 && strcmp(obuf, "sentinel") == 0 &&
                              strcmp((const char *)optr, "sentinel") == 0 && opstats.rtt_us == 0x7777 &&
-                             opstats.local_candidate_type == 0x7777 && ocstats.messages_sent == 0x7777,
+                             opstats.local_candidate_type == 0x7777 && ocstats.messages_sent == 0x7777 &&
+                             opeer == 0x7777 && ochs[0] == 0x7777 && oids[0] == 0x7777 && o32b == 0x7777,
                    "an out-parameter was written by a failed call");
         }
     }
@@ -339,7 +404,10 @@ static void test_handles(void) {
     EXPECT("wrong-kind destroy", meshrtc_channel_get_ready_state(c_connecting, &s) == MESHRTC_OK,
            "meshrtc_peer_destroy(channel) destroyed the channel");
     EXPECT("wrong-kind destroy", meshrtc_peer_get_connection_state(p_new, &s) == MESHRTC_OK,
-           "meshrtc_channel_destroy(peer) destroyed the peer");
+           "meshrtc_channel_destroy(peer) or meshrtc_mesh_destroy(peer) destroyed the peer");
+    EXPECT("wrong-kind destroy", meshrtc_mesh_get_connection_status(m_live, &s) == MESHRTC_OK,
+           "a wrong-kind destroy destroyed the mesh");
+    EXPECT("wrong-kind calls", s == MESHRTC_CONNECTION_DISCONNECTED, "a call with a bad handle configured the mesh");
 }
 
 /* ---------------------------------------------------------------- library */
@@ -373,6 +441,9 @@ static void test_library(void) {
               meshrtc_last_error(p_new + 1000000, buf, 256, &len));
     CASE_CODE("last_error: unknown channel", MESHRTC_ERR_DOES_NOT_EXIST,
               meshrtc_last_error(c_connecting + 1000000, buf, 256, &len));
+    CASE_CODE("last_error: destroyed mesh", MESHRTC_ERR_DOES_NOT_EXIST, meshrtc_last_error(m_dead, buf, 256, &len));
+    CASE_CODE("last_error: unknown mesh", MESHRTC_ERR_DOES_NOT_EXIST,
+              meshrtc_last_error(m_live + 1000000, buf, 256, &len));
 
     /* Buffer too small: out_len gets the full length, the message stays. */
     arm(c_connecting);
@@ -869,6 +940,424 @@ static void test_channel(void) {
     }
 }
 
+/* ------------------------------------------------------------------- mesh */
+
+#define MODE_U MESHRTC_TRANSFER_MODE_UNRELIABLE
+#define MODE_UO MESHRTC_TRANSFER_MODE_UNRELIABLE_ORDERED
+#define MODE_R MESHRTC_TRANSFER_MODE_RELIABLE
+
+static meshrtc_mesh new_mesh(void) {
+    meshrtc_mesh m;
+    FATAL_OK(meshrtc_mesh_create(&m));
+    return m;
+}
+
+/* A NEW loopback peer without channels. */
+static meshrtc_peer new_peer(void) {
+    meshrtc_peer p;
+    FATAL_OK(meshrtc_peer_create(&p));
+    FATAL_OK(meshrtc_peer_initialize(p, LOOPBACK_CONFIG));
+    return p;
+}
+
+/* The three Godot 4 configurations, channels_config as the argument. */
+static int32_t cfg_server(meshrtc_mesh m, const int32_t *c, int32_t n) { return meshrtc_mesh_create_server(m, c, n); }
+static int32_t cfg_client(meshrtc_mesh m, const int32_t *c, int32_t n) {
+    return meshrtc_mesh_create_client(m, 2, c, n);
+}
+static int32_t cfg_mesh(meshrtc_mesh m, const int32_t *c, int32_t n) { return meshrtc_mesh_create_mesh(m, 3, c, n); }
+
+/* m must still be unconfigured after failed calls. */
+static void expect_unconfigured(const char *name, meshrtc_mesh m) {
+    int32_t status = -1, id = -1;
+    FATAL_OK(meshrtc_mesh_get_connection_status(m, &status));
+    int32_t rc = meshrtc_mesh_get_unique_id(m, &id);
+    EXPECT(name, status == MESHRTC_CONNECTION_DISCONNECTED && rc == MESHRTC_ERR_UNCONFIGURED,
+           "a failed call configured the mesh (status %d, get_unique_id %d)", status, rc);
+}
+
+static void test_mesh_create_and_options(void) {
+    static const int32_t bad_last[2] = {MODE_R, 3}, bad_first[1] = {-1}, bad_big[1] = {INT32_MAX};
+    int32_t *many = calloc(256, sizeof *many); /* 256 x UNRELIABLE: one too many */
+    struct {
+        const char *fn;
+        int32_t (*cfg)(meshrtc_mesh, const int32_t *, int32_t);
+    } cfgs[] = {{"mesh_create_server", cfg_server},
+                {"mesh_create_client", cfg_client},
+                {"mesh_create_mesh", cfg_mesh}};
+
+    CASE("mesh_create: out_mesh NULL", MESHRTC_ERR_INVALID_PARAMETER, 0, "out_mesh", meshrtc_mesh_create(NULL));
+    for (size_t i = 0; i < sizeof cfgs / sizeof cfgs[0]; i++) {
+        char name[160];
+#define CFG_CASE(what, substr, config, count)                                                                \
+    do {                                                                                                     \
+        snprintf(name, sizeof name, "%s: %s", cfgs[i].fn, what);                                             \
+        CASE(name, MESHRTC_ERR_INVALID_PARAMETER, m_live, substr, cfgs[i].cfg(m_live, config, count));      \
+        expect_unconfigured(name, m_live);                                                                   \
+    } while (0)
+        CFG_CASE("channels_config bad mode 3", "channels_config[1] is 3", bad_last, 2);
+        CFG_CASE("channels_config bad mode -1", "channels_config[0] is -1", bad_first, 1);
+        CFG_CASE("channels_config bad mode INT32_MAX", "channels_config[0]", bad_big, 1);
+        CFG_CASE("channels_count -1", "channels_count -1 is negative", bad_last, -1);
+        CFG_CASE("channels_count INT32_MIN", "negative", bad_last, INT32_MIN);
+        CFG_CASE("channels_config NULL, count 2", "channels_config is NULL", NULL, 2);
+        CFG_CASE("channels_count 256", "at most 255", many, 256);
+#undef CFG_CASE
+        /* Allowances, each on a throwaway mesh: NULL with count 0, 255 channels. */
+        meshrtc_mesh t = new_mesh();
+        snprintf(name, sizeof name, "%s: channels_config NULL, count 0", cfgs[i].fn);
+        ACCEPTED(name, cfgs[i].cfg(t, NULL, 0));
+        FATAL_OK(meshrtc_mesh_destroy(t));
+        t = new_mesh();
+        snprintf(name, sizeof name, "%s: 255 channels", cfgs[i].fn);
+        ACCEPTED(name, cfgs[i].cfg(t, many, 255));
+        FATAL_OK(meshrtc_mesh_destroy(t));
+    }
+    free(many);
+
+    /* Ids. */
+    CASE("mesh_create_client: id 1", MESHRTC_ERR_INVALID_PARAMETER, m_live, "id 1",
+         meshrtc_mesh_create_client(m_live, 1, NULL, 0));
+    CASE("mesh_create_client: id 0", MESHRTC_ERR_INVALID_PARAMETER, m_live, "out of range",
+         meshrtc_mesh_create_client(m_live, 0, NULL, 0));
+    CASE("mesh_create_client: id -2", MESHRTC_ERR_INVALID_PARAMETER, m_live, "out of range",
+         meshrtc_mesh_create_client(m_live, -2, NULL, 0));
+    CASE("mesh_create_client: id INT32_MIN", MESHRTC_ERR_INVALID_PARAMETER, m_live, "out of range",
+         meshrtc_mesh_create_client(m_live, INT32_MIN, NULL, 0));
+    CASE("mesh_create_mesh: id 0", MESHRTC_ERR_INVALID_PARAMETER, m_live, "peer id 0 is out of range",
+         meshrtc_mesh_create_mesh(m_live, 0, NULL, 0));
+    CASE("mesh_create_mesh: id -7", MESHRTC_ERR_INVALID_PARAMETER, m_live, "out of range",
+         meshrtc_mesh_create_mesh(m_live, -7, NULL, 0));
+    CASE("mesh_initialize: id 0", MESHRTC_ERR_INVALID_PARAMETER, m_live, "out of range",
+         meshrtc_mesh_initialize(m_live, 0, 0));
+    CASE("mesh_initialize: id -1, server compatibility", MESHRTC_ERR_INVALID_PARAMETER, m_live, "out of range",
+         meshrtc_mesh_initialize(m_live, -1, 1));
+    expect_unconfigured("mesh ids", m_live);
+
+    /* set_options */
+    static const struct {
+        const char *name, *json, *substr;
+    } bad[] = {
+        {"malformed JSON '{'", "{", "mesh options"},
+        {"JSON array", "[]", "mesh options"},
+        {"JSON number", "5", "mesh options"},
+        {"trailing data", "{} {}", "after top-level value"},
+        {"invalid UTF-8", "{\"closeEmitsPeerDisconnected\":\"\xff\"}", "not valid UTF-8"},
+        {"unknown key", "{\"closeEmits\":true}", "closeEmits"},
+        {"unknown key differing in case (EventQueueLimit)", "{\"EventQueueLimit\":64}", "EventQueueLimit"},
+        {"unknown key differing in case (closeemitspeerdisconnected)", "{\"closeemitspeerdisconnected\":false}",
+         "closeemitspeerdisconnected"},
+        {"eventQueueLimit 15", "{\"eventQueueLimit\":15}", "eventQueueLimit"},
+        {"eventQueueLimit 1.5", "{\"eventQueueLimit\":16.5}", "eventQueueLimit"},
+        {"eventQueueLimit wrong type", "{\"eventQueueLimit\":\"64\"}", "eventQueueLimit"},
+        {"disconnectGraceMs -1", "{\"disconnectGraceMs\":-1}", "disconnectGraceMs"},
+        {"disconnectGraceMs too big", "{\"disconnectGraceMs\":3e9}", "disconnectGraceMs"},
+        {"disconnectGraceMs wrong type", "{\"disconnectGraceMs\":true}", "disconnectGraceMs"},
+        {"closeEmitsPeerDisconnected wrong type", "{\"closeEmitsPeerDisconnected\":\"yes\"}",
+         "closeEmitsPeerDisconnected"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char name[160];
+        snprintf(name, sizeof name, "mesh_set_options: %s", bad[i].name);
+        CASE(name, MESHRTC_ERR_INVALID_PARAMETER, m_live, bad[i].substr,
+             meshrtc_mesh_set_options(m_live, bad[i].json));
+    }
+    ACCEPTED("mesh_set_options: NULL", meshrtc_mesh_set_options(m_live, NULL));
+    ACCEPTED("mesh_set_options: empty", meshrtc_mesh_set_options(m_live, ""));
+    ACCEPTED("mesh_set_options: every key",
+             meshrtc_mesh_set_options(m_live, "{\"disconnectGraceMs\":0,\"closeEmitsPeerDisconnected\":true,"
+                                              "\"eventQueueLimit\":16}"));
+    ACCEPTED("mesh_set_options: {}", meshrtc_mesh_set_options(m_live, "{}"));
+}
+
+/* Calls on the unconfigured mesh, NULL out-parameters, bad modes/channels. */
+static void test_mesh_unconfigured(void) {
+    const uint8_t data[4] = {1, 2, 3, 4};
+    const uint8_t *out = NULL;
+    int32_t v = 0x7777, v2 = 0x7777, len = 0x7777;
+    meshrtc_peer peer = 0x7777;
+    meshrtc_channel chs[4] = {0x7777};
+
+    CASE("mesh_put_packet: DISCONNECTED", MESHRTC_ERR_UNCONFIGURED, m_live, "disconnected",
+         meshrtc_mesh_put_packet(m_live, data, 4));
+    CASE("mesh_put_packet: DISCONNECTED, empty", MESHRTC_ERR_UNCONFIGURED, m_live, "disconnected",
+         meshrtc_mesh_put_packet(m_live, NULL, 0));
+    CASE("mesh_put_packet: len -1", MESHRTC_ERR_INVALID_PARAMETER, m_live, "len -1 is negative",
+         meshrtc_mesh_put_packet(m_live, data, -1));
+    CASE("mesh_put_packet: data NULL, len 3", MESHRTC_ERR_INVALID_PARAMETER, m_live, "data is NULL",
+         meshrtc_mesh_put_packet(m_live, NULL, 3));
+    v = 0x7777;
+    CASE("mesh_get_unique_id: DISCONNECTED", MESHRTC_ERR_UNCONFIGURED, m_live, "disconnected",
+         meshrtc_mesh_get_unique_id(m_live, &v));
+    EXPECT("mesh_get_unique_id: DISCONNECTED", v == 1, "*out_id is %d, want 1 (Godot's value)", v);
+    CASE("mesh_next_event: no event", MESHRTC_ERR_UNAVAILABLE, m_live, "no event",
+         meshrtc_mesh_next_event(m_live, &v, &v2));
+    CASE("mesh_get_packet: no packet", MESHRTC_ERR_UNAVAILABLE, m_live, "no packet",
+         meshrtc_mesh_get_packet(m_live, &out, &len));
+    EXPECT("mesh_get_packet: no packet", out == NULL && len == 0x7777, "out-parameters written by a failed call");
+    CASE("mesh_remove_peer: unknown id", MESHRTC_ERR_DOES_NOT_EXIST, m_live, "no peer 2",
+         meshrtc_mesh_remove_peer(m_live, 2));
+    CASE("mesh_disconnect_peer: unknown id", MESHRTC_ERR_DOES_NOT_EXIST, m_live, "no peer 2",
+         meshrtc_mesh_disconnect_peer(m_live, 2, 0));
+    CASE("mesh_disconnect_peer: unknown id, force", MESHRTC_ERR_DOES_NOT_EXIST, m_live, "no peer 2",
+         meshrtc_mesh_disconnect_peer(m_live, 2, 1));
+    v = 0x7777;
+    CASE("mesh_get_peer: unknown id", MESHRTC_ERR_DOES_NOT_EXIST, m_live, "no peer 2",
+         meshrtc_mesh_get_peer(m_live, 2, &peer, chs, 4, &v, &v2));
+    EXPECT("mesh_get_peer: unknown id", peer == 0x7777 && chs[0] == 0x7777 && v2 == 0x7777,
+           "out-parameters written by a failed call");
+
+    /* Transfer mode and channel. */
+    static const int32_t bad_modes[] = {-1, 3, INT32_MAX, INT32_MIN};
+    for (size_t i = 0; i < sizeof bad_modes / sizeof bad_modes[0]; i++) {
+        char name[160], substr[64];
+        snprintf(name, sizeof name, "mesh_set_transfer_mode: %d", bad_modes[i]);
+        snprintf(substr, sizeof substr, "transfer mode %d", bad_modes[i]);
+        CASE(name, MESHRTC_ERR_INVALID_PARAMETER, m_live, substr,
+             meshrtc_mesh_set_transfer_mode(m_live, bad_modes[i]));
+    }
+    static const int32_t bad_channels[] = {-1, 256, INT32_MAX, INT32_MIN};
+    for (size_t i = 0; i < sizeof bad_channels / sizeof bad_channels[0]; i++) {
+        char name[160], substr[64];
+        snprintf(name, sizeof name, "mesh_set_transfer_channel: %d", bad_channels[i]);
+        snprintf(substr, sizeof substr, "transfer channel %d", bad_channels[i]);
+        CASE(name, MESHRTC_ERR_INVALID_PARAMETER, m_live, substr,
+             meshrtc_mesh_set_transfer_channel(m_live, bad_channels[i]));
+    }
+    FATAL_OK(meshrtc_mesh_get_transfer_mode(m_live, &v));
+    FATAL_OK(meshrtc_mesh_get_transfer_channel(m_live, &v2));
+    EXPECT("mesh transfer settings", v == MODE_R && v2 == 0, "bad calls changed mode to %d, channel to %d", v, v2);
+    ACCEPTED("mesh_set_transfer_channel: 255", meshrtc_mesh_set_transfer_channel(m_live, 255));
+    FATAL_OK(meshrtc_mesh_set_transfer_channel(m_live, 0));
+
+    /* NULL out-parameters. */
+#define MESH_NULL_OUT(fn, substr) \
+    CASE("mesh_" #fn ": out NULL", MESHRTC_ERR_INVALID_PARAMETER, m_live, substr, meshrtc_mesh_##fn(m_live, NULL))
+    MESH_NULL_OUT(get_target_peer, "out_peer_id");
+    MESH_NULL_OUT(get_transfer_mode, "out_mode");
+    MESH_NULL_OUT(get_transfer_channel, "out_channel");
+    MESH_NULL_OUT(get_available_packet_count, "out_count");
+    MESH_NULL_OUT(get_packet_peer, "out_peer_id");
+    MESH_NULL_OUT(get_packet_channel, "out_channel");
+    MESH_NULL_OUT(get_packet_mode, "out_mode");
+    MESH_NULL_OUT(get_unique_id, "out_id");
+    MESH_NULL_OUT(get_connection_status, "out_status");
+    MESH_NULL_OUT(is_server_relay_supported, "out_supported");
+    MESH_NULL_OUT(is_refusing_new_connections, "out_refusing");
+    MESH_NULL_OUT(get_max_packet_size, "out_size");
+#undef MESH_NULL_OUT
+    CASE("mesh_has_peer: out_has NULL", MESHRTC_ERR_INVALID_PARAMETER, m_live, "out_has",
+         meshrtc_mesh_has_peer(m_live, 2, NULL));
+    CASE("mesh_next_event: out_type NULL", MESHRTC_ERR_INVALID_PARAMETER, m_live, "out_type",
+         meshrtc_mesh_next_event(m_live, NULL, &v));
+    CASE("mesh_next_event: out_peer_id NULL", MESHRTC_ERR_INVALID_PARAMETER, m_live, "out_peer_id",
+         meshrtc_mesh_next_event(m_live, &v, NULL));
+    CASE("mesh_get_packet: out_data NULL", MESHRTC_ERR_INVALID_PARAMETER, m_live, "out_data",
+         meshrtc_mesh_get_packet(m_live, NULL, &len));
+    CASE("mesh_get_packet: out_len NULL", MESHRTC_ERR_INVALID_PARAMETER, m_live, "out_len",
+         meshrtc_mesh_get_packet(m_live, &out, NULL));
+    CASE("mesh_get_peers: out_count NULL", MESHRTC_ERR_INVALID_PARAMETER, m_live, "out_count",
+         meshrtc_mesh_get_peers(m_live, oids, 4, NULL));
+    CASE("mesh_get_peers: ids_cap -1", MESHRTC_ERR_INVALID_PARAMETER, m_live, "ids_cap -1",
+         meshrtc_mesh_get_peers(m_live, oids, -1, &v));
+    CASE("mesh_get_peers: out_ids NULL, ids_cap 3", MESHRTC_ERR_INVALID_PARAMETER, m_live, "ids_cap 3",
+         meshrtc_mesh_get_peers(m_live, NULL, 3, &v));
+    CASE("mesh_get_peer: out_peer NULL", MESHRTC_ERR_INVALID_PARAMETER, m_live, "out_peer",
+         meshrtc_mesh_get_peer(m_live, 2, NULL, chs, 4, &v, &v2));
+    CASE("mesh_get_peer: out_channel_count NULL", MESHRTC_ERR_INVALID_PARAMETER, m_live, "out_channel_count",
+         meshrtc_mesh_get_peer(m_live, 2, &peer, chs, 4, NULL, &v2));
+    CASE("mesh_get_peer: out_connected NULL", MESHRTC_ERR_INVALID_PARAMETER, m_live, "out_connected",
+         meshrtc_mesh_get_peer(m_live, 2, &peer, chs, 4, &v, NULL));
+    CASE("mesh_get_peer: channels_cap -1", MESHRTC_ERR_INVALID_PARAMETER, m_live, "channels_cap -1",
+         meshrtc_mesh_get_peer(m_live, 2, &peer, chs, -1, &v, &v2));
+    CASE("mesh_get_peer: out_channels NULL, channels_cap 3", MESHRTC_ERR_INVALID_PARAMETER, m_live, "channels_cap 3",
+         meshrtc_mesh_get_peer(m_live, 2, &peer, NULL, 3, &v, &v2));
+    ACCEPTED("mesh_get_peers: size query of an empty mesh (NULL, 0)", meshrtc_mesh_get_peers(m_live, NULL, 0, &v));
+    EXPECT("mesh_get_peers: empty mesh", v == 0, "count %d", v);
+}
+
+/* add_peer's errors in Godot's order (each case breaks several rules and
+ * must report the first), then buffers, targets and mesh-owned channels. */
+static void test_mesh_peers(void) {
+    static const int32_t config[3] = {MODE_R, MODE_UO, MODE_U};
+    meshrtc_mesh m_unconf = new_mesh(), m_srv = new_mesh(), m_srv_r = new_mesh(), m_cli_r = new_mesh(),
+                 m_mesh_r = new_mesh();
+    meshrtc_peer p_x = new_peer(), p_y = new_peer(), p_z = new_peer();
+    FATAL_OK(meshrtc_mesh_set_refuse_new_connections(m_unconf, 1));
+    FATAL_OK(meshrtc_mesh_create_server(m_srv, config, 3));
+    FATAL_OK(meshrtc_mesh_create_server(m_srv_r, config, 3));
+    FATAL_OK(meshrtc_mesh_set_refuse_new_connections(m_srv_r, 1));
+    FATAL_OK(meshrtc_mesh_create_client(m_cli_r, 2, config, 3));
+    FATAL_OK(meshrtc_mesh_set_refuse_new_connections(m_cli_r, 1));
+    FATAL_OK(meshrtc_mesh_create_mesh(m_mesh_r, 3, NULL, 0));
+    FATAL_OK(meshrtc_mesh_set_refuse_new_connections(m_mesh_r, 1));
+    FATAL_OK(meshrtc_mesh_add_peer(m_srv, p_x, 2, 1));
+    FATAL_OK(meshrtc_mesh_add_peer(m_srv, p_y, 3, 1));
+
+    /* 1. not configured (refusing, peer closed, id 0, lifetime -1 too) */
+    CASE("mesh_add_peer: unconfigured (before everything)", MESHRTC_ERR_UNCONFIGURED, m_unconf, "configure",
+         meshrtc_mesh_add_peer(m_unconf, p_closed, 0, -1));
+    CASE("mesh_add_peer: unconfigured", MESHRTC_ERR_UNCONFIGURED, m_live, "configure",
+         meshrtc_mesh_add_peer(m_live, p_z, 2, 1));
+    /* 2. a client adding an id other than 1 (refusing, peer closed, lifetime -1 too) */
+    CASE("mesh_add_peer: client adding id 3", MESHRTC_ERR_INVALID_PARAMETER, m_cli_r, "only add peer 1",
+         meshrtc_mesh_add_peer(m_cli_r, p_closed, 3, -1));
+    CASE("mesh_add_peer: client adding id 0", MESHRTC_ERR_INVALID_PARAMETER, m_cli_r, "only add peer 1",
+         meshrtc_mesh_add_peer(m_cli_r, p_closed, 0, -1));
+    /* 3. a server adding 1 */
+    CASE("mesh_add_peer: server adding id 1", MESHRTC_ERR_INVALID_PARAMETER, m_srv_r, "cannot add peer 1",
+         meshrtc_mesh_add_peer(m_srv_r, p_closed, 1, -1));
+    /* 4. id out of range */
+    CASE("mesh_add_peer: server adding id 0", MESHRTC_ERR_INVALID_PARAMETER, m_srv_r, "peer id 0 is out of range",
+         meshrtc_mesh_add_peer(m_srv_r, p_closed, 0, -1));
+    CASE("mesh_add_peer: server adding id -5", MESHRTC_ERR_INVALID_PARAMETER, m_srv_r, "peer id -5 is out of range",
+         meshrtc_mesh_add_peer(m_srv_r, p_closed, -5, -1));
+    CASE("mesh_add_peer: mesh adding id INT32_MIN", MESHRTC_ERR_INVALID_PARAMETER, m_mesh_r, "out of range",
+         meshrtc_mesh_add_peer(m_mesh_r, p_closed, INT32_MIN, -1));
+    CASE("mesh_add_peer: mesh adding id 0", MESHRTC_ERR_INVALID_PARAMETER, m_mesh_r, "out of range",
+         meshrtc_mesh_add_peer(m_mesh_r, p_closed, 0, 1));
+    /* 5. lifetime outside 0..65535 */
+    CASE("mesh_add_peer: lifetime -1", MESHRTC_ERR_INVALID_PARAMETER, m_srv_r, "unreliable_lifetime -1",
+         meshrtc_mesh_add_peer(m_srv_r, p_closed, 2, -1));
+    CASE("mesh_add_peer: lifetime INT32_MIN", MESHRTC_ERR_INVALID_PARAMETER, m_srv_r, "unreliable_lifetime",
+         meshrtc_mesh_add_peer(m_srv_r, p_closed, 2, INT32_MIN));
+    CASE("mesh_add_peer: lifetime 65536", MESHRTC_ERR_INVALID_PARAMETER, m_srv_r, "unreliable_lifetime 65536",
+         meshrtc_mesh_add_peer(m_srv_r, p_closed, 2, 65536));
+    CASE("mesh_add_peer: client, lifetime 65536", MESHRTC_ERR_INVALID_PARAMETER, m_cli_r, "unreliable_lifetime 65536",
+         meshrtc_mesh_add_peer(m_cli_r, p_closed, 1, 65536));
+    /* 6. refusing new connections (peer closed too) */
+    CASE("mesh_add_peer: server refusing", MESHRTC_ERR_UNAUTHORIZED, m_srv_r, "refusing",
+         meshrtc_mesh_add_peer(m_srv_r, p_closed, 2, 1));
+    CASE("mesh_add_peer: client refusing", MESHRTC_ERR_UNAUTHORIZED, m_cli_r, "refusing",
+         meshrtc_mesh_add_peer(m_cli_r, p_closed, 1, 65535));
+    CASE("mesh_add_peer: mesh refusing, new peer", MESHRTC_ERR_UNAUTHORIZED, m_mesh_r, "refusing",
+         meshrtc_mesh_add_peer(m_mesh_r, p_z, 4, 0));
+    /* 7. peer not in STATE_NEW (id 2 already there too) */
+    CASE("mesh_add_peer: closed peer", MESHRTC_ERR_INVALID_PARAMETER, m_srv, "STATE_NEW",
+         meshrtc_mesh_add_peer(m_srv, p_closed, 4, 1));
+    CASE("mesh_add_peer: closed peer, id already there", MESHRTC_ERR_INVALID_PARAMETER, m_srv, "STATE_NEW",
+         meshrtc_mesh_add_peer(m_srv, p_closed, 2, 1));
+    CASE("mesh_add_peer: connected peer", MESHRTC_ERR_INVALID_PARAMETER, m_srv, "STATE_NEW",
+         meshrtc_mesh_add_peer(m_srv, pa.peer, 4, 1));
+    /* 8. id or connection already in the mesh */
+    CASE("mesh_add_peer: id already in the mesh", MESHRTC_ERR_ALREADY_EXISTS, m_srv, "peer 2 is already in the mesh",
+         meshrtc_mesh_add_peer(m_srv, p_z, 2, 1));
+    CASE("mesh_add_peer: connection already in the mesh", MESHRTC_ERR_ALREADY_EXISTS, m_srv, "already in the mesh",
+         meshrtc_mesh_add_peer(m_srv, p_x, 4, 1));
+    /* Bad peer handles. */
+    CASE("mesh_add_peer: peer handle 0", MESHRTC_ERR_INVALID_PARAMETER, m_srv, "handle 0",
+         meshrtc_mesh_add_peer(m_srv, 0, 4, 1));
+    CASE("mesh_add_peer: channel as peer", MESHRTC_ERR_INVALID_PARAMETER, m_srv, "not a peer handle",
+         meshrtc_mesh_add_peer(m_srv, c_connecting, 4, 1));
+    CASE("mesh_add_peer: mesh as peer", MESHRTC_ERR_INVALID_PARAMETER, m_srv, "not a peer handle",
+         meshrtc_mesh_add_peer(m_srv, m_live, 4, 1));
+    CASE("mesh_add_peer: destroyed peer", MESHRTC_ERR_DOES_NOT_EXIST, m_srv, "destroyed or never existed",
+         meshrtc_mesh_add_peer(m_srv, p_dead, 4, 1));
+    int32_t count = -1, has = -1;
+    FATAL_OK(meshrtc_mesh_get_peers(m_srv, NULL, 0, &count) == MESHRTC_ERR_PARAMETER_RANGE_ERROR ? MESHRTC_OK : 1);
+    FATAL_OK(meshrtc_mesh_has_peer(m_srv, 4, &has));
+    EXPECT("mesh_add_peer", count == 2 && has == 0, "failed add_peer calls changed the mesh (%d peers)", count);
+    int32_t counts[4] = {-1, -1, -1, -1};
+    meshrtc_mesh refusing[] = {m_unconf, m_srv_r, m_cli_r, m_mesh_r};
+    for (int i = 0; i < 4; i++) meshrtc_mesh_get_peers(refusing[i], NULL, 0, &counts[i]);
+    EXPECT("mesh_add_peer", counts[0] == 0 && counts[1] == 0 && counts[2] == 0 && counts[3] == 0,
+           "a refused add_peer added a peer");
+    /* The refused connection got no channels: it still cannot make an offer. */
+    EXPECT("mesh_add_peer", meshrtc_peer_create_offer(p_z) == MESHRTC_ERR_UNCONFIGURED,
+           "a failed add_peer created channels on the connection");
+
+    /* get_peer / get_peers buffers: count always written, nothing else. */
+    meshrtc_peer peer = 0x7777;
+    meshrtc_channel chs[8] = {0x7777, 0x7777, 0x7777, 0x7777, 0x7777, 0x7777, 0x7777, 0x7777};
+    int32_t n = -1, connected = 0x7777;
+    CASE("mesh_get_peer: channels_cap 5 < 6", MESHRTC_ERR_PARAMETER_RANGE_ERROR, m_srv, "channels_cap 5",
+         meshrtc_mesh_get_peer(m_srv, 2, &peer, chs, 5, &n, &connected));
+    EXPECT("mesh_get_peer: buffer too small", n == 6, "count %d, want 6", n);
+    EXPECT("mesh_get_peer: buffer too small", peer == 0x7777 && chs[0] == 0x7777 && connected == 0x7777,
+           "wrote more than the count");
+    n = -1;
+    CASE("mesh_get_peer: size query (NULL, 0)", MESHRTC_ERR_PARAMETER_RANGE_ERROR, m_srv, "channels_cap 0",
+         meshrtc_mesh_get_peer(m_srv, 3, &peer, NULL, 0, &n, &connected));
+    EXPECT("mesh_get_peer: size query", n == 6 && peer == 0x7777, "count %d", n);
+    CASE("mesh_get_peer: unknown id", MESHRTC_ERR_DOES_NOT_EXIST, m_srv, "no peer 9",
+         meshrtc_mesh_get_peer(m_srv, 9, &peer, chs, 8, &n, &connected));
+    n = -1;
+    ACCEPTED("mesh_get_peer: exact buffer", meshrtc_mesh_get_peer(m_srv, 2, &peer, chs, 6, &n, &connected));
+    EXPECT("mesh_get_peer: exact buffer",
+           n == 6 && peer == p_x && connected == 0 && chs[5] != 0x7777 && chs[6] == 0x7777,
+           "count %d, peer ok %d, connected %d", n, peer == p_x, connected);
+    int32_t ids[4] = {0x7777, 0x7777, 0x7777, 0x7777};
+    n = -1;
+    CASE("mesh_get_peers: ids_cap 1 < 2", MESHRTC_ERR_PARAMETER_RANGE_ERROR, m_srv, "ids_cap 1",
+         meshrtc_mesh_get_peers(m_srv, ids, 1, &n));
+    EXPECT("mesh_get_peers: buffer too small", n == 2 && ids[0] == 0x7777, "count %d, ids[0] %d", n, ids[0]);
+    n = -1;
+    CASE("mesh_get_peers: size query (NULL, 0)", MESHRTC_ERR_PARAMETER_RANGE_ERROR, m_srv, "ids_cap 0",
+         meshrtc_mesh_get_peers(m_srv, NULL, 0, &n));
+    EXPECT("mesh_get_peers: size query", n == 2, "count %d", n);
+    ACCEPTED("mesh_get_peers: exact buffer", meshrtc_mesh_get_peers(m_srv, ids, 2, &n));
+    EXPECT("mesh_get_peers: exact buffer", n == 2 && ids[0] == 2 && ids[1] == 3 && ids[2] == 0x7777,
+           "count %d, ids %d %d", n, ids[0], ids[1]);
+
+    /* Mesh-owned channel handles: read them, never destroy them. */
+    CASE("channel_destroy: mesh-owned channel", MESHRTC_ERR_UNAUTHORIZED, chs[0], "belongs to mesh",
+         meshrtc_channel_destroy(chs[0]));
+    CASE("channel_destroy: mesh-owned channel (last)", MESHRTC_ERR_UNAUTHORIZED, chs[5], "belongs to mesh",
+         meshrtc_channel_destroy(chs[5]));
+    int32_t state = -1;
+    EXPECT("channel_destroy: mesh-owned channel", meshrtc_channel_get_ready_state(chs[0], &state) == MESHRTC_OK,
+           "the refused destroy released the handle");
+
+    /* put_packet: targets and channels (peers 2 and 3 never connect). */
+    const uint8_t data[4] = {1, 2, 3, 4};
+    FATAL_OK(meshrtc_mesh_set_target_peer(m_srv, 9));
+    CASE("mesh_put_packet: target peer 9 not in the mesh", MESHRTC_ERR_INVALID_PARAMETER, m_srv, "target peer 9",
+         meshrtc_mesh_put_packet(m_srv, data, 4));
+    FATAL_OK(meshrtc_mesh_set_target_peer(m_srv, 1));
+    CASE("mesh_put_packet: target peer 1 (itself)", MESHRTC_ERR_INVALID_PARAMETER, m_srv, "target peer 1",
+         meshrtc_mesh_put_packet(m_srv, data, 4));
+    FATAL_OK(meshrtc_mesh_set_target_peer(m_srv, 2));
+    FATAL_OK(meshrtc_mesh_set_transfer_channel(m_srv, 4));
+    CASE("mesh_put_packet: transfer channel 4, peer has 3 extra", MESHRTC_ERR_INVALID_PARAMETER, m_srv,
+         "peer 2 has 6 channels", meshrtc_mesh_put_packet(m_srv, data, 4));
+    FATAL_OK(meshrtc_mesh_set_transfer_channel(m_srv, 255));
+    CASE("mesh_put_packet: transfer channel 255", MESHRTC_ERR_INVALID_PARAMETER, m_srv, "has 6 channels",
+         meshrtc_mesh_put_packet(m_srv, data, 4));
+    FATAL_OK(meshrtc_mesh_set_transfer_channel(m_srv, 3));
+    CASE("mesh_put_packet: channel not open yet", MESHRTC_ERR_UNAVAILABLE, m_srv, "not open yet",
+         meshrtc_mesh_put_packet(m_srv, data, 4));
+    FATAL_OK(meshrtc_mesh_set_transfer_channel(m_srv, 0));
+    FATAL_OK(meshrtc_mesh_set_target_peer(m_srv, 0));
+    ACCEPTED("mesh_put_packet: broadcast skips peers not open", meshrtc_mesh_put_packet(m_srv, data, 4));
+    FATAL_OK(meshrtc_mesh_set_target_peer(m_srv, -2));
+    ACCEPTED("mesh_put_packet: all but 2 skips peers not open", meshrtc_mesh_put_packet(m_srv, data, 4));
+    FATAL_OK(meshrtc_mesh_set_target_peer(m_srv, 0));
+
+    /* remove_peer / disconnect_peer of ids not in the mesh. */
+    CASE("mesh_remove_peer: id 9", MESHRTC_ERR_DOES_NOT_EXIST, m_srv, "no peer 9",
+         meshrtc_mesh_remove_peer(m_srv, 9));
+    CASE("mesh_remove_peer: id 0", MESHRTC_ERR_DOES_NOT_EXIST, m_srv, "no peer 0",
+         meshrtc_mesh_remove_peer(m_srv, 0));
+    CASE("mesh_remove_peer: own id 1", MESHRTC_ERR_DOES_NOT_EXIST, m_srv, "no peer 1",
+         meshrtc_mesh_remove_peer(m_srv, 1));
+    CASE("mesh_disconnect_peer: id 9", MESHRTC_ERR_DOES_NOT_EXIST, m_srv, "no peer 9",
+         meshrtc_mesh_disconnect_peer(m_srv, 9, 0));
+    CASE("mesh_disconnect_peer: id -3, force", MESHRTC_ERR_DOES_NOT_EXIST, m_srv, "no peer -3",
+         meshrtc_mesh_disconnect_peer(m_srv, -3, 1));
+    FATAL_OK(meshrtc_mesh_get_peers(m_srv, ids, 4, &n));
+    EXPECT("mesh_remove_peer", n == 2, "failed removals changed the mesh (%d peers)", n);
+
+    meshrtc_mesh meshes[] = {m_unconf, m_srv, m_srv_r, m_cli_r, m_mesh_r};
+    for (size_t i = 0; i < sizeof meshes / sizeof meshes[0]; i++) FATAL_OK(meshrtc_mesh_destroy(meshes[i]));
+    /* The mesh's channel handles went with it; its peers are still the host's. */
+    CASE("channel_get_ready_state: channel of a destroyed mesh", MESHRTC_ERR_DOES_NOT_EXIST, 0,
+         "destroyed or never existed", meshrtc_channel_get_ready_state(chs[0], &state));
+    CASE("mesh_destroy: twice", MESHRTC_ERR_DOES_NOT_EXIST, 0, "destroyed or never existed",
+         meshrtc_mesh_destroy(m_srv));
+    meshrtc_peer peers[] = {p_x, p_y, p_z};
+    for (size_t i = 0; i < sizeof peers / sizeof peers[0]; i++) FATAL_OK(meshrtc_peer_destroy(peers[i]));
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0); /* LeakSanitizer exits without flushing stdio */
     double t0 = pair_now();
@@ -880,6 +1369,9 @@ int main(void) {
     test_create_data_channel();
     test_signaling();
     test_channel();
+    test_mesh_create_and_options();
+    test_mesh_unconfigured();
+    test_mesh_peers();
 
     /* Idempotent closes and polls on every kind of fixture still succeed. */
     ACCEPTED("peer_close: twice", meshrtc_peer_close(p_closed));
@@ -891,6 +1383,7 @@ int main(void) {
     for (size_t i = 0; i < sizeof mine / sizeof mine[0]; i++) FATAL_OK(meshrtc_channel_destroy(mine[i]));
     meshrtc_peer peers[] = {p_new, p_bare, p_kept, p_closed};
     for (size_t i = 0; i < sizeof peers / sizeof peers[0]; i++) FATAL_OK(meshrtc_peer_destroy(peers[i]));
+    FATAL_OK(meshrtc_mesh_destroy(m_live));
     pair_destroy(&pa, &pb);
     /* Double destroy: the second sees a destroyed handle. */
     CASE("peer_destroy: twice", MESHRTC_ERR_DOES_NOT_EXIST, 0, "destroyed or never existed", meshrtc_peer_destroy(p_new));

@@ -4,9 +4,9 @@
  * Resolves every function of the header with dlsym (MESHRTC_FUNCTIONS below;
  * tests/abi/check_abi.sh checks the list equals the header's functions),
  * checks meshrtc_abi_version() == MESHRTC_ABI_VERSION and the version, runs a
- * small loopback connection through the function pointers only, checks
- * meshrtc_shutdown reports 0 leaked, and checks dlclose does not unload the
- * library (a Go runtime never can): dlopen again gives the same functions
+ * small loopback connection and a two-member mesh through the function
+ * pointers only, checks meshrtc_shutdown reports 0 leaked, and checks
+ * dlclose does not unload the library (a Go runtime never can): dlopen again gives the same functions
  * and they still work. The pointers' types come from the header's
  * prototypes (__typeof__), so a signature change breaks the build. */
 #define _POSIX_C_SOURCE 200809L
@@ -63,7 +63,41 @@
     X(meshrtc_channel_is_negotiated)                \
     X(meshrtc_channel_get_buffered_amount)          \
     X(meshrtc_channel_get_dropped_count)            \
-    X(meshrtc_channel_get_stats)
+    X(meshrtc_channel_get_stats)                    \
+    X(meshrtc_mesh_create)                          \
+    X(meshrtc_mesh_destroy)                         \
+    X(meshrtc_mesh_set_options)                     \
+    X(meshrtc_mesh_create_server)                   \
+    X(meshrtc_mesh_create_client)                   \
+    X(meshrtc_mesh_create_mesh)                     \
+    X(meshrtc_mesh_initialize)                      \
+    X(meshrtc_mesh_add_peer)                        \
+    X(meshrtc_mesh_remove_peer)                     \
+    X(meshrtc_mesh_disconnect_peer)                 \
+    X(meshrtc_mesh_has_peer)                        \
+    X(meshrtc_mesh_get_peer)                        \
+    X(meshrtc_mesh_get_peers)                       \
+    X(meshrtc_mesh_set_target_peer)                 \
+    X(meshrtc_mesh_get_target_peer)                 \
+    X(meshrtc_mesh_set_transfer_mode)               \
+    X(meshrtc_mesh_get_transfer_mode)               \
+    X(meshrtc_mesh_set_transfer_channel)            \
+    X(meshrtc_mesh_get_transfer_channel)            \
+    X(meshrtc_mesh_put_packet)                      \
+    X(meshrtc_mesh_get_packet)                      \
+    X(meshrtc_mesh_get_available_packet_count)      \
+    X(meshrtc_mesh_get_packet_peer)                 \
+    X(meshrtc_mesh_get_packet_channel)              \
+    X(meshrtc_mesh_get_packet_mode)                 \
+    X(meshrtc_mesh_poll)                            \
+    X(meshrtc_mesh_close)                           \
+    X(meshrtc_mesh_next_event)                      \
+    X(meshrtc_mesh_get_unique_id)                   \
+    X(meshrtc_mesh_get_connection_status)           \
+    X(meshrtc_mesh_is_server_relay_supported)       \
+    X(meshrtc_mesh_set_refuse_new_connections)      \
+    X(meshrtc_mesh_is_refusing_new_connections)     \
+    X(meshrtc_mesh_get_max_packet_size)
 /* END MESHRTC_FUNCTIONS */
 
 /* One typed pointer per function, named like the function. */
@@ -241,6 +275,95 @@ static void connection(void) {
     printf("connection through function pointers: ok\n");
 }
 
+/* A two-member mesh (Godot's WebRTCMultiplayerPeer) through the pointers:
+ * create_mesh ids 1 and 2 with one extra reliable channel, the host signals
+ * the link, both see PEER_CONNECTED, one packet each way on extra channel 1,
+ * then close queues PEER_DISCONNECTED. */
+static void tiny_mesh(void) {
+    meshrtc_mesh mesh[2];
+    meshrtc_peer conn[2];
+    const int32_t config[1] = {MESHRTC_TRANSFER_MODE_RELIABLE};
+    meshrtc_channel none = 0;
+    for (int i = 0; i < 2; i++) {
+        OK(m.meshrtc_mesh_create(&mesh[i]), 0);
+        OK(m.meshrtc_mesh_create_mesh(mesh[i], i + 1, config, 1), mesh[i]);
+        OK(m.meshrtc_peer_create(&conn[i]), 0);
+        OK(m.meshrtc_peer_initialize(conn[i], LOOPBACK_CONFIG), conn[i]);
+        OK(m.meshrtc_mesh_add_peer(mesh[i], conn[i], 2 - i, 1), mesh[i]); /* mesh i+1 adds the other */
+    }
+    OK(m.meshrtc_peer_create_offer(conn[0]), conn[0]);
+    int connected[2] = {0, 0};
+    double deadline = now() + 20;
+    while ((!connected[0] || !connected[1]) && now() < deadline) {
+        pump_one(conn[0], conn[1], &none);
+        pump_one(conn[1], conn[0], &none);
+        for (int i = 0; i < 2; i++) {
+            int32_t type = -1, id = -1;
+            OK(m.meshrtc_mesh_poll(mesh[i]), mesh[i]);
+            while (m.meshrtc_mesh_next_event(mesh[i], &type, &id) == MESHRTC_OK) {
+                CHECK(type == MESHRTC_MESH_EVENT_PEER_CONNECTED && id == 2 - i, "mesh %d: event %d for peer %d", i + 1,
+                      type, id);
+                connected[i] = 1;
+            }
+        }
+        sleep_ms(1);
+    }
+    CHECK(connected[0] && connected[1], "mesh did not connect within 20 s");
+    CHECK(none == 0, "a mesh link announced an in-band channel");
+    if (!connected[0] || !connected[1]) exit(1);
+
+    for (int i = 0; i < 2; i++) {
+        meshrtc_mesh tx = mesh[i], rx = mesh[1 - i];
+        char text[32];
+        int32_t len = (int32_t)snprintf(text, sizeof text, "mesh packet from %d", i + 1);
+        OK(m.meshrtc_mesh_set_target_peer(tx, 2 - i), tx);
+        OK(m.meshrtc_mesh_set_transfer_channel(tx, 1), tx);
+        OK(m.meshrtc_mesh_put_packet(tx, (const uint8_t *)text, len), tx);
+        int32_t avail = 0;
+        deadline = now() + 20;
+        while (avail == 0 && now() < deadline) {
+            pump_one(conn[0], conn[1], &none);
+            pump_one(conn[1], conn[0], &none);
+            OK(m.meshrtc_mesh_poll(rx), rx);
+            OK(m.meshrtc_mesh_get_available_packet_count(rx, &avail), rx);
+            if (avail == 0) sleep_ms(1);
+        }
+        int32_t from = -1, channel = -1, mode = -1, got = -1;
+        const uint8_t *data = NULL;
+        OK(m.meshrtc_mesh_get_packet_peer(rx, &from), rx);
+        OK(m.meshrtc_mesh_get_packet_channel(rx, &channel), rx);
+        OK(m.meshrtc_mesh_get_packet_mode(rx, &mode), rx);
+        CHECK(avail == 1 && from == i + 1 && channel == 1 && mode == MESHRTC_TRANSFER_MODE_RELIABLE,
+              "mesh %d: %d packets, next from %d on channel %d mode %d", 2 - i, avail, from, channel, mode);
+        if (avail == 0) exit(1);
+        OK(m.meshrtc_mesh_get_packet(rx, &data, &got), rx);
+        CHECK(got == len && memcmp(data, text, (size_t)len) == 0, "mesh %d: wrong packet", 2 - i);
+    }
+
+    for (int i = 0; i < 2; i++) {
+        int32_t ids[4] = {0}, count = -1, channels_count = -1, is_connected = -1, id = -1, status = -1;
+        meshrtc_peer peer = 0;
+        meshrtc_channel channels[8];
+        OK(m.meshrtc_mesh_get_peers(mesh[i], ids, 4, &count), mesh[i]);
+        CHECK(count == 1 && ids[0] == 2 - i, "mesh %d: get_peers gives %d peers, first %d", i + 1, count, ids[0]);
+        OK(m.meshrtc_mesh_get_peer(mesh[i], 2 - i, &peer, channels, 8, &channels_count, &is_connected), mesh[i]);
+        CHECK(peer == conn[i] && channels_count == 4 && is_connected == 1,
+              "mesh %d: get_peer %d channels, connected %d", i + 1, channels_count, is_connected);
+        OK(m.meshrtc_mesh_get_unique_id(mesh[i], &id), mesh[i]);
+        OK(m.meshrtc_mesh_get_connection_status(mesh[i], &status), mesh[i]);
+        CHECK(id == i + 1 && status == MESHRTC_CONNECTION_CONNECTED, "mesh %d: id %d, status %d", i + 1, id, status);
+    }
+    OK(m.meshrtc_mesh_close(mesh[0]), mesh[0]);
+    int32_t type = -1, id = -1;
+    OK(m.meshrtc_mesh_next_event(mesh[0], &type, &id), mesh[0]);
+    CHECK(type == MESHRTC_MESH_EVENT_PEER_DISCONNECTED && id == 2, "close queued event %d for peer %d", type, id);
+    for (int i = 0; i < 2; i++) {
+        OK(m.meshrtc_mesh_destroy(mesh[i]), mesh[i]);
+        OK(m.meshrtc_peer_destroy(conn[i]), conn[i]);
+    }
+    printf("mesh through function pointers: ok\n");
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc != 2) {
@@ -267,6 +390,7 @@ int main(int argc, char **argv) {
     printf("meshrtc %d.%d.%d, ABI %d\n", major, minor, patch, abi);
 
     connection();
+    tiny_mesh();
     int32_t leaked = -1;
     OK(m.meshrtc_shutdown(&leaked), 0);
     CHECK(leaked == 0, "shutdown reports %d leaked", leaked);
@@ -280,6 +404,7 @@ int main(int argc, char **argv) {
     if (lib == NULL || resolve(lib) != 0) return 1;
     CHECK(memcmp(&before, &m, sizeof m) == 0, "functions moved after dlclose/dlopen");
     connection();
+    tiny_mesh();
     leaked = -1;
     OK(m.meshrtc_shutdown(&leaked), 0);
     CHECK(leaked == 0, "shutdown after reload reports %d leaked", leaked);
