@@ -22,3 +22,13 @@ CGO_ENABLED=1 go build "${flags[@]}" -ldflags="$ldflags" -o "$out/libmeshrtc.so"
 mv "$out/libmeshrtc.h" "$out/cgo_generated.h"
 cp include/meshrtc.h "$out/meshrtc.h"
 echo "built $out/libmeshrtc.so"
+
+# The Godot 4 addon needs a Godot binary to read the GDExtension interface
+# from: $GODOT, or the test host in ../shared/tools/godot4/.
+if [[ "${1:-}" != "--race" && "$platform" == "linux-amd64" ]]; then
+  if [[ -n "${GODOT:-}" || -f ../shared/tools/godot4/godot-4.6.3-headless.x86_64.xz ]]; then
+    scripts/build_godot.sh
+  else
+    echo "note: no Godot binary (set GODOT=/path/to/godot4): build/godot/addons/meshrtc not built"
+  fi
+fi

@@ -1,0 +1,363 @@
+/*
+ * meshrtc Godot 4 GDExtension - the GDExtension interface functions we use,
+ * value helpers, and error/log reporting.
+ *
+ * Every interface function is looked up with the GD_PROC macro; the
+ * build (scripts/build_godot.sh) checks each name against the dumped
+ * gdextension_interface.h and fails if one is newer than Godot 4.3.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "mr.h"
+
+gd_api gd;
+mr_names mr_sn;
+int mr_shut_down;
+int mr_log_pion_warnings;
+
+/* Engine method hashes (extension_api.json; unchanged from Godot 4.1 to 4.6). */
+#define HASH_OBJECT_EMIT_SIGNAL 4047867050
+#define HASH_JSON_STRINGIFY 462733549
+#define HASH_WEBRTC_SET_DEFAULT_EXTENSION 3304788590
+#define HASH_UTILITY_PRINT 2648703342
+
+#define GD_PROC(field, name)                                        \
+    do {                                                            \
+        gd.field = (__typeof__(gd.field))(void (*)(void))get_proc(name); \
+        if (gd.field == NULL) {                                     \
+            missing = name;                                         \
+            goto fail;                                              \
+        }                                                           \
+    } while (0)
+
+int mr_api_load(GDExtensionInterfaceGetProcAddress get_proc, GDExtensionClassLibraryPtr library) {
+    const char *missing = NULL;
+    memset(&gd, 0, sizeof gd);
+    gd.library = library;
+    GD_PROC(print_error, "print_error");
+    GD_PROC(print_warning, "print_warning");
+    GD_PROC(variant_destroy, "variant_destroy");
+    GD_PROC(get_variant_from_type_constructor, "get_variant_from_type_constructor");
+    GD_PROC(variant_get_ptr_destructor, "variant_get_ptr_destructor");
+    GD_PROC(variant_get_ptr_operator_evaluator, "variant_get_ptr_operator_evaluator");
+    GD_PROC(variant_get_ptr_utility_function, "variant_get_ptr_utility_function");
+    GD_PROC(string_new_with_utf8_chars_and_len2, "string_new_with_utf8_chars_and_len2");
+    GD_PROC(string_to_utf8_chars, "string_to_utf8_chars");
+    GD_PROC(string_name_new_with_latin1_chars, "string_name_new_with_latin1_chars");
+    GD_PROC(object_method_bind_call, "object_method_bind_call");
+    GD_PROC(object_method_bind_ptrcall, "object_method_bind_ptrcall");
+    GD_PROC(classdb_construct_object, "classdb_construct_object");
+    GD_PROC(classdb_get_method_bind, "classdb_get_method_bind");
+    GD_PROC(object_set_instance, "object_set_instance");
+    GD_PROC(ref_set_object, "ref_set_object");
+    GD_PROC(classdb_register_extension_class3, "classdb_register_extension_class3");
+    GD_PROC(classdb_unregister_extension_class, "classdb_unregister_extension_class");
+
+    gd.variant_from_string = gd.get_variant_from_type_constructor(GDEXTENSION_VARIANT_TYPE_STRING);
+    gd.variant_from_string_name = gd.get_variant_from_type_constructor(GDEXTENSION_VARIANT_TYPE_STRING_NAME);
+    gd.variant_from_int = gd.get_variant_from_type_constructor(GDEXTENSION_VARIANT_TYPE_INT);
+    gd.variant_from_object = gd.get_variant_from_type_constructor(GDEXTENSION_VARIANT_TYPE_OBJECT);
+    gd.variant_from_dictionary = gd.get_variant_from_type_constructor(GDEXTENSION_VARIANT_TYPE_DICTIONARY);
+    gd.string_destroy = gd.variant_get_ptr_destructor(GDEXTENSION_VARIANT_TYPE_STRING);
+    gd.string_name_destroy = gd.variant_get_ptr_destructor(GDEXTENSION_VARIANT_TYPE_STRING_NAME);
+    gd.string_name_equal = gd.variant_get_ptr_operator_evaluator(
+        GDEXTENSION_VARIANT_OP_EQUAL, GDEXTENSION_VARIANT_TYPE_STRING_NAME, GDEXTENSION_VARIANT_TYPE_STRING_NAME);
+    if (!gd.variant_from_string || !gd.variant_from_string_name || !gd.variant_from_int || !gd.variant_from_object ||
+        !gd.variant_from_dictionary || !gd.string_destroy || !gd.string_name_destroy || !gd.string_name_equal) {
+        missing = "variant constructors/destructors/operators";
+        goto fail;
+    }
+    return 1;
+
+fail:
+    if (gd.print_error) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "meshrtc: this Godot lacks the GDExtension interface function '%s' (Godot 4.3+ required)",
+                 missing);
+        gd.print_error(msg, __func__, __FILE__, __LINE__, 1);
+    } else {
+        fprintf(stderr, "meshrtc: this Godot lacks the GDExtension interface function '%s' (Godot 4.3+ required)\n",
+                missing);
+    }
+    return 0;
+}
+
+static GDExtensionMethodBindPtr method_bind(const char *cls, const char *method, GDExtensionInt hash) {
+    gd_string_name c, m;
+    gd_sn_new(&c, cls);
+    gd_sn_new(&m, method);
+    GDExtensionMethodBindPtr mb = gd.classdb_get_method_bind(&c, &m, hash);
+    gd_sn_destroy(&c);
+    gd_sn_destroy(&m);
+    if (mb == NULL) {
+        mr_error(__func__, "meshrtc: engine method %s.%s (hash %lld) not found", cls, method, (long long)hash);
+    }
+    return mb;
+}
+
+int mr_api_load_scene(void) {
+    gd.emit_signal = method_bind("Object", "emit_signal", HASH_OBJECT_EMIT_SIGNAL);
+    gd.json_stringify = method_bind("JSON", "stringify", HASH_JSON_STRINGIFY);
+    gd.set_default_extension =
+        method_bind("WebRTCPeerConnection", "set_default_extension", HASH_WEBRTC_SET_DEFAULT_EXTENSION);
+    gd_string_name print_name;
+    gd_sn_new(&print_name, "print");
+    gd.print = gd.variant_get_ptr_utility_function(&print_name, HASH_UTILITY_PRINT);
+    gd_sn_destroy(&print_name);
+    return gd.emit_signal && gd.json_stringify && gd.set_default_extension;
+}
+
+/* --------------------------------------------------------------- values */
+
+void gd_sn_new(gd_string_name *sn, const char *latin1) {
+    memset(sn, 0, sizeof *sn);
+    gd.string_name_new_with_latin1_chars(sn, latin1, 0);
+}
+
+void gd_sn_destroy(gd_string_name *sn) {
+    gd.string_name_destroy(sn);
+    memset(sn, 0, sizeof *sn);
+}
+
+int gd_sn_equal(const gd_string_name *a, const void *b) {
+    GDExtensionBool eq = 0;
+    gd.string_name_equal(a, b, &eq);
+    return eq != 0;
+}
+
+char *gd_string_to_cstr(const void *str) {
+    GDExtensionInt len = gd.string_to_utf8_chars(str, NULL, 0);
+    if (len < 0) {
+        len = 0;
+    }
+    char *buf = malloc((size_t)len + 1);
+    if (buf == NULL) {
+        return NULL;
+    }
+    if (len > 0) {
+        gd.string_to_utf8_chars(str, buf, len);
+    }
+    buf[len] = '\0';
+    return buf;
+}
+
+void gd_string_new(gd_string *dst, const char *utf8, int64_t len) {
+    memset(dst, 0, sizeof *dst);
+    gd.string_new_with_utf8_chars_and_len2(dst, utf8 ? utf8 : "", utf8 ? len : 0);
+}
+
+void gd_string_assign(void *dst, const char *utf8, int64_t len) {
+    gd.string_destroy(dst);
+    memset(dst, 0, sizeof(gd_string));
+    gd.string_new_with_utf8_chars_and_len2(dst, utf8 ? utf8 : "", utf8 ? len : 0);
+}
+
+void gd_variant_from_cstr(gd_variant *v, const char *utf8) {
+    gd_string s;
+    gd_string_new(&s, utf8, utf8 ? (int64_t)strlen(utf8) : 0);
+    gd.variant_from_string(v, &s);
+    gd.string_destroy(&s);
+}
+
+void gd_variant_from_int(gd_variant *v, int64_t i) {
+    gd.variant_from_int(v, &i);
+}
+
+void gd_variant_from_object(gd_variant *v, GDExtensionObjectPtr obj) {
+    gd.variant_from_object(v, &obj);
+}
+
+void gd_variant_destroy(gd_variant *v) {
+    gd.variant_destroy(v);
+}
+
+void gd_emit(GDExtensionObjectPtr obj, const gd_string_name *sig, gd_variant *args, int argc) {
+    gd_variant name;
+    gd.variant_from_string_name(&name, (void *)sig);
+    GDExtensionConstVariantPtr argv[8];
+    argv[0] = &name;
+    for (int i = 0; i < argc && i < 7; i++) {
+        argv[i + 1] = &args[i];
+    }
+    gd_variant ret;
+    memset(&ret, 0, sizeof ret);
+    GDExtensionCallError err = {GDEXTENSION_CALL_OK, 0, 0};
+    gd.object_method_bind_call(gd.emit_signal, obj, argv, argc + 1, &ret, &err);
+    gd.variant_destroy(&ret);
+    gd.variant_destroy(&name);
+    if (err.error != GDEXTENSION_CALL_OK) {
+        mr_error(__func__, "meshrtc: emit_signal failed (call error %d)", (int)err.error);
+    }
+}
+
+char *gd_dictionary_to_json(const void *dict) {
+    gd_variant data;
+    gd.variant_from_dictionary(&data, (void *)dict);
+    gd_string indent;
+    gd_string_new(&indent, "", 0);
+    GDExtensionBool sort_keys = 0;
+    GDExtensionBool full_precision = 0;
+    GDExtensionConstTypePtr args[4] = {&data, &indent, &sort_keys, &full_precision};
+    gd_string out = {NULL}; /* an empty String, as ptrcall returns require */
+    gd.object_method_bind_ptrcall(gd.json_stringify, NULL, args, &out);
+    char *json = gd_string_to_cstr(&out);
+    gd.string_destroy(&out);
+    gd.string_destroy(&indent);
+    gd.variant_destroy(&data);
+    return json;
+}
+
+/* ------------------------------------------------------------ reporting */
+
+static void vreport(int warning, const char *func, const char *fmt, va_list ap) {
+    char buf[2048];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    if (mr_shut_down || gd.print_error == NULL) {
+        fprintf(stderr, "%s: %s\n", warning ? "WARNING" : "ERROR", buf);
+        return;
+    }
+    if (warning) {
+        gd.print_warning(buf, func, "meshrtc", 0, 0);
+    } else {
+        gd.print_error(buf, func, "meshrtc", 0, 0);
+    }
+}
+
+void mr_error(const char *func, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(0, func, fmt, ap);
+    va_end(ap);
+}
+
+void mr_warning(const char *func, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(1, func, fmt, ap);
+    va_end(ap);
+}
+
+void mr_info(const char *fmt, ...) {
+    char buf[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (mr_shut_down || gd.print == NULL) {
+        printf("%s\n", buf);
+        return;
+    }
+    gd_variant arg, ret;
+    gd_variant_from_cstr(&arg, buf);
+    memset(&ret, 0, sizeof ret);
+    GDExtensionConstTypePtr args[1] = {&arg};
+    gd.print(&ret, args, 1);
+    gd.variant_destroy(&ret);
+    gd.variant_destroy(&arg);
+}
+
+static const char *error_name(int32_t err) {
+    switch (err) {
+    case MESHRTC_OK: return "OK";
+    case MESHRTC_FAILED: return "FAILED";
+    case MESHRTC_ERR_UNAVAILABLE: return "ERR_UNAVAILABLE";
+    case MESHRTC_ERR_UNCONFIGURED: return "ERR_UNCONFIGURED";
+    case MESHRTC_ERR_UNAUTHORIZED: return "ERR_UNAUTHORIZED";
+    case MESHRTC_ERR_PARAMETER_RANGE_ERROR: return "ERR_PARAMETER_RANGE_ERROR";
+    case MESHRTC_ERR_OUT_OF_MEMORY: return "ERR_OUT_OF_MEMORY";
+    case MESHRTC_ERR_TIMEOUT: return "ERR_TIMEOUT";
+    case MESHRTC_ERR_CONNECTION_ERROR: return "ERR_CONNECTION_ERROR";
+    case MESHRTC_ERR_INVALID_DATA: return "ERR_INVALID_DATA";
+    case MESHRTC_ERR_INVALID_PARAMETER: return "ERR_INVALID_PARAMETER";
+    case MESHRTC_ERR_ALREADY_EXISTS: return "ERR_ALREADY_EXISTS";
+    case MESHRTC_ERR_DOES_NOT_EXIST: return "ERR_DOES_NOT_EXIST";
+    case MESHRTC_ERR_BUSY: return "ERR_BUSY";
+    case MESHRTC_ERR_BUG: return "ERR_BUG";
+    default: return "error";
+    }
+}
+
+/* The last error message of handle (0: the calling thread), malloc'd. */
+static char *last_error(int64_t handle) {
+    int32_t len = 0;
+    char small[512];
+    int32_t rc = meshrtc_last_error(handle, small, (int32_t)sizeof small, &len);
+    if (rc == MESHRTC_OK) {
+        return strdup(small);
+    }
+    if (rc == MESHRTC_ERR_PARAMETER_RANGE_ERROR && len > 0) {
+        char *buf = malloc((size_t)len + 1);
+        if (buf && meshrtc_last_error(handle, buf, len + 1, &len) == MESHRTC_OK) {
+            return buf;
+        }
+        free(buf);
+    }
+    return NULL;
+}
+
+void mr_report(const char *call, int64_t handle, int32_t err) {
+    char *msg = handle != 0 ? last_error(handle) : NULL;
+    if (msg == NULL || msg[0] == '\0') {
+        free(msg);
+        msg = last_error(0);
+    }
+    mr_error(call, "%s: %s (%d): %s", call, error_name(err), (int)err, msg && msg[0] ? msg : "no message");
+    free(msg);
+    mr_drain_logs();
+}
+
+/* Lines are "<subsystem>: <message>"; these subsystems are meshrtc's own. */
+static int own_subsystem(const char *line) {
+    static const char *own[] = {"config: ", "peer: ", "channel: ", "capi: ", "meshrtc: "};
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++) {
+        if (strncmp(line, own[i], strlen(own[i])) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int32_t mr_check(const char *call, int64_t handle, int32_t err) {
+    if (err != MESHRTC_OK) {
+        mr_report(call, handle, err);
+    }
+    return err;
+}
+
+void mr_drain_logs(void) {
+    char small[1024];
+    for (int n = 0; n < 4096; n++) {
+        int32_t level = 0, len = 0;
+        char *line = small;
+        int32_t rc = meshrtc_log_next(&level, small, (int32_t)sizeof small, &len);
+        if (rc == MESHRTC_ERR_PARAMETER_RANGE_ERROR) {
+            line = malloc((size_t)len + 1);
+            if (line == NULL) {
+                return;
+            }
+            rc = meshrtc_log_next(&level, line, len + 1, &len);
+        }
+        if (rc != MESHRTC_OK) {
+            if (line != small) {
+                free(line);
+            }
+            return;
+        }
+        if (level == MESHRTC_LOG_ERROR) {
+            mr_error("meshrtc", "meshrtc: %s", line);
+        } else if (level == MESHRTC_LOG_WARN && !mr_log_pion_warnings && !own_subsystem(line)) {
+            /* pion's routine warnings: hidden unless asked for */
+        } else if (level == MESHRTC_LOG_WARN) {
+            mr_warning("meshrtc", "meshrtc: %s", line);
+        } else {
+            mr_info("meshrtc: %s", line);
+        }
+        if (line != small) {
+            free(line);
+        }
+    }
+}
