@@ -1,0 +1,855 @@
+// meshrtc.hpp - header-only C++17 RAII wrapper over the meshrtc C ABI
+// (include/meshrtc.h, which stays the specification).
+//
+//   meshrtc::PeerConnection   WebRTCPeerConnection   (move-only, destroys on scope exit)
+//   meshrtc::DataChannel      WebRTCDataChannel      (move-only; borrowed when the mesh owns it)
+//   meshrtc::MultiplayerPeer  WebRTCMultiplayerPeer  (move-only)
+//
+// Errors: every failed C call throws meshrtc::Exception (a std::runtime_error)
+// carrying code() - the Godot Error value the C function returned
+// (meshrtc::Error, e.g. Error::Unavailable == 2) - function(), the C function's
+// name, and message(), the library's meshrtc_last_error text; what() combines
+// the three. Using an empty (moved-from) object throws Exception with
+// Error::InvalidParameter; a string with an embedded NUL or a byte range over
+// 2 GiB - 1 throws Error::InvalidParameter before anything is called; a
+// library of another ABI version throws meshrtc::AbiMismatch (Error::Unavailable)
+// at the first object created. Destructors never throw.
+//
+// Events: the library never calls your code. poll() then next_event() (or
+// poll_events()) return std::variant values on your thread; visit them with
+// std::visit and meshrtc::overloaded{...}.
+//
+// Threads: every C function may be called from any thread; one wrapper
+// object should be used by one thread at a time (a DataChannel's packet view
+// is invalidated by the next get_packet on it from any thread).
+#ifndef MESHRTC_HPP
+#define MESHRTC_HPP
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "meshrtc.h"
+
+namespace meshrtc {
+
+// ------------------------------------------------------------------ errors
+
+/// Godot's Error numbering, which every meshrtc function returns.
+enum class Error : int32_t {
+    Ok = MESHRTC_OK,
+    Failed = MESHRTC_FAILED,
+    Unavailable = MESHRTC_ERR_UNAVAILABLE,
+    Unconfigured = MESHRTC_ERR_UNCONFIGURED,
+    Unauthorized = MESHRTC_ERR_UNAUTHORIZED,
+    ParameterRangeError = MESHRTC_ERR_PARAMETER_RANGE_ERROR,
+    OutOfMemory = MESHRTC_ERR_OUT_OF_MEMORY,
+    Timeout = MESHRTC_ERR_TIMEOUT,
+    ConnectionError = MESHRTC_ERR_CONNECTION_ERROR,
+    InvalidData = MESHRTC_ERR_INVALID_DATA,
+    InvalidParameter = MESHRTC_ERR_INVALID_PARAMETER,
+    AlreadyExists = MESHRTC_ERR_ALREADY_EXISTS,
+    DoesNotExist = MESHRTC_ERR_DOES_NOT_EXIST,
+    Busy = MESHRTC_ERR_BUSY,
+    Bug = MESHRTC_ERR_BUG,
+};
+
+/// A failed meshrtc call: Godot error code, C function name, library message.
+class Exception : public std::runtime_error {
+public:
+    Exception(int32_t code, std::string function, std::string message)
+        : std::runtime_error(format(code, function, message)),
+          code_(code),
+          function_(std::move(function)),
+          message_(std::move(message)) {}
+
+    /// The Godot Error value the C function returned.
+    int32_t code() const noexcept { return code_; }
+    Error error() const noexcept { return static_cast<Error>(code_); }
+    /// The C function (or wrapper check) that failed.
+    const std::string &function() const noexcept { return function_; }
+    /// meshrtc_last_error's text for this failure.
+    const std::string &message() const noexcept { return message_; }
+
+private:
+    static std::string format(int32_t code, const std::string &function, const std::string &message) {
+        std::string s = function + " failed with error " + std::to_string(code);
+        if (!message.empty()) s += ": " + message;
+        return s;
+    }
+    int32_t code_;
+    std::string function_;
+    std::string message_;
+};
+
+/// The loaded library implements another ABI version than this header.
+class AbiMismatch : public Exception {
+public:
+    AbiMismatch(int32_t loaded, int32_t expected)
+        : Exception(MESHRTC_ERR_UNAVAILABLE, "meshrtc_abi_version",
+                    "the loaded libmeshrtc implements ABI version " + std::to_string(loaded) +
+                        " but meshrtc.hpp was compiled against ABI version " + std::to_string(expected) +
+                        " (include/meshrtc.h); use the library and header of one release"),
+          loaded_(loaded),
+          expected_(expected) {}
+    int32_t loaded() const noexcept { return loaded_; }
+    int32_t expected() const noexcept { return expected_; }
+
+private:
+    int32_t loaded_, expected_;
+};
+
+// ------------------------------------------------------------------- enums
+
+enum class ConnectionState : int32_t {
+    New = MESHRTC_STATE_NEW,
+    Connecting = MESHRTC_STATE_CONNECTING,
+    Connected = MESHRTC_STATE_CONNECTED,
+    Disconnected = MESHRTC_STATE_DISCONNECTED,
+    Failed = MESHRTC_STATE_FAILED,
+    Closed = MESHRTC_STATE_CLOSED,
+};
+
+enum class GatheringState : int32_t {
+    New = MESHRTC_GATHERING_STATE_NEW,
+    Gathering = MESHRTC_GATHERING_STATE_GATHERING,
+    Complete = MESHRTC_GATHERING_STATE_COMPLETE,
+};
+
+enum class SignalingState : int32_t {
+    Stable = MESHRTC_SIGNALING_STATE_STABLE,
+    HaveLocalOffer = MESHRTC_SIGNALING_STATE_HAVE_LOCAL_OFFER,
+    HaveRemoteOffer = MESHRTC_SIGNALING_STATE_HAVE_REMOTE_OFFER,
+    HaveLocalPranswer = MESHRTC_SIGNALING_STATE_HAVE_LOCAL_PRANSWER,
+    HaveRemotePranswer = MESHRTC_SIGNALING_STATE_HAVE_REMOTE_PRANSWER,
+    Closed = MESHRTC_SIGNALING_STATE_CLOSED,
+};
+
+enum class ChannelState : int32_t {
+    Connecting = MESHRTC_CHANNEL_STATE_CONNECTING,
+    Open = MESHRTC_CHANNEL_STATE_OPEN,
+    Closing = MESHRTC_CHANNEL_STATE_CLOSING,
+    Closed = MESHRTC_CHANNEL_STATE_CLOSED,
+};
+
+enum class WriteMode : int32_t { Text = MESHRTC_WRITE_MODE_TEXT, Binary = MESHRTC_WRITE_MODE_BINARY };
+
+enum class TransferMode : int32_t {
+    Unreliable = MESHRTC_TRANSFER_MODE_UNRELIABLE,
+    UnreliableOrdered = MESHRTC_TRANSFER_MODE_UNRELIABLE_ORDERED,
+    Reliable = MESHRTC_TRANSFER_MODE_RELIABLE,
+};
+
+enum class ConnectionStatus : int32_t {
+    Disconnected = MESHRTC_CONNECTION_DISCONNECTED,
+    Connecting = MESHRTC_CONNECTION_CONNECTING,
+    Connected = MESHRTC_CONNECTION_CONNECTED,
+};
+
+enum class LogLevel : int32_t {
+    None = MESHRTC_LOG_NONE,
+    Error = MESHRTC_LOG_ERROR,
+    Warn = MESHRTC_LOG_WARN,
+    Info = MESHRTC_LOG_INFO,
+    Debug = MESHRTC_LOG_DEBUG,
+    Trace = MESHRTC_LOG_TRACE,
+};
+
+/// std::visit helper: std::visit(meshrtc::overloaded{[](const A &) {}, ...}, event).
+template <class... Ts>
+struct overloaded : Ts... {
+    using Ts::operator()...;
+};
+template <class... Ts>
+overloaded(Ts...) -> overloaded<Ts...>;
+
+// ------------------------------------------------------------- byte views
+
+/// A borrowed byte range (C++17 has no std::span): from pointer + size, a
+/// std::vector<uint8_t>, a std::array, a C array, a std::string or string_view.
+class bytes_view {
+public:
+    constexpr bytes_view() noexcept = default;
+    constexpr bytes_view(const uint8_t *data, std::size_t size) noexcept : data_(data), size_(size) {}
+    bytes_view(const void *data, std::size_t size) noexcept : data_(static_cast<const uint8_t *>(data)), size_(size) {}
+    bytes_view(const std::vector<uint8_t> &v) noexcept : data_(v.data()), size_(v.size()) {}
+    template <std::size_t N>
+    constexpr bytes_view(const std::array<uint8_t, N> &a) noexcept : data_(a.data()), size_(N) {}
+    template <std::size_t N>
+    constexpr bytes_view(const uint8_t (&a)[N]) noexcept : data_(a), size_(N) {}
+    bytes_view(std::string_view s) noexcept : data_(reinterpret_cast<const uint8_t *>(s.data())), size_(s.size()) {}
+    bytes_view(const std::string &s) noexcept : bytes_view(std::string_view(s)) {}
+
+    constexpr const uint8_t *data() const noexcept { return data_; }
+    constexpr std::size_t size() const noexcept { return size_; }
+    constexpr bool empty() const noexcept { return size_ == 0; }
+    constexpr const uint8_t *begin() const noexcept { return data_; }
+    constexpr const uint8_t *end() const noexcept { return data_ + size_; }
+    constexpr uint8_t operator[](std::size_t i) const noexcept { return data_[i]; }
+    std::vector<uint8_t> to_vector() const { return std::vector<uint8_t>(begin(), end()); }
+    std::string_view as_string() const noexcept { return {reinterpret_cast<const char *>(data_), size_}; }
+
+private:
+    const uint8_t *data_ = nullptr;
+    std::size_t size_ = 0;
+};
+
+// ------------------------------------------------------------------ detail
+
+namespace detail {
+
+/// Destroys the library refused (other than DoesNotExist after shutdown);
+/// destructors cannot throw, so tests read this instead.
+inline std::atomic<int> destroy_failures{0};
+
+/// The calling thread's last failure text (every failure records one).
+inline std::string last_error() {
+    char small[512];
+    int32_t len = 0;
+    int32_t rc = meshrtc_last_error(0, small, static_cast<int32_t>(sizeof small), &len);
+    if (rc == MESHRTC_OK) return std::string(small, static_cast<std::size_t>(len));
+    if (rc != MESHRTC_ERR_PARAMETER_RANGE_ERROR) return "(meshrtc_last_error failed with " + std::to_string(rc) + ")";
+    std::string big(static_cast<std::size_t>(len) + 1, '\0');
+    rc = meshrtc_last_error(0, big.data(), len + 1, &len);
+    if (rc != MESHRTC_OK) return "(meshrtc_last_error failed with " + std::to_string(rc) + ")";
+    big.resize(static_cast<std::size_t>(len));
+    return big;
+}
+
+inline void check(int32_t rc, const char *function) {
+    if (rc != MESHRTC_OK) throw Exception(rc, function, last_error());
+}
+
+[[noreturn]] inline void invalid(const char *function, const std::string &why) {
+    throw Exception(MESHRTC_ERR_INVALID_PARAMETER, function, why);
+}
+
+/// Throws AbiMismatch unless loaded == expected.
+inline void check_abi(int32_t loaded, int32_t expected) {
+    if (loaded != expected) throw AbiMismatch(loaded, expected);
+}
+
+/// Loads the library's ABI version once and compares it with the header's.
+inline void ensure_abi() {
+    static const bool ok = [] {
+        check_abi(meshrtc_abi_version(), MESHRTC_ABI_VERSION);
+        return true;
+    }();  // a throwing initializer is retried at the next call
+    (void)ok;
+}
+
+/// A NUL-terminated copy of a string_view (the C ABI takes C strings).
+class cstr {
+public:
+    cstr(std::string_view v, const char *function) : s_(v) {
+        if (s_.find('\0') != std::string::npos) invalid(function, "string contains a NUL byte");
+    }
+    const char *get() const noexcept { return s_.c_str(); }
+
+private:
+    std::string s_;
+};
+
+inline int32_t checked_len(bytes_view data, const char *function) {
+    if (data.size() > static_cast<std::size_t>(std::numeric_limits<int32_t>::max()))
+        invalid(function, "byte range larger than 2147483647 bytes");
+    return static_cast<int32_t>(data.size());
+}
+
+/// Text outputs with the size protocol.
+template <class F>
+std::string text(F &&call, const char *function) {
+    char small[256];
+    int32_t len = 0;
+    int32_t rc = call(small, static_cast<int32_t>(sizeof small), &len);
+    if (rc == MESHRTC_OK) return std::string(small, static_cast<std::size_t>(len));
+    if (rc != MESHRTC_ERR_PARAMETER_RANGE_ERROR) check(rc, function);
+    std::string big(static_cast<std::size_t>(len) + 1, '\0');
+    check(call(big.data(), len + 1, &len), function);
+    big.resize(static_cast<std::size_t>(len));
+    return big;
+}
+
+/// One owned (or borrowed) int64 handle; Destroy runs once, in reset().
+template <int32_t (*Destroy)(int64_t)>
+class handle {
+public:
+    handle() noexcept = default;
+    handle(int64_t h, bool owned) noexcept : h_(h), owned_(owned) {}
+    handle(handle &&o) noexcept : h_(std::exchange(o.h_, 0)), owned_(o.owned_) {}
+    handle &operator=(handle &&o) noexcept {
+        if (this != &o) {
+            reset();
+            h_ = std::exchange(o.h_, 0);
+            owned_ = o.owned_;
+        }
+        return *this;
+    }
+    handle(const handle &) = delete;
+    handle &operator=(const handle &) = delete;
+    ~handle() { reset(); }
+
+    void reset() noexcept {
+        if (h_ != 0 && owned_) {
+            int32_t rc = Destroy(h_);
+            if (rc != MESHRTC_OK && rc != MESHRTC_ERR_DOES_NOT_EXIST) destroy_failures.fetch_add(1);
+        }
+        h_ = 0;
+    }
+    int64_t release() noexcept { return std::exchange(h_, 0); }
+    int64_t get() const noexcept { return h_; }
+    bool owned() const noexcept { return owned_; }
+    int64_t use(const char *cls) const {
+        if (h_ == 0) invalid(cls, "empty object (moved from or destroyed)");
+        return h_;
+    }
+
+private:
+    int64_t h_ = 0;
+    bool owned_ = true;
+};
+
+}  // namespace detail
+
+// ----------------------------------------------------------------- library
+
+struct Version {
+    int32_t major, minor, patch;
+};
+
+/// meshrtc_abi_version of the loaded library.
+inline int32_t abi_version() { return meshrtc_abi_version(); }
+
+/// Loads nothing new: checks the ABI (AbiMismatch) - objects do it at creation.
+inline void ensure_loaded() { detail::ensure_abi(); }
+
+inline Version version() {
+    detail::ensure_abi();
+    Version v{};
+    detail::check(meshrtc_version(&v.major, &v.minor, &v.patch), "meshrtc_version");
+    return v;
+}
+
+/// meshrtc_shutdown: releases every object still alive and returns how many
+/// handles were left alive. Wrappers that still exist then throw
+/// Exception(DoesNotExist) when used; destroying them is harmless.
+inline int32_t shutdown() {
+    int32_t leaked = 0;
+    detail::check(meshrtc_shutdown(&leaked), "meshrtc_shutdown");
+    return leaked;
+}
+
+inline void set_log_level(LogLevel level) {
+    detail::check(meshrtc_log_set_level(static_cast<int32_t>(level)), "meshrtc_log_set_level");
+}
+
+struct LogLine {
+    LogLevel level;
+    std::string text;
+};
+
+/// Takes the oldest captured log line (see set_log_level); nullopt when none.
+inline std::optional<LogLine> next_log() {
+    std::string buf(512, '\0');
+    for (;;) {
+        int32_t level = 0, len = 0;
+        int32_t rc = meshrtc_log_next(&level, buf.data(), static_cast<int32_t>(buf.size()), &len);
+        if (rc == MESHRTC_ERR_UNAVAILABLE) return std::nullopt;
+        if (rc == MESHRTC_ERR_PARAMETER_RANGE_ERROR) {  // the line stayed queued: grow and retry
+            buf.resize(static_cast<std::size_t>(len) + 1);
+            continue;
+        }
+        detail::check(rc, "meshrtc_log_next");
+        buf.resize(static_cast<std::size_t>(len));
+        return LogLine{static_cast<LogLevel>(level), std::move(buf)};
+    }
+}
+
+// ----------------------------------------------------------------- channel
+
+/// WebRTCDataChannel. Owned channels (create_data_channel, DataChannelReceived)
+/// are destroyed by the destructor; channels from MultiplayerPeer::get_peer
+/// are borrowed from the mesh (never destroyed here, valid while the peer is
+/// in the mesh).
+class DataChannel {
+public:
+    DataChannel() noexcept = default;
+    /// Adopts a handle (owned) or borrows it (owned = false).
+    explicit DataChannel(meshrtc_channel h, bool owned = true) noexcept : h_(h, owned) {}
+
+    meshrtc_channel handle() const noexcept { return h_.get(); }
+    bool owned() const noexcept { return h_.owned(); }
+    explicit operator bool() const noexcept { return h_.get() != 0; }
+    /// Gives up the handle without destroying it.
+    meshrtc_channel release() noexcept { return h_.release(); }
+    /// Destroys now (the destructor would); the object becomes empty.
+    void reset() noexcept { h_.reset(); }
+
+    void poll() { detail::check(meshrtc_channel_poll(use()), "meshrtc_channel_poll"); }
+    void close() { detail::check(meshrtc_channel_close(use()), "meshrtc_channel_close"); }
+
+    /// PacketPeer.put_packet: one message in the current write mode.
+    void put_packet(bytes_view data) {
+        int32_t len = detail::checked_len(data, "meshrtc_channel_put_packet");
+        detail::check(meshrtc_channel_put_packet(use(), data.data(), len), "meshrtc_channel_put_packet");
+    }
+
+    /// Takes the next message, zero-copy: valid until the next get_packet on
+    /// this channel or its destruction. nullopt when none is queued.
+    std::optional<bytes_view> get_packet_view() {
+        const uint8_t *data = nullptr;
+        int32_t len = 0;
+        int32_t rc = meshrtc_channel_get_packet(use(), &data, &len);
+        if (rc == MESHRTC_ERR_UNAVAILABLE) return std::nullopt;
+        detail::check(rc, "meshrtc_channel_get_packet");
+        return bytes_view(data, static_cast<std::size_t>(len));
+    }
+
+    /// Takes the next message into out (resized; its capacity is reused).
+    /// false when none is queued.
+    bool get_packet(std::vector<uint8_t> &out) {
+        auto v = get_packet_view();
+        if (!v) return false;
+        out.assign(v->begin(), v->end());
+        return true;
+    }
+
+    /// The next message as a new vector; Exception(Unavailable) when none.
+    std::vector<uint8_t> get_packet() {
+        const uint8_t *data = nullptr;
+        int32_t len = 0;
+        detail::check(meshrtc_channel_get_packet(use(), &data, &len), "meshrtc_channel_get_packet");
+        return std::vector<uint8_t>(data, data + len);
+    }
+
+    int32_t get_available_packet_count() const {
+        return get_i32(meshrtc_channel_get_available_packet_count, "meshrtc_channel_get_available_packet_count");
+    }
+    int32_t get_max_packet_size() const {
+        return get_i32(meshrtc_channel_get_max_packet_size, "meshrtc_channel_get_max_packet_size");
+    }
+    void set_write_mode(WriteMode mode) {
+        detail::check(meshrtc_channel_set_write_mode(use(), static_cast<int32_t>(mode)), "meshrtc_channel_set_write_mode");
+    }
+    WriteMode get_write_mode() const {
+        return static_cast<WriteMode>(get_i32(meshrtc_channel_get_write_mode, "meshrtc_channel_get_write_mode"));
+    }
+    bool was_string_packet() const {
+        return get_i32(meshrtc_channel_was_string_packet, "meshrtc_channel_was_string_packet") != 0;
+    }
+    ChannelState get_ready_state() const {
+        return static_cast<ChannelState>(get_i32(meshrtc_channel_get_ready_state, "meshrtc_channel_get_ready_state"));
+    }
+    std::string get_label() const {
+        int64_t h = use();
+        return detail::text([h](char *b, int32_t c, int32_t *l) { return meshrtc_channel_get_label(h, b, c, l); },
+                            "meshrtc_channel_get_label");
+    }
+    std::string get_protocol() const {
+        int64_t h = use();
+        return detail::text([h](char *b, int32_t c, int32_t *l) { return meshrtc_channel_get_protocol(h, b, c, l); },
+                            "meshrtc_channel_get_protocol");
+    }
+    bool is_ordered() const { return get_i32(meshrtc_channel_is_ordered, "meshrtc_channel_is_ordered") != 0; }
+    /// The SCTP stream id; 65535 while an in-band channel has none yet.
+    int32_t get_id() const { return get_i32(meshrtc_channel_get_id, "meshrtc_channel_get_id"); }
+    /// Milliseconds; 65535 when not set.
+    int32_t get_max_packet_life_time() const {
+        return get_i32(meshrtc_channel_get_max_packet_life_time, "meshrtc_channel_get_max_packet_life_time");
+    }
+    /// 65535 when not set.
+    int32_t get_max_retransmits() const {
+        return get_i32(meshrtc_channel_get_max_retransmits, "meshrtc_channel_get_max_retransmits");
+    }
+    bool is_negotiated() const { return get_i32(meshrtc_channel_is_negotiated, "meshrtc_channel_is_negotiated") != 0; }
+    int64_t get_buffered_amount() const {
+        int64_t v = 0;
+        detail::check(meshrtc_channel_get_buffered_amount(use(), &v), "meshrtc_channel_get_buffered_amount");
+        return v;
+    }
+    int64_t get_dropped_count() const {
+        int64_t v = 0;
+        detail::check(meshrtc_channel_get_dropped_count(use(), &v), "meshrtc_channel_get_dropped_count");
+        return v;
+    }
+    meshrtc_channel_stats get_stats() const {
+        meshrtc_channel_stats s{};
+        detail::check(meshrtc_channel_get_stats(use(), &s), "meshrtc_channel_get_stats");
+        return s;
+    }
+
+private:
+    int64_t use() const { return h_.use("meshrtc::DataChannel"); }
+    int32_t get_i32(int32_t (*fn)(meshrtc_channel, int32_t *), const char *name) const {
+        int32_t v = 0;
+        detail::check(fn(use(), &v), name);
+        return v;
+    }
+    detail::handle<meshrtc_channel_destroy> h_;
+};
+
+// -------------------------------------------------------------------- peer
+
+/// session_description_created(type, sdp)
+struct SessionDescriptionCreated {
+    std::string type;
+    std::string sdp;
+};
+/// ice_candidate_created(media, index, name)
+struct IceCandidateCreated {
+    std::string media;
+    int32_t index;
+    std::string name;
+};
+/// data_channel_received(channel): the channel is yours (owned).
+struct DataChannelReceived {
+    DataChannel channel;
+};
+struct ConnectionStateChanged {
+    ConnectionState state;
+};
+struct GatheringStateChanged {
+    GatheringState state;
+};
+struct SignalingStateChanged {
+    SignalingState state;
+};
+
+using PeerEvent = std::variant<SessionDescriptionCreated, IceCandidateCreated, DataChannelReceived,
+                               ConnectionStateChanged, GatheringStateChanged, SignalingStateChanged>;
+
+/// WebRTCPeerConnection. Constructing one creates the native connection
+/// (default configuration, as Godot's); initialize() configures it.
+class PeerConnection {
+public:
+    PeerConnection() {
+        detail::ensure_abi();
+        meshrtc_peer p = 0;
+        detail::check(meshrtc_peer_create(&p), "meshrtc_peer_create");
+        h_ = detail::handle<meshrtc_peer_destroy>(p, true);
+    }
+    /// Creates and initializes (JSON configuration, see meshrtc_peer_initialize).
+    explicit PeerConnection(std::string_view config_json) : PeerConnection() { initialize(config_json); }
+
+    meshrtc_peer handle() const noexcept { return h_.get(); }
+    explicit operator bool() const noexcept { return h_.get() != 0; }
+    void reset() noexcept { h_.reset(); }
+
+    /// initialize(configuration): {"iceServers":[...],"iceTransportPolicy":..,"meshrtc":{...}}; "" means {}.
+    void initialize(std::string_view config_json = {}) {
+        detail::cstr c(config_json, "meshrtc_peer_initialize");
+        detail::check(meshrtc_peer_initialize(use(), c.get()), "meshrtc_peer_initialize");
+    }
+
+    /// create_data_channel(label, options JSON); only in ConnectionState::New.
+    DataChannel create_data_channel(std::string_view label, std::string_view options_json = {}) {
+        detail::cstr l(label, "meshrtc_peer_create_data_channel"), o(options_json, "meshrtc_peer_create_data_channel");
+        meshrtc_channel ch = 0;
+        detail::check(meshrtc_peer_create_data_channel(use(), l.get(), o.get(), &ch), "meshrtc_peer_create_data_channel");
+        return DataChannel(ch, true);
+    }
+
+    void create_offer() { detail::check(meshrtc_peer_create_offer(use()), "meshrtc_peer_create_offer"); }
+
+    void set_local_description(std::string_view type, std::string_view sdp) {
+        detail::cstr t(type, "meshrtc_peer_set_local_description"), s(sdp, "meshrtc_peer_set_local_description");
+        detail::check(meshrtc_peer_set_local_description(use(), t.get(), s.get()), "meshrtc_peer_set_local_description");
+    }
+
+    void set_remote_description(std::string_view type, std::string_view sdp) {
+        detail::cstr t(type, "meshrtc_peer_set_remote_description"), s(sdp, "meshrtc_peer_set_remote_description");
+        detail::check(meshrtc_peer_set_remote_description(use(), t.get(), s.get()), "meshrtc_peer_set_remote_description");
+    }
+
+    void add_ice_candidate(std::string_view media, int32_t index, std::string_view name) {
+        detail::cstr m(media, "meshrtc_peer_add_ice_candidate"), n(name, "meshrtc_peer_add_ice_candidate");
+        detail::check(meshrtc_peer_add_ice_candidate(use(), m.get(), index, n.get()), "meshrtc_peer_add_ice_candidate");
+    }
+
+    void poll() { detail::check(meshrtc_peer_poll(use()), "meshrtc_peer_poll"); }
+
+    /// The oldest queued event (strings copied), nullopt when none.
+    std::optional<PeerEvent> next_event() {
+        meshrtc_peer_event ev{};
+        int32_t rc = meshrtc_peer_next_event(use(), &ev);
+        if (rc == MESHRTC_ERR_UNAVAILABLE) return std::nullopt;
+        detail::check(rc, "meshrtc_peer_next_event");
+        auto str = [](const char *s) { return s ? std::string(s) : std::string(); };
+        switch (ev.type) {
+        case MESHRTC_EVENT_SESSION_DESCRIPTION_CREATED:
+            return PeerEvent(SessionDescriptionCreated{str(ev.sdp_type), str(ev.sdp)});
+        case MESHRTC_EVENT_ICE_CANDIDATE_CREATED:
+            return PeerEvent(IceCandidateCreated{str(ev.media), ev.index, str(ev.name)});
+        case MESHRTC_EVENT_DATA_CHANNEL_RECEIVED:
+            return PeerEvent(DataChannelReceived{DataChannel(ev.channel, true)});
+        case MESHRTC_EVENT_CONNECTION_STATE_CHANGED:
+            return PeerEvent(ConnectionStateChanged{static_cast<ConnectionState>(ev.state)});
+        case MESHRTC_EVENT_GATHERING_STATE_CHANGED:
+            return PeerEvent(GatheringStateChanged{static_cast<GatheringState>(ev.state)});
+        case MESHRTC_EVENT_SIGNALING_STATE_CHANGED:
+            return PeerEvent(SignalingStateChanged{static_cast<SignalingState>(ev.state)});
+        default:
+            throw Exception(MESHRTC_ERR_BUG, "meshrtc_peer_next_event", "unknown event type " + std::to_string(ev.type));
+        }
+    }
+
+    /// poll() and every queued event, oldest first.
+    std::vector<PeerEvent> poll_events() {
+        poll();
+        std::vector<PeerEvent> out;
+        while (auto ev = next_event()) out.push_back(std::move(*ev));
+        return out;
+    }
+
+    void close() { detail::check(meshrtc_peer_close(use()), "meshrtc_peer_close"); }
+
+    ConnectionState get_connection_state() const {
+        return static_cast<ConnectionState>(get_i32(meshrtc_peer_get_connection_state, "meshrtc_peer_get_connection_state"));
+    }
+    GatheringState get_gathering_state() const {
+        return static_cast<GatheringState>(get_i32(meshrtc_peer_get_gathering_state, "meshrtc_peer_get_gathering_state"));
+    }
+    SignalingState get_signaling_state() const {
+        return static_cast<SignalingState>(get_i32(meshrtc_peer_get_signaling_state, "meshrtc_peer_get_signaling_state"));
+    }
+    meshrtc_peer_stats get_stats() const {
+        meshrtc_peer_stats s{};
+        detail::check(meshrtc_peer_get_stats(use(), &s), "meshrtc_peer_get_stats");
+        return s;
+    }
+
+private:
+    int64_t use() const { return h_.use("meshrtc::PeerConnection"); }
+    int32_t get_i32(int32_t (*fn)(meshrtc_peer, int32_t *), const char *name) const {
+        int32_t v = 0;
+        detail::check(fn(use(), &v), name);
+        return v;
+    }
+    detail::handle<meshrtc_peer_destroy> h_;
+};
+
+// -------------------------------------------------------------------- mesh
+
+struct PeerConnected {
+    int32_t id;
+};
+struct PeerDisconnected {
+    int32_t id;
+};
+/// Godot 3 connection_succeeded (server compatibility).
+struct ConnectionSucceeded {};
+/// The link to peer 1 failed before connecting.
+struct ConnectionFailed {};
+/// Godot 3 server_disconnected.
+struct ServerDisconnected {};
+
+using MeshEvent = std::variant<PeerConnected, PeerDisconnected, ConnectionSucceeded, ConnectionFailed, ServerDisconnected>;
+
+/// What WebRTCMultiplayerPeer.get_peer returns.
+struct MeshPeerInfo {
+    meshrtc_peer connection;            // the handle given to add_peer (0 if destroyed)
+    std::vector<DataChannel> channels;  // borrowed from the mesh, index order
+    bool connected;
+};
+
+/// WebRTCMultiplayerPeer (Godot 4) / WebRTCMultiplayer (Godot 3).
+/// add_peer borrows the PeerConnection: keep it alive while it is in the mesh
+/// (destroying it closes the connection and the mesh drops the peer), and
+/// poll it yourself for its signaling events - poll() here polls only the mesh.
+class MultiplayerPeer {
+public:
+    MultiplayerPeer() {
+        detail::ensure_abi();
+        meshrtc_mesh m = 0;
+        detail::check(meshrtc_mesh_create(&m), "meshrtc_mesh_create");
+        h_ = detail::handle<meshrtc_mesh_destroy>(m, true);
+    }
+
+    meshrtc_mesh handle() const noexcept { return h_.get(); }
+    explicit operator bool() const noexcept { return h_.get() != 0; }
+    void reset() noexcept { h_.reset(); }
+
+    void create_server(const std::vector<TransferMode> &channels_config = {}) {
+        auto c = modes(channels_config);
+        detail::check(meshrtc_mesh_create_server(use(), c.data(), count(c)), "meshrtc_mesh_create_server");
+    }
+    void create_client(int32_t peer_id, const std::vector<TransferMode> &channels_config = {}) {
+        auto c = modes(channels_config);
+        detail::check(meshrtc_mesh_create_client(use(), peer_id, c.data(), count(c)), "meshrtc_mesh_create_client");
+    }
+    void create_mesh(int32_t peer_id, const std::vector<TransferMode> &channels_config = {}) {
+        auto c = modes(channels_config);
+        detail::check(meshrtc_mesh_create_mesh(use(), peer_id, c.data(), count(c)), "meshrtc_mesh_create_mesh");
+    }
+    /// Godot 3's WebRTCMultiplayer.initialize(peer_id, server_compatibility).
+    void initialize(int32_t peer_id, bool server_compatibility = false) {
+        detail::check(meshrtc_mesh_initialize(use(), peer_id, server_compatibility ? 1 : 0), "meshrtc_mesh_initialize");
+    }
+    void set_options(std::string_view options_json) {
+        detail::cstr o(options_json, "meshrtc_mesh_set_options");
+        detail::check(meshrtc_mesh_set_options(use(), o.get()), "meshrtc_mesh_set_options");
+    }
+
+    void add_peer(const PeerConnection &peer, int32_t peer_id, int32_t unreliable_lifetime = 1) {
+        if (!peer) detail::invalid("meshrtc_mesh_add_peer", "empty PeerConnection");
+        detail::check(meshrtc_mesh_add_peer(use(), peer.handle(), peer_id, unreliable_lifetime), "meshrtc_mesh_add_peer");
+    }
+    void remove_peer(int32_t peer_id) { detail::check(meshrtc_mesh_remove_peer(use(), peer_id), "meshrtc_mesh_remove_peer"); }
+    void disconnect_peer(int32_t peer_id, bool force = false) {
+        detail::check(meshrtc_mesh_disconnect_peer(use(), peer_id, force ? 1 : 0), "meshrtc_mesh_disconnect_peer");
+    }
+    bool has_peer(int32_t peer_id) const {
+        int32_t v = 0;
+        detail::check(meshrtc_mesh_has_peer(use(), peer_id, &v), "meshrtc_mesh_has_peer");
+        return v != 0;
+    }
+    MeshPeerInfo get_peer(int32_t peer_id) const {
+        meshrtc_peer conn = 0;
+        int32_t n = 0, connected = 0;
+        std::vector<meshrtc_channel> chs(8);
+        int32_t rc = meshrtc_mesh_get_peer(use(), peer_id, &conn, chs.data(), count(chs), &n, &connected);
+        if (rc == MESHRTC_ERR_PARAMETER_RANGE_ERROR) {
+            chs.resize(static_cast<std::size_t>(n));
+            rc = meshrtc_mesh_get_peer(use(), peer_id, &conn, chs.data(), count(chs), &n, &connected);
+        }
+        detail::check(rc, "meshrtc_mesh_get_peer");
+        MeshPeerInfo info{conn, {}, connected != 0};
+        for (int32_t i = 0; i < n; i++) info.channels.emplace_back(chs[static_cast<std::size_t>(i)], false);
+        return info;
+    }
+    /// get_peers(): the ids, in the order packets are taken.
+    std::vector<int32_t> get_peers() const {
+        std::vector<int32_t> ids(16);
+        int32_t n = 0;
+        int32_t rc = meshrtc_mesh_get_peers(use(), ids.data(), count(ids), &n);
+        if (rc == MESHRTC_ERR_PARAMETER_RANGE_ERROR) {
+            ids.resize(static_cast<std::size_t>(n));
+            rc = meshrtc_mesh_get_peers(use(), ids.data(), count(ids), &n);
+        }
+        detail::check(rc, "meshrtc_mesh_get_peers");
+        ids.resize(static_cast<std::size_t>(n));
+        return ids;
+    }
+
+    void set_target_peer(int32_t id) { detail::check(meshrtc_mesh_set_target_peer(use(), id), "meshrtc_mesh_set_target_peer"); }
+    int32_t get_target_peer() const { return get_i32(meshrtc_mesh_get_target_peer, "meshrtc_mesh_get_target_peer"); }
+    void set_transfer_mode(TransferMode mode) {
+        detail::check(meshrtc_mesh_set_transfer_mode(use(), static_cast<int32_t>(mode)), "meshrtc_mesh_set_transfer_mode");
+    }
+    TransferMode get_transfer_mode() const {
+        return static_cast<TransferMode>(get_i32(meshrtc_mesh_get_transfer_mode, "meshrtc_mesh_get_transfer_mode"));
+    }
+    void set_transfer_channel(int32_t channel) {
+        detail::check(meshrtc_mesh_set_transfer_channel(use(), channel), "meshrtc_mesh_set_transfer_channel");
+    }
+    int32_t get_transfer_channel() const {
+        return get_i32(meshrtc_mesh_get_transfer_channel, "meshrtc_mesh_get_transfer_channel");
+    }
+    void set_refuse_new_connections(bool refuse) {
+        detail::check(meshrtc_mesh_set_refuse_new_connections(use(), refuse ? 1 : 0), "meshrtc_mesh_set_refuse_new_connections");
+    }
+    bool is_refusing_new_connections() const {
+        return get_i32(meshrtc_mesh_is_refusing_new_connections, "meshrtc_mesh_is_refusing_new_connections") != 0;
+    }
+
+    void put_packet(bytes_view data) {
+        int32_t len = detail::checked_len(data, "meshrtc_mesh_put_packet");
+        detail::check(meshrtc_mesh_put_packet(use(), data.data(), len), "meshrtc_mesh_put_packet");
+    }
+    /// Zero-copy: valid until the next get_packet on this mesh. nullopt when none.
+    std::optional<bytes_view> get_packet_view() {
+        const uint8_t *data = nullptr;
+        int32_t len = 0;
+        int32_t rc = meshrtc_mesh_get_packet(use(), &data, &len);
+        if (rc == MESHRTC_ERR_UNAVAILABLE) return std::nullopt;
+        detail::check(rc, "meshrtc_mesh_get_packet");
+        return bytes_view(data, static_cast<std::size_t>(len));
+    }
+    bool get_packet(std::vector<uint8_t> &out) {
+        auto v = get_packet_view();
+        if (!v) return false;
+        out.assign(v->begin(), v->end());
+        return true;
+    }
+    std::vector<uint8_t> get_packet() {
+        const uint8_t *data = nullptr;
+        int32_t len = 0;
+        detail::check(meshrtc_mesh_get_packet(use(), &data, &len), "meshrtc_mesh_get_packet");
+        return std::vector<uint8_t>(data, data + len);
+    }
+    int32_t get_available_packet_count() const {
+        return get_i32(meshrtc_mesh_get_available_packet_count, "meshrtc_mesh_get_available_packet_count");
+    }
+    int32_t get_packet_peer() const { return get_i32(meshrtc_mesh_get_packet_peer, "meshrtc_mesh_get_packet_peer"); }
+    int32_t get_packet_channel() const { return get_i32(meshrtc_mesh_get_packet_channel, "meshrtc_mesh_get_packet_channel"); }
+    TransferMode get_packet_mode() const {
+        return static_cast<TransferMode>(get_i32(meshrtc_mesh_get_packet_mode, "meshrtc_mesh_get_packet_mode"));
+    }
+
+    void poll() { detail::check(meshrtc_mesh_poll(use()), "meshrtc_mesh_poll"); }
+    std::optional<MeshEvent> next_event() {
+        int32_t type = 0, id = 0;
+        int32_t rc = meshrtc_mesh_next_event(use(), &type, &id);
+        if (rc == MESHRTC_ERR_UNAVAILABLE) return std::nullopt;
+        detail::check(rc, "meshrtc_mesh_next_event");
+        switch (type) {
+        case MESHRTC_MESH_EVENT_PEER_CONNECTED: return MeshEvent(PeerConnected{id});
+        case MESHRTC_MESH_EVENT_PEER_DISCONNECTED: return MeshEvent(PeerDisconnected{id});
+        case MESHRTC_MESH_EVENT_CONNECTION_SUCCEEDED: return MeshEvent(ConnectionSucceeded{});
+        case MESHRTC_MESH_EVENT_CONNECTION_FAILED: return MeshEvent(ConnectionFailed{});
+        case MESHRTC_MESH_EVENT_SERVER_DISCONNECTED: return MeshEvent(ServerDisconnected{});
+        default:
+            throw Exception(MESHRTC_ERR_BUG, "meshrtc_mesh_next_event", "unknown event type " + std::to_string(type));
+        }
+    }
+    std::vector<MeshEvent> poll_events() {
+        poll();
+        std::vector<MeshEvent> out;
+        while (auto ev = next_event()) out.push_back(*ev);
+        return out;
+    }
+    void close() { detail::check(meshrtc_mesh_close(use()), "meshrtc_mesh_close"); }
+    /// Exception(Unconfigured) while disconnected (Godot prints an error and returns 1).
+    int32_t get_unique_id() const { return get_i32(meshrtc_mesh_get_unique_id, "meshrtc_mesh_get_unique_id"); }
+    ConnectionStatus get_connection_status() const {
+        return static_cast<ConnectionStatus>(get_i32(meshrtc_mesh_get_connection_status, "meshrtc_mesh_get_connection_status"));
+    }
+    bool is_server_relay_supported() const {
+        return get_i32(meshrtc_mesh_is_server_relay_supported, "meshrtc_mesh_is_server_relay_supported") != 0;
+    }
+    int32_t get_max_packet_size() const { return get_i32(meshrtc_mesh_get_max_packet_size, "meshrtc_mesh_get_max_packet_size"); }
+
+private:
+    int64_t use() const { return h_.use("meshrtc::MultiplayerPeer"); }
+    int32_t get_i32(int32_t (*fn)(meshrtc_mesh, int32_t *), const char *name) const {
+        int32_t v = 0;
+        detail::check(fn(use(), &v), name);
+        return v;
+    }
+    template <class T>
+    static int32_t count(const std::vector<T> &v) {
+        return static_cast<int32_t>(v.size());
+    }
+    static std::vector<int32_t> modes(const std::vector<TransferMode> &config) {
+        if (config.size() > 255) detail::invalid("meshrtc_mesh_create", "more than 255 channels");
+        std::vector<int32_t> m;
+        m.reserve(config.size());
+        for (TransferMode t : config) m.push_back(static_cast<int32_t>(t));
+        return m;
+    }
+    detail::handle<meshrtc_mesh_destroy> h_;
+};
+
+}  // namespace meshrtc
+
+#endif  // MESHRTC_HPP

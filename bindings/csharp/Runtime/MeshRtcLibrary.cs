@@ -1,0 +1,174 @@
+using System;
+using MeshRtc.Native;
+
+namespace MeshRtc
+{
+    /// <summary>Log levels of meshrtc_log_set_level (pion's numbering).</summary>
+    public enum LogLevel
+    {
+        None = 0,
+        Error = 1,
+        Warn = 2,
+        Info = 3,
+        Debug = 4,
+        Trace = 5,
+    }
+
+    /// <summary>
+    /// Library-wide functions: version, ABI check, log capture, shutdown.
+    /// Every object constructor calls <see cref="EnsureLoaded"/>, so the ABI
+    /// is checked at first use without any setup call.
+    /// </summary>
+    public static unsafe class MeshRtcLibrary
+    {
+        static volatile bool checkedOk;
+        static readonly object checkLock = new object();
+
+        /// <summary>The ABI version this binding was written for (MESHRTC_ABI_VERSION).</summary>
+        public const int ExpectedAbiVersion = NativeMethods.AbiVersion;
+
+        /// <summary>
+        /// Loads the native library and compares its ABI version with this
+        /// binding's. Throws <see cref="DllNotFoundException"/> (library not
+        /// found, with where to put it) or <see cref="MeshRtcAbiMismatchException"/>.
+        /// </summary>
+        public static void EnsureLoaded()
+        {
+            if (checkedOk) return;
+            lock (checkLock)
+            {
+                if (checkedOk) return;
+                int loaded;
+                try
+                {
+                    loaded = NativeMethods.meshrtc_abi_version();
+                }
+                catch (DllNotFoundException e)
+                {
+                    throw new DllNotFoundException(
+                        "meshrtc: the native library '" + NativeMethods.LibraryName + "' (libmeshrtc.so, meshrtc.dll or " +
+                        "libmeshrtc.dylib) could not be loaded. .NET/Mono: put it next to the program or on " +
+                        "LD_LIBRARY_PATH (Linux), PATH (Windows), DYLD_LIBRARY_PATH (macOS). Unity: it belongs in " +
+                        "Runtime/Plugins/<platform>/ of the com.meshrtc.webrtc package with its platform enabled " +
+                        "in the plugin import settings. (" + e.Message + ")", e);
+                }
+                catch (EntryPointNotFoundException e)
+                {
+                    throw new EntryPointNotFoundException(
+                        "meshrtc: the library that was loaded as '" + NativeMethods.LibraryName +
+                        "' does not export meshrtc_abi_version: it is not libmeshrtc. (" + e.Message + ")", e);
+                }
+                CheckAbi(loaded, ExpectedAbiVersion);
+                checkedOk = true;
+            }
+        }
+
+        /// <summary>Throws the ABI mismatch exception unless loaded == expected (internal for tests).</summary>
+        internal static void CheckAbi(int loaded, int expected)
+        {
+            if (loaded == expected) return;
+            throw new MeshRtcAbiMismatchException(loaded, expected,
+                "meshrtc: the native library implements ABI version " + loaded + " but this binding (MeshRtc.dll) " +
+                "was built for ABI version " + expected + ". Use the libmeshrtc that ships with this binding; " +
+                "nothing was called.");
+        }
+
+        /// <summary>meshrtc_abi_version() of the loaded library.</summary>
+        public static int AbiVersion
+        {
+            get { EnsureLoaded(); return NativeMethods.meshrtc_abi_version(); }
+        }
+
+        /// <summary>The loaded library's version (meshrtc_version).</summary>
+        public static Version Version
+        {
+            get
+            {
+                EnsureLoaded();
+                int major, minor, patch;
+                Check(NativeMethods.meshrtc_version(out major, out minor, out patch), "meshrtc_version");
+                return new Version(major, minor, patch);
+            }
+        }
+
+        /// <summary>
+        /// meshrtc_shutdown: closes and destroys every native object still alive
+        /// and returns how many handles the host had left alive (0 when every
+        /// object was disposed or finalized). Managed objects that still exist
+        /// afterwards throw <see cref="MeshRtcException"/> (DoesNotExist) when
+        /// used; disposing or finalizing them is harmless. New objects can be
+        /// created at once. Call it when a Unity play session ends.
+        /// </summary>
+        public static int Shutdown()
+        {
+            EnsureLoaded();
+            int leaked;
+            Check(NativeMethods.meshrtc_shutdown(out leaked), "meshrtc_shutdown");
+            return leaked;
+        }
+
+        /// <summary>
+        /// Captures library log lines at or below level for <see cref="TryGetLogLine"/>
+        /// (LogLevel.None: print to stderr as MESHRTC_LOG_LEVEL says).
+        /// </summary>
+        public static void SetLogLevel(LogLevel level)
+        {
+            EnsureLoaded();
+            Check(NativeMethods.meshrtc_log_set_level((int)level), "meshrtc_log_set_level");
+        }
+
+        /// <summary>Takes the oldest captured log line; false when none is queued.</summary>
+        public static bool TryGetLogLine(out LogLevel level, out string line)
+        {
+            EnsureLoaded();
+            byte[] buf = new byte[512];
+            for (;;)
+            {
+                int lvl, len, rc;
+                fixed (byte* p = buf) rc = NativeMethods.meshrtc_log_next(out lvl, p, buf.Length, out len);
+                if (rc == (int)Error.ParameterRangeError)
+                {
+                    // The line stayed queued: retry with room for it.
+                    buf = new byte[len + 1];
+                    continue;
+                }
+                if (rc == (int)Error.Unavailable)
+                {
+                    level = LogLevel.None;
+                    line = null;
+                    return false;
+                }
+                Check(rc, "meshrtc_log_next");
+                level = (LogLevel)lvl;
+                line = Utf8.Decode(buf, len);
+                return true;
+            }
+        }
+
+        /// <summary>The calling thread's last failure text (meshrtc_last_error(0)).</summary>
+        internal static string LastError()
+        {
+            byte* small = stackalloc byte[512];
+            int len;
+            int rc = NativeMethods.meshrtc_last_error(0, small, 512, out len);
+            if (rc == 0) return Utf8.Decode(small, len);
+            if (rc != (int)Error.ParameterRangeError) return "(meshrtc_last_error failed with " + rc + ")";
+            byte[] big = new byte[len + 1];
+            fixed (byte* p = big)
+            {
+                rc = NativeMethods.meshrtc_last_error(0, p, big.Length, out len);
+            }
+            return rc == 0 ? Utf8.Decode(big, len) : "(meshrtc_last_error failed with " + rc + ")";
+        }
+
+        /// <summary>
+        /// Throws a MeshRtcException for a non-zero rc. Every failure records
+        /// its message for the calling thread, so meshrtc_last_error(0) is read
+        /// (it also covers failures where the handle itself was bad).
+        /// </summary>
+        internal static void Check(int rc, string function)
+        {
+            if (rc != 0) throw new MeshRtcException((Error)rc, function, LastError());
+        }
+    }
+}

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Builds and runs the C++ wrapper's tests against a built library.
+# Usage: tests/cpp/run.sh [build-dir]   (default build/linux-amd64, relative
+#        to the repository root; build it first with scripts/build.sh)
+# Environment: CXX (default g++). Installs g++ with apt when missing.
+# Checks, one PASS/FAIL line each, then "N passed, M failed":
+#  - bindings/cpp/meshrtc.hpp compiles alone as C++17 with -Wall -Wextra
+#    -Werror -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wold-style-cast;
+#  - every function of include/meshrtc.h is used by the wrapper;
+#  - every test of test_bindings (compiled with -std=c++17 -Wall -Wextra
+#    -Werror -fsanitize=address,undefined, linked to the library);
+#  - the process exits by itself with status 0 (ASan's leak check included).
+# ASan/UBSan and the Go runtime: see tests/c/run.sh (same options, same reasons).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+. scripts/lib.sh
+build="${1:-build/linux-amd64}"
+[[ $build = /* ]] || build="$root/$build"
+lib="$build/libmeshrtc.so"
+if [[ ! -f $lib ]]; then
+  echo "error: $lib not found (run scripts/build.sh first)" >&2
+  exit 1
+fi
+if [[ $build == *-race ]]; then
+  echo "error: $build is a -race build; these tests need the ASan-compatible build" >&2
+  exit 1
+fi
+c_toolchain
+CXX=${CXX:-g++}
+command -v "$CXX" >/dev/null || { echo "error: $CXX is missing" >&2; exit 1; }
+
+bin="tests/cpp/bin/$(basename "$build")"
+rm -rf "$bin"
+mkdir -p "$bin"
+passed=0
+failed=0
+start=$(date +%s%N)
+elapsed() { local ms=$((($(date +%s%N) - $1) / 1000000)); printf '%d.%d' $((ms / 1000)) $((ms % 1000 / 100)); }
+check() { # name status log
+  if [[ $2 -eq 0 ]]; then
+    echo "PASS $1"
+    passed=$((passed + 1))
+  else
+    echo "FAIL $1; output:"
+    sed 's/^/    /' "$3"
+    failed=$((failed + 1))
+  fi
+}
+summary() {
+  echo "total time $(elapsed "$start") s"
+  echo "$passed passed, $failed failed"
+  [[ $failed -eq 0 ]]
+  exit
+}
+
+printf '#include "meshrtc.hpp"\n#include "meshrtc.hpp"\nint main() { return meshrtc::PeerConnection().handle() == 0; }\n' >"$bin/header_alone.cpp"
+"$CXX" -std=c++17 -Wall -Wextra -Werror -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wold-style-cast \
+  -Iinclude -Ibindings/cpp -fsyntax-only "$bin/header_alone.cpp" >"$bin/header.log" 2>&1
+check "meshrtc.hpp compiles alone (C++17, strict warnings)" $? "$bin/header.log"
+
+funcs=$(grep -oE '\bmeshrtc_[a-z0-9_]+\(' include/meshrtc.h | tr -d '(' | sort -u)
+{
+  n=0
+  for f in $funcs; do
+    n=$((n + 1))
+    grep -qE "\\b$f\\b" bindings/cpp/meshrtc.hpp || echo "not used by meshrtc.hpp: $f"
+  done
+  echo "$n functions in meshrtc.h"
+} >"$bin/coverage.log"
+! grep -q 'not used' "$bin/coverage.log"
+check "every meshrtc.h function is wrapped ($(tail -1 "$bin/coverage.log"))" $? "$bin/coverage.log"
+
+"$CXX" -std=c++17 -Wall -Wextra -Werror -fsanitize=address,undefined -fno-omit-frame-pointer -g \
+  -Iinclude -Ibindings/cpp tests/cpp/test_bindings.cpp -o "$bin/test_bindings" \
+  -L"$build" -lmeshrtc -Wl,-rpath,"$build" -pthread >"$bin/build.log" 2>&1
+build_ok=$?
+check "compile test_bindings (-std=c++17 -Wall -Wextra -Werror -fsanitize=address,undefined)" $build_ok "$bin/build.log"
+[[ $build_ok -eq 0 ]] || summary
+
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
+timeout -k 10 900 "$bin/test_bindings" >"$bin/tests.log" 2>&1
+status=$?
+grep -vE '^(total time|[0-9]+ passed, [0-9]+ failed$)' "$bin/tests.log"
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$bin/tests.log" | tail -1)
+if [[ -n $line ]]; then
+  passed=$((passed + ${line%% passed*}))
+  f=${line#*passed, }
+  failed=$((failed + ${f%% failed}))
+else
+  echo "FAIL the test program printed no summary"
+  failed=$((failed + 1))
+fi
+if [[ $status -eq 0 ]]; then
+  echo "PASS process exited normally (status 0, no sanitizer report)"
+  passed=$((passed + 1))
+elif [[ $status -eq 124 || $status -eq 137 ]]; then
+  echo "FAIL test_bindings did not exit within 900 s (killed)"
+  failed=$((failed + 1))
+else
+  echo "FAIL test_bindings exited with status $status"
+  failed=$((failed + 1))
+fi
+summary
