@@ -319,6 +319,103 @@ private:
     bool owned_ = true;
 };
 
+/// The C functions of one object kind, for object<> and packet_peer<>.
+struct peer_api {
+    static constexpr const char *name = "meshrtc::PeerConnection";
+    static constexpr auto destroy = meshrtc_peer_destroy;
+};
+struct channel_api {
+    static constexpr const char *name = "meshrtc::DataChannel";
+    static constexpr auto destroy = meshrtc_channel_destroy;
+    static constexpr auto put_packet = meshrtc_channel_put_packet;
+    static constexpr auto get_packet = meshrtc_channel_get_packet;
+    static constexpr auto get_available_packet_count = meshrtc_channel_get_available_packet_count;
+    static constexpr const char *put_packet_name = "meshrtc_channel_put_packet";
+    static constexpr const char *get_packet_name = "meshrtc_channel_get_packet";
+    static constexpr const char *get_available_packet_count_name = "meshrtc_channel_get_available_packet_count";
+};
+struct mesh_api {
+    static constexpr const char *name = "meshrtc::MultiplayerPeer";
+    static constexpr auto destroy = meshrtc_mesh_destroy;
+    static constexpr auto put_packet = meshrtc_mesh_put_packet;
+    static constexpr auto get_packet = meshrtc_mesh_get_packet;
+    static constexpr auto get_available_packet_count = meshrtc_mesh_get_available_packet_count;
+    static constexpr const char *put_packet_name = "meshrtc_mesh_put_packet";
+    static constexpr const char *get_packet_name = "meshrtc_mesh_get_packet";
+    static constexpr const char *get_available_packet_count_name = "meshrtc_mesh_get_available_packet_count";
+};
+
+/// What every wrapper is: one handle of Api's kind (move-only), empty once
+/// moved from or reset.
+template <class Api>
+class object {
+public:
+    explicit operator bool() const noexcept { return h_.get() != 0; }
+    /// Destroys now (the destructor would); the object becomes empty.
+    void reset() noexcept { h_.reset(); }
+
+protected:
+    object() noexcept = default;
+    object(int64_t h, bool owned) noexcept : h_(h, owned) {}
+
+    /// The handle; Exception(InvalidParameter) when empty.
+    int64_t use() const { return h_.use(Api::name); }
+    int32_t get_i32(int32_t (*fn)(int64_t, int32_t *), const char *function) const {
+        int32_t v = 0;
+        check(fn(use(), &v), function);
+        return v;
+    }
+
+    handle<Api::destroy> h_;
+};
+
+/// Godot's PacketPeer (put_packet, get_packet, get_available_packet_count):
+/// DataChannel and MultiplayerPeer are both, over their own C functions.
+template <class Api>
+class packet_peer : public object<Api> {
+public:
+    /// PacketPeer.put_packet: one message (on a DataChannel, in its write mode).
+    void put_packet(bytes_view data) {
+        int32_t len = checked_len(data, Api::put_packet_name);
+        check(Api::put_packet(this->use(), data.data(), len), Api::put_packet_name);
+    }
+
+    /// Takes the next message, zero-copy: valid until the next get_packet on
+    /// this object or its destruction. nullopt when none is queued.
+    std::optional<bytes_view> get_packet_view() {
+        const uint8_t *data = nullptr;
+        int32_t len = 0;
+        int32_t rc = Api::get_packet(this->use(), &data, &len);
+        if (rc == MESHRTC_ERR_UNAVAILABLE) return std::nullopt;
+        check(rc, Api::get_packet_name);
+        return bytes_view(data, static_cast<std::size_t>(len));
+    }
+
+    /// Takes the next message into out (resized; its capacity is reused).
+    /// false when none is queued.
+    bool get_packet(std::vector<uint8_t> &out) {
+        auto v = get_packet_view();
+        if (!v) return false;
+        out.assign(v->begin(), v->end());
+        return true;
+    }
+
+    /// The next message as a new vector; Exception(Unavailable) when none.
+    std::vector<uint8_t> get_packet() {
+        const uint8_t *data = nullptr;
+        int32_t len = 0;
+        check(Api::get_packet(this->use(), &data, &len), Api::get_packet_name);
+        return std::vector<uint8_t>(data, data + len);
+    }
+
+    int32_t get_available_packet_count() const {
+        return this->get_i32(Api::get_available_packet_count, Api::get_available_packet_count_name);
+    }
+
+protected:
+    using object<Api>::object;
+};
+
 }  // namespace detail
 
 // ----------------------------------------------------------------- library
@@ -381,60 +478,20 @@ inline std::optional<LogLine> next_log() {
 /// are destroyed by the destructor; channels from MultiplayerPeer::get_peer
 /// are borrowed from the mesh (never destroyed here, valid while the peer is
 /// in the mesh).
-class DataChannel {
+class DataChannel : public detail::packet_peer<detail::channel_api> {
 public:
     DataChannel() noexcept = default;
     /// Adopts a handle (owned) or borrows it (owned = false).
-    explicit DataChannel(meshrtc_channel h, bool owned = true) noexcept : h_(h, owned) {}
+    explicit DataChannel(meshrtc_channel h, bool owned = true) noexcept : packet_peer(h, owned) {}
 
     meshrtc_channel handle() const noexcept { return h_.get(); }
     bool owned() const noexcept { return h_.owned(); }
-    explicit operator bool() const noexcept { return h_.get() != 0; }
     /// Gives up the handle without destroying it.
     meshrtc_channel release() noexcept { return h_.release(); }
-    /// Destroys now (the destructor would); the object becomes empty.
-    void reset() noexcept { h_.reset(); }
 
     void poll() { detail::check(meshrtc_channel_poll(use()), "meshrtc_channel_poll"); }
     void close() { detail::check(meshrtc_channel_close(use()), "meshrtc_channel_close"); }
 
-    /// PacketPeer.put_packet: one message in the current write mode.
-    void put_packet(bytes_view data) {
-        int32_t len = detail::checked_len(data, "meshrtc_channel_put_packet");
-        detail::check(meshrtc_channel_put_packet(use(), data.data(), len), "meshrtc_channel_put_packet");
-    }
-
-    /// Takes the next message, zero-copy: valid until the next get_packet on
-    /// this channel or its destruction. nullopt when none is queued.
-    std::optional<bytes_view> get_packet_view() {
-        const uint8_t *data = nullptr;
-        int32_t len = 0;
-        int32_t rc = meshrtc_channel_get_packet(use(), &data, &len);
-        if (rc == MESHRTC_ERR_UNAVAILABLE) return std::nullopt;
-        detail::check(rc, "meshrtc_channel_get_packet");
-        return bytes_view(data, static_cast<std::size_t>(len));
-    }
-
-    /// Takes the next message into out (resized; its capacity is reused).
-    /// false when none is queued.
-    bool get_packet(std::vector<uint8_t> &out) {
-        auto v = get_packet_view();
-        if (!v) return false;
-        out.assign(v->begin(), v->end());
-        return true;
-    }
-
-    /// The next message as a new vector; Exception(Unavailable) when none.
-    std::vector<uint8_t> get_packet() {
-        const uint8_t *data = nullptr;
-        int32_t len = 0;
-        detail::check(meshrtc_channel_get_packet(use(), &data, &len), "meshrtc_channel_get_packet");
-        return std::vector<uint8_t>(data, data + len);
-    }
-
-    int32_t get_available_packet_count() const {
-        return get_i32(meshrtc_channel_get_available_packet_count, "meshrtc_channel_get_available_packet_count");
-    }
     int32_t get_max_packet_size() const {
         return get_i32(meshrtc_channel_get_max_packet_size, "meshrtc_channel_get_max_packet_size");
     }
@@ -488,14 +545,6 @@ public:
         return s;
     }
 
-private:
-    int64_t use() const { return h_.use("meshrtc::DataChannel"); }
-    int32_t get_i32(int32_t (*fn)(meshrtc_channel, int32_t *), const char *name) const {
-        int32_t v = 0;
-        detail::check(fn(use(), &v), name);
-        return v;
-    }
-    detail::handle<meshrtc_channel_destroy> h_;
 };
 
 // -------------------------------------------------------------------- peer
@@ -530,7 +579,7 @@ using PeerEvent = std::variant<SessionDescriptionCreated, IceCandidateCreated, D
 
 /// WebRTCPeerConnection. Constructing one creates the native connection
 /// (default configuration, as Godot's); initialize() configures it.
-class PeerConnection {
+class PeerConnection : public detail::object<detail::peer_api> {
 public:
     PeerConnection() {
         detail::ensure_abi();
@@ -542,8 +591,6 @@ public:
     explicit PeerConnection(std::string_view config_json) : PeerConnection() { initialize(config_json); }
 
     meshrtc_peer handle() const noexcept { return h_.get(); }
-    explicit operator bool() const noexcept { return h_.get() != 0; }
-    void reset() noexcept { h_.reset(); }
 
     /// initialize(configuration): {"iceServers":[...],"iceTransportPolicy":..,"meshrtc":{...}}; "" means {}.
     void initialize(std::string_view config_json = {}) {
@@ -628,14 +675,6 @@ public:
         return s;
     }
 
-private:
-    int64_t use() const { return h_.use("meshrtc::PeerConnection"); }
-    int32_t get_i32(int32_t (*fn)(meshrtc_peer, int32_t *), const char *name) const {
-        int32_t v = 0;
-        detail::check(fn(use(), &v), name);
-        return v;
-    }
-    detail::handle<meshrtc_peer_destroy> h_;
 };
 
 // -------------------------------------------------------------------- mesh
@@ -666,7 +705,7 @@ struct MeshPeerInfo {
 /// add_peer borrows the PeerConnection: keep it alive while it is in the mesh
 /// (destroying it closes the connection and the mesh drops the peer), and
 /// poll it yourself for its signaling events - poll() here polls only the mesh.
-class MultiplayerPeer {
+class MultiplayerPeer : public detail::packet_peer<detail::mesh_api> {
 public:
     MultiplayerPeer() {
         detail::ensure_abi();
@@ -676,8 +715,6 @@ public:
     }
 
     meshrtc_mesh handle() const noexcept { return h_.get(); }
-    explicit operator bool() const noexcept { return h_.get() != 0; }
-    void reset() noexcept { h_.reset(); }
 
     void create_server(const std::vector<TransferMode> &channels_config = {}) {
         auto c = modes(channels_config);
@@ -762,34 +799,6 @@ public:
         return get_i32(meshrtc_mesh_is_refusing_new_connections, "meshrtc_mesh_is_refusing_new_connections") != 0;
     }
 
-    void put_packet(bytes_view data) {
-        int32_t len = detail::checked_len(data, "meshrtc_mesh_put_packet");
-        detail::check(meshrtc_mesh_put_packet(use(), data.data(), len), "meshrtc_mesh_put_packet");
-    }
-    /// Zero-copy: valid until the next get_packet on this mesh. nullopt when none.
-    std::optional<bytes_view> get_packet_view() {
-        const uint8_t *data = nullptr;
-        int32_t len = 0;
-        int32_t rc = meshrtc_mesh_get_packet(use(), &data, &len);
-        if (rc == MESHRTC_ERR_UNAVAILABLE) return std::nullopt;
-        detail::check(rc, "meshrtc_mesh_get_packet");
-        return bytes_view(data, static_cast<std::size_t>(len));
-    }
-    bool get_packet(std::vector<uint8_t> &out) {
-        auto v = get_packet_view();
-        if (!v) return false;
-        out.assign(v->begin(), v->end());
-        return true;
-    }
-    std::vector<uint8_t> get_packet() {
-        const uint8_t *data = nullptr;
-        int32_t len = 0;
-        detail::check(meshrtc_mesh_get_packet(use(), &data, &len), "meshrtc_mesh_get_packet");
-        return std::vector<uint8_t>(data, data + len);
-    }
-    int32_t get_available_packet_count() const {
-        return get_i32(meshrtc_mesh_get_available_packet_count, "meshrtc_mesh_get_available_packet_count");
-    }
     int32_t get_packet_peer() const { return get_i32(meshrtc_mesh_get_packet_peer, "meshrtc_mesh_get_packet_peer"); }
     int32_t get_packet_channel() const { return get_i32(meshrtc_mesh_get_packet_channel, "meshrtc_mesh_get_packet_channel"); }
     TransferMode get_packet_mode() const {
@@ -830,12 +839,6 @@ public:
     int32_t get_max_packet_size() const { return get_i32(meshrtc_mesh_get_max_packet_size, "meshrtc_mesh_get_max_packet_size"); }
 
 private:
-    int64_t use() const { return h_.use("meshrtc::MultiplayerPeer"); }
-    int32_t get_i32(int32_t (*fn)(meshrtc_mesh, int32_t *), const char *name) const {
-        int32_t v = 0;
-        detail::check(fn(use(), &v), name);
-        return v;
-    }
     template <class T>
     static int32_t count(const std::vector<T> &v) {
         return static_cast<int32_t>(v.size());
@@ -847,7 +850,6 @@ private:
         for (TransferMode t : config) m.push_back(static_cast<int32_t>(t));
         return m;
     }
-    detail::handle<meshrtc_mesh_destroy> h_;
 };
 
 }  // namespace meshrtc

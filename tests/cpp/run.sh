@@ -13,15 +13,8 @@
 # ASan/UBSan and the Go runtime: see tests/c/run.sh (same options, same reasons).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-root=$PWD
-. scripts/lib.sh
-build="${1:-build/linux-amd64}"
-[[ $build = /* ]] || build="$root/$build"
-lib="$build/libmeshrtc.so"
-if [[ ! -f $lib ]]; then
-  echo "error: $lib not found (run scripts/build.sh first)" >&2
-  exit 1
-fi
+. tests/lib.sh
+need_build "${1:-}"
 if [[ $build == *-race ]]; then
   echo "error: $build is a -race build; these tests need the ASan-compatible build" >&2
   exit 1
@@ -33,26 +26,6 @@ command -v "$CXX" >/dev/null || { echo "error: $CXX is missing" >&2; exit 1; }
 bin="tests/cpp/bin/$(basename "$build")"
 rm -rf "$bin"
 mkdir -p "$bin"
-passed=0
-failed=0
-start=$(date +%s%N)
-elapsed() { local ms=$((($(date +%s%N) - $1) / 1000000)); printf '%d.%d' $((ms / 1000)) $((ms % 1000 / 100)); }
-check() { # name status log
-  if [[ $2 -eq 0 ]]; then
-    echo "PASS $1"
-    passed=$((passed + 1))
-  else
-    echo "FAIL $1; output:"
-    sed 's/^/    /' "$3"
-    failed=$((failed + 1))
-  fi
-}
-summary() {
-  echo "total time $(elapsed "$start") s"
-  echo "$passed passed, $failed failed"
-  [[ $failed -eq 0 ]]
-  exit
-}
 
 printf '#include "meshrtc.hpp"\n#include "meshrtc.hpp"\nint main() { return meshrtc::PeerConnection().handle() == 0; }\n' >"$bin/header_alone.cpp"
 "$CXX" -std=c++17 -Wall -Wextra -Werror -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wold-style-cast \
@@ -80,26 +53,6 @@ check "compile test_bindings (-std=c++17 -Wall -Wextra -Werror -fsanitize=addres
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
-timeout -k 10 900 "$bin/test_bindings" >"$bin/tests.log" 2>&1
-status=$?
-grep -vE '^(total time|[0-9]+ passed, [0-9]+ failed$)' "$bin/tests.log"
-line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$bin/tests.log" | tail -1)
-if [[ -n $line ]]; then
-  passed=$((passed + ${line%% passed*}))
-  f=${line#*passed, }
-  failed=$((failed + ${f%% failed}))
-else
-  echo "FAIL the test program printed no summary"
-  failed=$((failed + 1))
-fi
-if [[ $status -eq 0 ]]; then
-  echo "PASS process exited normally (status 0, no sanitizer report)"
-  passed=$((passed + 1))
-elif [[ $status -eq 124 || $status -eq 137 ]]; then
-  echo "FAIL test_bindings did not exit within 900 s (killed)"
-  failed=$((failed + 1))
-else
-  echo "FAIL test_bindings exited with status $status"
-  failed=$((failed + 1))
-fi
+run_test_program "$bin/tests.log" test_bindings "process exited normally (status 0, no sanitizer report)" \
+  "$bin/test_bindings"
 summary

@@ -16,15 +16,8 @@
 #    code was entered from a Go thread would hang here).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-root=$PWD
-. scripts/lib.sh
-build="${1:-build/linux-amd64}"
-[[ $build = /* ]] || build="$root/$build"
-lib="$build/libmeshrtc.so"
-if [[ ! -f $lib ]]; then
-  echo "error: $lib not found (run scripts/build.sh first)" >&2
-  exit 1
-fi
+. tests/lib.sh
+need_build "${1:-}"
 apt_install mono-mcs mono-runtime gcc libc6-dev
 for tool in mcs mono cc; do
   command -v $tool >/dev/null || { echo "error: $tool is missing after installing" >&2; exit 1; }
@@ -35,28 +28,6 @@ rm -rf "$bin"
 mkdir -p "$bin/nospan" "$bin/ios"
 src=bindings/csharp
 core=("$src"/Runtime/*.cs "$src"/Runtime/Native/*.cs)
-passed=0
-failed=0
-start=$(date +%s%N)
-elapsed() { local ms=$((($(date +%s%N) - $1) / 1000000)); printf '%d.%d' $((ms / 1000)) $((ms % 1000 / 100)); }
-
-check() { # name status log
-  if [[ $2 -eq 0 ]]; then
-    echo "PASS $1"
-    passed=$((passed + 1))
-  else
-    echo "FAIL $1; output:"
-    sed 's/^/    /' "$3"
-    failed=$((failed + 1))
-  fi
-}
-
-summary() {
-  echo "total time $(elapsed "$start") s"
-  echo "$passed passed, $failed failed"
-  [[ $failed -eq 0 ]]
-  exit
-}
 
 # The mcs of Debian's Mono 6.8 speaks C# 7.2 at most; -langversion pins it
 # so the sources stay usable by that compiler.
@@ -113,27 +84,7 @@ check "compile MeshRtc.Tests.exe" $tests_ok "$bin/build-tests.log"
 
 # A hang guard only (the tests use 60-120 s guards per wait): a Mono that
 # does not exit after Main returned is caught here as a failure.
-LD_LIBRARY_PATH="$build${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
-  timeout -k 10 900 mono --debug "$bin/MeshRtc.Tests.exe" "$root" "$bin/layout.txt" >"$bin/tests.log" 2>&1
-status=$?
-grep -vE '^(total time|[0-9]+ passed, [0-9]+ failed$)' "$bin/tests.log"
-line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$bin/tests.log" | tail -1)
-if [[ -n $line ]]; then
-  passed=$((passed + ${line%% passed*}))
-  f=${line#*passed, }
-  failed=$((failed + ${f%% failed}))
-else
-  echo "FAIL the test program printed no summary"
-  failed=$((failed + 1))
-fi
-if [[ $status -eq 0 ]]; then
-  echo "PASS mono process exited normally (status 0)"
-  passed=$((passed + 1))
-elif [[ $status -eq 124 || $status -eq 137 ]]; then
-  echo "FAIL mono process did not exit within 900 s (killed)"
-  failed=$((failed + 1))
-else
-  echo "FAIL mono process exited with status $status"
-  failed=$((failed + 1))
-fi
+run_test_program "$bin/tests.log" "mono process" "mono process exited normally (status 0)" \
+  env LD_LIBRARY_PATH="$build${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+  mono --debug "$bin/MeshRtc.Tests.exe" "$root" "$bin/layout.txt"
 summary

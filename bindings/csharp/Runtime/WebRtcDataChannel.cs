@@ -1,5 +1,4 @@
 using System;
-using System.Runtime.InteropServices;
 using MeshRtc.Native;
 
 namespace MeshRtc
@@ -33,10 +32,12 @@ namespace MeshRtc
         public enum WriteModeEnum { Text = 0, Binary = 1 }
 
         readonly MeshRtcHandle h;
+        readonly PacketPeer packets;
 
         internal WebRtcDataChannel(long handle, bool owned)
         {
             h = new MeshRtcHandle(handle, MeshRtcHandle.Kind.Channel, owned);
+            packets = new PacketPeer(h, "WebRtcDataChannel", PacketPeer.Channel);
             IsOwned = owned;
         }
 
@@ -75,90 +76,34 @@ namespace MeshRtc
             using (var s = Use()) Check(NativeMethods.meshrtc_channel_close(s.Value), "meshrtc_channel_close");
         }
 
-        // ------------------------------------------------------------- send
+        // ------------------------------------------------------ PacketPeer
 
         /// <summary>PacketPeer.put_packet: sends one message in the current write mode.</summary>
-        public void PutPacket(byte[] data)
-        {
-            if (data == null) throw new ArgumentNullException("data");
-            PutPacket(data, 0, data.Length);
-        }
+        public void PutPacket(byte[] data) { packets.Put(data); }
 
         /// <summary>Sends data[offset .. offset+count) as one message.</summary>
-        public void PutPacket(byte[] data, int offset, int count)
-        {
-            Bytes.CheckRange(data, offset, count);
-            fixed (byte* p = data)
-            {
-                PutPacket(p == null ? null : p + offset, count);
-            }
-        }
+        public void PutPacket(byte[] data, int offset, int count) { packets.Put(data, offset, count); }
 
 #if !MESHRTC_NO_SPAN
         /// <summary>Sends data as one message (no copy on the managed side).</summary>
-        public void PutPacket(ReadOnlySpan<byte> data)
-        {
-            fixed (byte* p = &MemoryMarshal.GetReference(data))
-            {
-                PutPacket(p, data.Length);
-            }
-        }
+        public void PutPacket(ReadOnlySpan<byte> data) { packets.Put(data); }
 #endif
 
         /// <summary>Sends len bytes at data (may be null when len is 0).</summary>
-        public void PutPacket(byte* data, int len)
-        {
-            using (var s = Use()) Check(NativeMethods.meshrtc_channel_put_packet(s.Value, data, len), "meshrtc_channel_put_packet");
-        }
-
-        // ---------------------------------------------------------- receive
+        public void PutPacket(byte* data, int len) { packets.Put(data, len); }
 
         /// <summary>
         /// Takes the next message into buffer, replacing buffer by a larger
         /// array when it is too small (so one array can be reused for every
         /// packet). False when no message is queued.
         /// </summary>
-        public bool TryGetPacket(ref byte[] buffer, out int length)
-        {
-            IntPtr data;
-            int len, rc;
-            using (var s = Use())
-            {
-                rc = NativeMethods.meshrtc_channel_get_packet(s.Value, out data, out len);
-                if (rc == 0)
-                {
-                    Bytes.CopyOut(data, len, ref buffer);
-                    length = len;
-                    return true;
-                }
-            }
-            length = 0;
-            if (rc == (int)Error.Unavailable) return false;
-            Check(rc, "meshrtc_channel_get_packet");
-            return false;
-        }
+        public bool TryGetPacket(ref byte[] buffer, out int length) { return packets.TryGet(ref buffer, out length); }
 
         /// <summary>PacketPeer.get_packet: the next message in a new array; MeshRtcException (Unavailable) when none.</summary>
-        public byte[] GetPacket()
-        {
-            IntPtr data;
-            int len;
-            using (var s = Use())
-            {
-                Check(NativeMethods.meshrtc_channel_get_packet(s.Value, out data, out len), "meshrtc_channel_get_packet");
-                byte[] b = new byte[len];
-                if (len > 0) Marshal.Copy(data, b, 0, len);
-                return b;
-            }
-        }
+        public byte[] GetPacket() { return packets.Get(); }
 
         /// <summary>PacketPeer.get_available_packet_count.</summary>
-        public int GetAvailablePacketCount()
-        {
-            int v;
-            using (var s = Use()) Check(NativeMethods.meshrtc_channel_get_available_packet_count(s.Value, out v), "meshrtc_channel_get_available_packet_count");
-            return v;
-        }
+        public int GetAvailablePacketCount() { return packets.Count(); }
 
         /// <summary>The largest message PutPacket accepts.</summary>
         public int GetMaxPacketSize()
@@ -297,29 +242,6 @@ namespace MeshRtc
         public override string ToString()
         {
             return "WebRtcDataChannel(" + h.RawValue + (h.IsClosed ? ", disposed)" : ")");
-        }
-    }
-
-    /// <summary>Byte-buffer helpers shared by the channel and the mesh.</summary>
-    internal static class Bytes
-    {
-        internal static void CheckRange(byte[] data, int offset, int count)
-        {
-            if (data == null) throw new ArgumentNullException("data");
-            if (offset < 0 || offset > data.Length) throw new ArgumentOutOfRangeException("offset");
-            if (count < 0 || count > data.Length - offset) throw new ArgumentOutOfRangeException("count");
-        }
-
-        /// <summary>Copies a library-owned packet into buffer, growing it when needed.</summary>
-        internal static void CopyOut(IntPtr data, int len, ref byte[] buffer)
-        {
-            if (buffer == null || buffer.Length < len)
-            {
-                long size = Math.Max(1024L, buffer == null ? 0L : 2L * buffer.Length);
-                if (size < len) size = len;
-                buffer = new byte[(int)Math.Min(size, int.MaxValue)];
-            }
-            if (len > 0) Marshal.Copy(data, buffer, 0, len);
         }
     }
 }

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Runtime.InteropServices;
 using MeshRtc.Native;
 
 namespace MeshRtc
@@ -47,6 +46,7 @@ namespace MeshRtc
         public event Action ServerDisconnected;
 
         readonly MeshRtcHandle h;
+        readonly PacketPeer packets;
         // Connections added (kept alive while in the mesh) and the mesh-owned
         // channel wrappers last handed out for each peer.
         readonly Dictionary<int, WebRtcPeerConnection> connections = new Dictionary<int, WebRtcPeerConnection>();
@@ -60,6 +60,7 @@ namespace MeshRtc
             long v;
             MeshRtcLibrary.Check(NativeMethods.meshrtc_mesh_create(out v), "meshrtc_mesh_create");
             h = new MeshRtcHandle(v, MeshRtcHandle.Kind.Mesh, true);
+            packets = new PacketPeer(h, "WebRtcMultiplayerPeer", PacketPeer.Mesh);
         }
 
         public long Handle { get { return h.RawValue; } }
@@ -270,71 +271,25 @@ namespace MeshRtc
             set { using (var s = Use()) Check(NativeMethods.meshrtc_mesh_set_refuse_new_connections(s.Value, value ? 1 : 0), "meshrtc_mesh_set_refuse_new_connections"); }
         }
 
-        public void PutPacket(byte[] data)
-        {
-            if (data == null) throw new ArgumentNullException("data");
-            PutPacket(data, 0, data.Length);
-        }
+        // ------------------------------------------------------ PacketPeer
 
-        public void PutPacket(byte[] data, int offset, int count)
-        {
-            Bytes.CheckRange(data, offset, count);
-            fixed (byte* p = data) PutPacket(p == null ? null : p + offset, count);
-        }
+        public void PutPacket(byte[] data) { packets.Put(data); }
+
+        public void PutPacket(byte[] data, int offset, int count) { packets.Put(data, offset, count); }
 
 #if !MESHRTC_NO_SPAN
-        public void PutPacket(ReadOnlySpan<byte> data)
-        {
-            fixed (byte* p = &MemoryMarshal.GetReference(data)) PutPacket(p, data.Length);
-        }
+        public void PutPacket(ReadOnlySpan<byte> data) { packets.Put(data); }
 #endif
 
-        public void PutPacket(byte* data, int len)
-        {
-            using (var s = Use()) Check(NativeMethods.meshrtc_mesh_put_packet(s.Value, data, len), "meshrtc_mesh_put_packet");
-        }
+        public void PutPacket(byte* data, int len) { packets.Put(data, len); }
 
         /// <summary>Takes the next packet into buffer (grown when too small); false when none.</summary>
-        public bool TryGetPacket(ref byte[] buffer, out int length)
-        {
-            IntPtr data;
-            int len, rc;
-            using (var s = Use())
-            {
-                rc = NativeMethods.meshrtc_mesh_get_packet(s.Value, out data, out len);
-                if (rc == 0)
-                {
-                    Bytes.CopyOut(data, len, ref buffer);
-                    length = len;
-                    return true;
-                }
-            }
-            length = 0;
-            if (rc == (int)Error.Unavailable) return false;
-            Check(rc, "meshrtc_mesh_get_packet");
-            return false;
-        }
+        public bool TryGetPacket(ref byte[] buffer, out int length) { return packets.TryGet(ref buffer, out length); }
 
         /// <summary>The next packet in a new array; MeshRtcException (Unavailable) when none.</summary>
-        public byte[] GetPacket()
-        {
-            using (var s = Use())
-            {
-                IntPtr data;
-                int len;
-                Check(NativeMethods.meshrtc_mesh_get_packet(s.Value, out data, out len), "meshrtc_mesh_get_packet");
-                byte[] b = new byte[len];
-                if (len > 0) Marshal.Copy(data, b, 0, len);
-                return b;
-            }
-        }
+        public byte[] GetPacket() { return packets.Get(); }
 
-        public int GetAvailablePacketCount()
-        {
-            int v;
-            using (var s = Use()) Check(NativeMethods.meshrtc_mesh_get_available_packet_count(s.Value, out v), "meshrtc_mesh_get_available_packet_count");
-            return v;
-        }
+        public int GetAvailablePacketCount() { return packets.Count(); }
 
         /// <summary>Sender of the next packet (0 when none).</summary>
         public int GetPacketPeer()

@@ -1,0 +1,77 @@
+# Shared helpers for the binding test runners (tests/*/run.sh; sourced, not
+# run, from the repository root). Sources scripts/lib.sh too.
+# Sets: root, build, lib (by need_build), passed, failed, start.
+
+. scripts/lib.sh
+
+root=$PWD
+passed=0
+failed=0
+start=$(date +%s%N)
+
+# need_build [build-dir]: sets build (absolute; default build/linux-amd64,
+# relative to the repository root) and lib, and fails unless the library is
+# built there.
+need_build() {
+  build="${1:-build/linux-amd64}"
+  [[ $build = /* ]] || build="$root/$build"
+  lib="$build/libmeshrtc.so"
+  if [[ ! -f $lib ]]; then
+    echo "error: $lib not found (run scripts/build.sh first)" >&2
+    exit 1
+  fi
+}
+
+# seconds since nanosecond timestamp $1, one decimal (no bc needed)
+elapsed() { local ms=$((($(date +%s%N) - $1) / 1000000)); printf '%d.%d' $((ms / 1000)) $((ms % 1000 / 100)); }
+
+check() { # name status log
+  if [[ $2 -eq 0 ]]; then
+    echo "PASS $1"
+    passed=$((passed + 1))
+  else
+    echo "FAIL $1; output:"
+    sed 's/^/    /' "$3"
+    failed=$((failed + 1))
+  fi
+}
+
+# summary prints the time and the counts and exits: 0 when nothing failed.
+summary() {
+  echo "total time $(elapsed "$start") s"
+  echo "$passed passed, $failed failed"
+  [[ $failed -eq 0 ]]
+  exit
+}
+
+# run_test_program log what pass-line command...: runs a test program that
+# prints PASS/FAIL lines and "N passed, M failed" under a 900 s hang guard
+# (the tests guard their own waits), shows its output without its summary,
+# adds its counts, and checks that it exited by itself with status 0: prints
+# "PASS <pass-line>", else a FAIL line naming <what>.
+run_test_program() {
+  local log=$1 what=$2 ok=$3 status line f
+  shift 3
+  timeout -k 10 900 "$@" >"$log" 2>&1
+  status=$?
+  grep -vE '^(total time|[0-9]+ passed, [0-9]+ failed$)' "$log"
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
+  if [[ -n $line ]]; then
+    passed=$((passed + ${line%% passed*}))
+    f=${line#*passed, }
+    failed=$((failed + ${f%% failed}))
+  else
+    echo "FAIL the test program printed no summary"
+    failed=$((failed + 1))
+  fi
+  if [[ $status -eq 0 ]]; then
+    echo "PASS $ok"
+    passed=$((passed + 1))
+  elif [[ $status -eq 124 || $status -eq 137 ]]; then
+    echo "FAIL $what did not exit within 900 s (killed)"
+    failed=$((failed + 1))
+  else
+    echo "FAIL $what exited with status $status"
+    failed=$((failed + 1))
+  fi
+}
