@@ -19,6 +19,11 @@ import (
 
 var log = core.Logs.NewLogger("capi")
 
+// errNoEvent is the "queue empty" result of the next_event functions, which
+// hosts call every frame until it comes: made once, so that path allocates
+// nothing.
+var errNoEvent = fmt.Errorf("%w: no event is queued", core.ErrUnavailable)
+
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{core.ErrInvalidParameter}, args...)...)
 }
@@ -62,12 +67,10 @@ func result(o *object, err error) C.int32_t {
 	return C.int32_t(core.CodeOf(err))
 }
 
+// setThreadError records msg for meshrtc_last_error(0, ...). C copies the
+// bytes during the call, so msg's own memory is passed (no Go allocation).
 func setThreadError(msg string) {
-	b := []byte(msg)
-	if len(b) == 0 {
-		b = []byte{0}
-	}
-	C.mrtc_tls_set_error((*C.char)(unsafe.Pointer(&b[0])), C.size_t(len(msg)))
+	C.mrtc_tls_set_error((*C.char)(unsafe.Pointer(unsafe.StringData(msg))), C.size_t(len(msg)))
 }
 
 func threadError() string {

@@ -364,7 +364,7 @@ func meshrtc_mesh_next_event(mesh C.meshrtc_mesh, outType *C.int32_t, outPeerID 
 		}
 		ev, ok := m.NextEvent()
 		if !ok {
-			return fmt.Errorf("%w: no event is queued", core.ErrUnavailable)
+			return errNoEvent
 		}
 		*outType, *outPeerID = C.int32_t(ev.Type), C.int32_t(ev.PeerID)
 		return nil

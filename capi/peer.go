@@ -7,7 +7,6 @@ package main
 import "C"
 
 import (
-	"fmt"
 	"unsafe"
 
 	"github.com/meshrtc/meshrtc/core"
@@ -135,7 +134,7 @@ func meshrtc_peer_next_event(peer C.meshrtc_peer, outEvent *C.meshrtc_peer_event
 		defer o.mu.Unlock()
 		ev, ok := p.NextEvent()
 		if !ok {
-			return fmt.Errorf("%w: no event is queued", core.ErrUnavailable)
+			return errNoEvent
 		}
 		*outEvent = C.meshrtc_peer_event{_type: C.int32_t(ev.Type)}
 		switch ev.Type {

@@ -8,6 +8,7 @@
 
 typedef struct thread_error {
     size_t len;
+    size_t cap; /* bytes text can hold, NUL included */
     char text[];
 } thread_error;
 
@@ -16,17 +17,26 @@ static pthread_once_t error_once = PTHREAD_ONCE_INIT;
 
 static void make_error_key(void) { pthread_key_create(&error_key, free); }
 
+// msg may be NULL when len is 0. The buffer is reused while it is large
+// enough: a host polling an empty queue sets the same message again and again.
 void mrtc_tls_set_error(const char *msg, size_t len) {
     pthread_once(&error_once, make_error_key);
-    thread_error *e = malloc(sizeof *e + len + 1);
-    if (e == NULL) {
-        return;
+    thread_error *e = pthread_getspecific(error_key);
+    if (e == NULL || e->cap < len + 1) {
+        thread_error *bigger = malloc(sizeof *e + len + 1);
+        if (bigger == NULL) {
+            return;
+        }
+        bigger->cap = len + 1;
+        free(e);
+        e = bigger;
+        pthread_setspecific(error_key, e);
     }
     e->len = len;
-    memcpy(e->text, msg, len);
+    if (len > 0) {
+        memcpy(e->text, msg, len);
+    }
     e->text[len] = '\0';
-    free(pthread_getspecific(error_key));
-    pthread_setspecific(error_key, e);
 }
 
 const char *mrtc_tls_error(size_t *len) {

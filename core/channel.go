@@ -193,11 +193,15 @@ func (c *Channel) PutPacket(data []byte) error {
 	return nil
 }
 
+// errNoPacket is GetPacket's "queue empty" result, the call a host's poll
+// loop ends with: made once, so that path allocates nothing.
+var errNoPacket = errorf(ErrUnavailable, "no packet available")
+
 // GetPacket takes the next received packet and remembers whether it was text.
 func (c *Channel) GetPacket() (Packet, error) {
 	p, ok := c.queue.pop()
 	if !ok {
-		return p, errorf(ErrUnavailable, "no packet available")
+		return p, errNoPacket
 	}
 	c.lastString.Store(p.IsString)
 	return p, nil

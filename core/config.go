@@ -59,6 +59,10 @@ type Config struct {
 	PrflxAcceptanceWait time.Duration
 	RelayAcceptanceWait time.Duration
 
+	// UDPReceiveBuffer is the receive buffer (SO_RCVBUF) asked for each UDP
+	// socket ICE opens, in bytes; 0 keeps the operating system's default.
+	UDPReceiveBuffer int
+
 	// Net replaces the operating system's network (pion vnet in tests). Not settable from JSON.
 	Net transport.Net
 }
@@ -69,6 +73,8 @@ const (
 	DefaultReceiveQueuePackets = 1024
 	DefaultReceiveQueueBytes   = 4 * 1024 * 1024
 	DefaultEventQueueLimit     = 1024
+	DefaultUDPReceiveBuffer    = 1024 * 1024
+	maxUDPReceiveBuffer        = 64 * 1024 * 1024
 	maxMessageSizeLimit        = 64 * 1024 * 1024
 )
 
@@ -80,6 +86,7 @@ func DefaultConfig() Config {
 		ReceiveQueuePackets: DefaultReceiveQueuePackets,
 		ReceiveQueueBytes:   DefaultReceiveQueueBytes,
 		EventQueueLimit:     DefaultEventQueueLimit,
+		UDPReceiveBuffer:    DefaultUDPReceiveBuffer,
 		HostAcceptanceWait:  -1, SrflxAcceptanceWait: -1, PrflxAcceptanceWait: -1, RelayAcceptanceWait: -1,
 	}
 }
@@ -104,6 +111,7 @@ type meshrtcOptions struct {
 	SrflxAcceptanceWaitMs    *number   `json:"srflxAcceptanceWaitMs"`
 	PrflxAcceptanceWaitMs    *number   `json:"prflxAcceptanceWaitMs"`
 	RelayAcceptanceWaitMs    *number   `json:"relayAcceptanceWaitMs"`
+	UDPReceiveBuffer         *number   `json:"udpReceiveBuffer"`
 }
 
 // decodeStrict decodes the JSON object raw into *dst (a struct of pointer
@@ -285,6 +293,7 @@ func parseMeshrtcOptions(raw json.RawMessage, cfg *Config) error {
 		{"srflxAcceptanceWaitMs", opts.SrflxAcceptanceWaitMs, 0, math.MaxInt32, msSetter(&cfg.SrflxAcceptanceWait)},
 		{"prflxAcceptanceWaitMs", opts.PrflxAcceptanceWaitMs, 0, math.MaxInt32, msSetter(&cfg.PrflxAcceptanceWait)},
 		{"relayAcceptanceWaitMs", opts.RelayAcceptanceWaitMs, 0, math.MaxInt32, msSetter(&cfg.RelayAcceptanceWait)},
+		{"udpReceiveBuffer", opts.UDPReceiveBuffer, 0, maxUDPReceiveBuffer, func(v int64) { cfg.UDPReceiveBuffer = int(v) }},
 	}
 	for _, opt := range ints {
 		if opt.value == nil {
@@ -359,6 +368,12 @@ func (c *Config) newAPI() (*webrtc.API, webrtc.Configuration, error) {
 	se.SetSCTPMaxMessageSize(uint32(c.MaxMessageSize))
 	if c.Net != nil {
 		se.SetNet(c.Net)
+	} else if c.UDPReceiveBuffer > 0 {
+		n, err := newBufferedNet(c.UDPReceiveBuffer)
+		if err != nil {
+			return nil, webrtc.Configuration{}, errorf(ErrFailed, "cannot list the network interfaces: %v", err)
+		}
+		se.SetNet(n)
 	}
 	api := webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(&webrtc.MediaEngine{}),
 		webrtc.WithInterceptorRegistry(&interceptor.Registry{}))

@@ -50,7 +50,8 @@ func TestParseConfigDefaults(t *testing.T) {
 		d.ReceiveQueuePackets != DefaultReceiveQueuePackets || d.ReceiveQueueBytes != DefaultReceiveQueueBytes ||
 		d.EventQueueLimit != DefaultEventQueueLimit || d.ICEDisconnectedTimeout != 0 || d.ICEFailedTimeout != 0 ||
 		d.ICEKeepalive != 0 || d.HostAcceptanceWait >= 0 || d.SrflxAcceptanceWait >= 0 ||
-		d.PrflxAcceptanceWait >= 0 || d.RelayAcceptanceWait >= 0 || d.Net != nil {
+		d.PrflxAcceptanceWait >= 0 || d.RelayAcceptanceWait >= 0 || d.UDPReceiveBuffer != DefaultUDPReceiveBuffer ||
+		d.Net != nil {
 		t.Errorf("unexpected defaults: %+v", d)
 	}
 }
@@ -196,6 +197,8 @@ func TestParseConfigMeshrtcOptions(t *testing.T) {
 		{`"srflxAcceptanceWaitMs":250`, func(c Config) bool { return c.SrflxAcceptanceWait == 250*time.Millisecond }},
 		{`"prflxAcceptanceWaitMs":0`, func(c Config) bool { return c.PrflxAcceptanceWait == 0 }},
 		{`"relayAcceptanceWaitMs":2000`, func(c Config) bool { return c.RelayAcceptanceWait == 2*time.Second }},
+		{`"udpReceiveBuffer":0`, func(c Config) bool { return c.UDPReceiveBuffer == 0 }},
+		{`"udpReceiveBuffer":4194304`, func(c Config) bool { return c.UDPReceiveBuffer == 4*1024*1024 }},
 		// Hosts such as Godot write whole numbers as floats.
 		{`"receiveQueuePackets":5.0`, func(c Config) bool { return c.ReceiveQueuePackets == 5 }},
 		{`"maxMessageSize":1e3`, func(c Config) bool { return c.MaxMessageSize == 1000 }},
@@ -232,6 +235,7 @@ func TestParseConfigMeshrtcRangeErrors(t *testing.T) {
 		{"srflxAcceptanceWaitMs", 0, 2147483647},
 		{"prflxAcceptanceWaitMs", 0, 2147483647},
 		{"relayAcceptanceWaitMs", 0, 2147483647},
+		{"udpReceiveBuffer", 0, 64 * 1024 * 1024},
 	}
 	for _, r := range ranges {
 		for _, bad := range []string{fmt.Sprint(r.lo - 1), fmt.Sprint(r.hi + 1), "5.5", "-0.5", "1e300", `"5"`, "true", "[]"} {

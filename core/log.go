@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pion/logging"
 )
@@ -45,6 +46,11 @@ type LogHub struct {
 	queue        []LogEntry
 	limit        int
 	dropped      uint64
+
+	// threshold is the highest enabled level plus one (0: not computed
+	// yet), so that enabled, which runs for every log statement of pion's
+	// hot paths (SCTP traces each packet), takes no lock.
+	threshold atomic.Int32
 }
 
 // DefaultLogQueueLimit is how many lines the hub keeps before dropping the oldest.
@@ -88,6 +94,7 @@ func (h *LogHub) SetCaptureLevel(level LogLevel) error {
 	if level == LogNone {
 		h.queue = nil
 	}
+	h.updateThresholdLocked()
 	return nil
 }
 
@@ -132,10 +139,27 @@ func (h *LogHub) write(level LogLevel, scope, text string) {
 	}
 }
 
+// enabled reports whether a line at level goes anywhere: to the host's
+// queue when capturing (capture level above none), else to stderr.
 func (h *LogHub) enabled(level LogLevel) bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return level <= h.captureLevel || (h.captureLevel == LogNone && level <= h.stderrLevel)
+	t := h.threshold.Load()
+	if t == 0 {
+		h.mu.Lock()
+		t = h.updateThresholdLocked()
+		h.mu.Unlock()
+	}
+	return int32(level) < t
+}
+
+// updateThresholdLocked recomputes threshold; h.mu must be held.
+func (h *LogHub) updateThresholdLocked() int32 {
+	highest := h.stderrLevel
+	if h.captureLevel != LogNone {
+		highest = h.captureLevel
+	}
+	t := int32(highest) + 1
+	h.threshold.Store(t)
+	return t
 }
 
 // NewLogger implements logging.LoggerFactory.

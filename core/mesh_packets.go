@@ -70,7 +70,7 @@ func (m *Mesh) GetPacket() ([]byte, error) {
 	e, ok := m.peers[m.nextPeer]
 	if m.nextPeer == 0 || !ok {
 		m.findNext()
-		return nil, errorf(ErrUnavailable, "no packet available")
+		return nil, errNoPacket
 	}
 	p, err := e.channels[m.nextChannel].GetPacket()
 	m.findNext()

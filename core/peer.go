@@ -1,9 +1,13 @@
 package core
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/logging"
@@ -20,6 +24,7 @@ type Peer struct {
 	session *session // the connection of the last initialize
 	events  eventQueue
 	log     logging.LeveledLogger
+	cert    *webrtc.Certificate // DTLS certificate, kept across re-initializations
 }
 
 // session is one pion connection. Callbacks of a replaced session are ignored.
@@ -62,6 +67,11 @@ func (p *Peer) InitializeConfig(cfg Config) error {
 	if err != nil {
 		return err
 	}
+	cert, err := p.certificate()
+	if err != nil {
+		return errorf(ErrFailed, "cannot create the DTLS certificate: %v", err)
+	}
+	conf.Certificates = []webrtc.Certificate{cert}
 	pc, err := api.NewPeerConnection(conf)
 	if err != nil {
 		return errorf(ErrInvalidParameter, "cannot create the connection: %v", err)
@@ -82,6 +92,28 @@ func (p *Peer) InitializeConfig(cfg Config) error {
 	releaseEvents(stale)
 	p.watch(s)
 	return nil
+}
+
+// certificate returns the peer's DTLS certificate, made on first use and
+// reused by later initializes until it nears expiry. Without it pion makes
+// one per connection (~160 µs of ECDSA work), so NewPeer's default
+// connection followed by the host's initialize made two.
+func (p *Peer) certificate() (webrtc.Certificate, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cert != nil && time.Until(p.cert.Expires()) > time.Hour {
+		return *p.cert, nil
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return webrtc.Certificate{}, err
+	}
+	cert, err := webrtc.GenerateCertificate(key)
+	if err != nil {
+		return webrtc.Certificate{}, err
+	}
+	p.cert = cert
+	return *cert, nil
 }
 
 func releaseEvents(events []PeerEvent) {

@@ -316,12 +316,21 @@ int32_t meshrtc_peer_destroy(meshrtc_peer peer);
  * (per channel, default 1024), "receiveQueueBytes" (per channel, default
  * 4 MiB), "eventQueueLimit" (default 1024), "iceDisconnectedTimeoutMs",
  * "iceFailedTimeoutMs", "iceKeepaliveMs", "hostAcceptanceWaitMs",
- * "srflxAcceptanceWaitMs", "prflxAcceptanceWaitMs", "relayAcceptanceWaitMs".
+ * "srflxAcceptanceWaitMs", "prflxAcceptanceWaitMs", "relayAcceptanceWaitMs",
+ * "udpReceiveBuffer" (bytes asked for the receive buffer of each UDP socket
+ * ICE opens, default 1048576, 0 = the operating system's default; the OS may
+ * grant less, Linux up to net.core.rmem_max: a larger buffer keeps bursts
+ * from being dropped by the kernel, which costs reliable channels a
+ * retransmission and unreliable ones the message).
  * Unknown keys inside "meshrtc" are errors; unknown top-level keys are logged
  * as warnings and ignored. Re-initializing closes the previous connection and
  * its channels and drops its queued events; the peer is back in STATE_NEW.
+ * The peer keeps its DTLS certificate (and so its fingerprint) across
+ * re-initializations while the certificate is valid.
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (malformed JSON, bad value, unknown
- * meshrtc key; the previous connection is kept), invalid handle.
+ * meshrtc key; the previous connection is kept), MESHRTC_FAILED (the network
+ * interfaces could not be listed or the certificate not be made; the previous
+ * connection is kept), invalid handle.
  * @since 0.1.0
  */
 int32_t meshrtc_peer_initialize(meshrtc_peer peer, const char *config_json);

@@ -50,6 +50,7 @@ stage csharp tests/csharp/run.sh "build/$(go env GOOS)-$(go env GOARCH)"
 stage cpp tests/cpp/run.sh "build/$(go env GOOS)-$(go env GOARCH)"
 stage interop tests/interop/run.sh "build/$(go env GOOS)-$(go env GOARCH)"
 stage demo scripts/demo.sh
+stage bench-smoke scripts/bench.sh --quick --smoke
 
 echo
 echo "suite wall time: $(($(date +%s) - start)) s"

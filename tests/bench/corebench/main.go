@@ -1,0 +1,599 @@
+// Command corebench drives meshrtc's Go core (github.com/meshrtc/meshrtc/core)
+// directly, with the same host loop as the C benchmark
+// (tests/bench/bench_c.c) but no C ABI in between. scripts/bench.sh runs it
+// for abi_call_ns ("the same in Go"); its rtt, throughput and msg_rate split
+// a gap between meshrtc-c and raw pion into the C ABI's share and the
+// core's; its mesh adds where the memory goes (goroutines, stacks and heap
+// per connection after a GC). Output: one JSON line, impl "meshrtc-go".
+//
+//	corebench -metric abi|setup|rtt|throughput|msg_rate|mesh [flags] [-cpuprofile f] [-memprofile f]
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/meshrtc/meshrtc/core"
+)
+
+const loopbackConfig = `{"meshrtc":{"interfaces":["lo"],"includeLoopback":true,"mdns":"disabled","ipv6":false}}`
+
+var (
+	metric     = flag.String("metric", "", "abi, setup, rtt, throughput, msg_rate or mesh")
+	round      = flag.Int("round", 0, "round number copied into the output")
+	count      = flag.Int("n", 0, "abi: put+get pairs (20000); rtt: round trips (10000); msg_rate: messages (200000); mesh: peers (8)")
+	idleMs     = flag.Int("idle_ms", 10000, "mesh: idle period for the CPU measurement")
+	frameUs    = flag.Int("frame_us", 16667, "mesh: host frame while idle (0: no polling)")
+	warmup     = flag.Int("warmup", 500, "rtt: untimed round trips first")
+	runs       = flag.Int("runs", 20, "setup: timed runs (after one warm-up)")
+	size       = flag.Int("size", 0, "rtt: message size (64); msg_rate: message size (100)")
+	bytesN     = flag.Int64("bytes", 64<<20, "throughput: bytes to send")
+	msgSize    = flag.Int("msg", 64<<10, "throughput: message size")
+	window     = flag.Int("window", 0, "buffered-amount limit (default 1 MiB for throughput, 256 KiB for msg_rate)")
+	quietMs    = flag.Int("quiet_ms", 300, "msg_rate: stop when nothing arrived for this long after the last send")
+	idleUs     = flag.Int("idle_us", -1, "sleep when a poll found nothing (0: runtime.Gosched; default as bench_c: 10 for setup and mesh, else 50)")
+	spinUs     = flag.Int("spin_us", 0, "rtt: wait between polls (-1 busy spin, 0 runtime.Gosched, >0 sleep)")
+	config     = flag.String("config", loopbackConfig, "peer configuration JSON")
+	cpuProfile = flag.String("cpuprofile", "", "write a CPU profile of the measured part")
+	memProfile = flag.String("memprofile", "", "write an allocation profile at the end")
+)
+
+func main() {
+	flag.Parse()
+	if *idleUs < 0 {
+		*idleUs = 50
+		if *metric == "setup" || *metric == "mesh" {
+			*idleUs = 10
+		}
+	}
+	var err error
+	if *cpuProfile != "" {
+		f, ferr := os.Create(*cpuProfile)
+		if ferr != nil {
+			fail(ferr)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fail(err)
+		}
+	}
+	if *memProfile != "" {
+		runtime.MemProfileRate = 4096
+	}
+	switch *metric {
+	case "abi":
+		err = benchABI()
+	case "rtt":
+		err = benchRTT()
+	case "throughput":
+		err = benchThroughput()
+	case "msg_rate":
+		err = benchMsgRate()
+	case "mesh":
+		err = benchMesh()
+	case "setup":
+		err = benchSetup()
+	default:
+		err = fmt.Errorf("unknown -metric %q", *metric)
+	}
+	if *cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
+	if *memProfile != "" {
+		f, ferr := os.Create(*memProfile)
+		if ferr == nil {
+			_ = pprof.Lookup("allocs").WriteTo(f, 0)
+			_ = f.Close()
+		}
+	}
+	if err != nil {
+		fail(err)
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "corebench:", err)
+	os.Exit(2)
+}
+
+func orDefault(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+func emit(name string, fields ...any) {
+	var b strings.Builder
+	fmt.Fprintf(&b, `{"impl":"meshrtc-go","metric":%q,"round":%d`, name, *round)
+	for i := 0; i+1 < len(fields); i += 2 {
+		v, _ := json.Marshal(fields[i+1])
+		if f, ok := fields[i+1].(float64); ok {
+			v = []byte(strconv.FormatFloat(f, 'f', -1, 64))
+		}
+		fmt.Fprintf(&b, `,%q:%s`, fields[i], v)
+	}
+	b.WriteString("}")
+	fmt.Println(b.String())
+}
+
+func r1(f float64) float64 { return float64(int64(f*10+0.5)) / 10 }
+
+func percentile(sorted []float64, p float64) float64 {
+	i := int(p/100*float64(len(sorted))+0.999999) - 1
+	return sorted[max(0, min(i, len(sorted)-1))]
+}
+
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
+}
+
+func idle() {
+	if *idleUs > 0 {
+		time.Sleep(time.Duration(*idleUs) * time.Microsecond)
+	} else {
+		runtime.Gosched()
+	}
+}
+
+type side struct {
+	peer       *core.Peer
+	rel, unrel *core.Channel
+}
+
+// pump plays from's signaling events to to, as the C host does.
+func pump(from, to *core.Peer) error {
+	for ev, ok := from.NextEvent(); ok; ev, ok = from.NextEvent() {
+		var err error
+		switch ev.Type {
+		case core.EventSessionDescriptionCreated:
+			if err = from.SetLocalDescription(ev.SDPType, ev.SDP); err == nil {
+				err = to.SetRemoteDescription(ev.SDPType, ev.SDP)
+			}
+		case core.EventICECandidateCreated:
+			err = to.AddICECandidate(ev.Media, ev.Index, ev.Name)
+		case core.EventDataChannelReceived:
+			ev.Channel.Release()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// openPair creates both peers with the benchmark's negotiated channels and
+// signals until all four are open.
+func openPair() (a, b *side, err error) {
+	cfg, err := core.ParseConfig(*config)
+	if err != nil {
+		return nil, nil, err
+	}
+	rel, err := core.ParseChannelOptions(`{"negotiated":true,"id":1}`)
+	if err != nil {
+		return nil, nil, err
+	}
+	unrel, err := core.ParseChannelOptions(`{"negotiated":true,"id":2,"ordered":false,"maxRetransmits":0}`)
+	if err != nil {
+		return nil, nil, err
+	}
+	sides := [2]*side{}
+	for i := range sides {
+		p := core.NewPeer()
+		if err := p.InitializeConfig(cfg); err != nil {
+			return nil, nil, err
+		}
+		s := &side{peer: p}
+		if s.rel, err = p.CreateDataChannel("reliable", rel); err != nil {
+			return nil, nil, err
+		}
+		if s.unrel, err = p.CreateDataChannel("unreliable", unrel); err != nil {
+			return nil, nil, err
+		}
+		sides[i] = s
+	}
+	a, b = sides[0], sides[1]
+	if err := a.peer.CreateOffer(); err != nil {
+		return nil, nil, err
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if err := pump(a.peer, b.peer); err != nil {
+			return nil, nil, err
+		}
+		if err := pump(b.peer, a.peer); err != nil {
+			return nil, nil, err
+		}
+		open := 0
+		for _, ch := range []*core.Channel{a.rel, a.unrel, b.rel, b.unrel} {
+			if ch.State() == core.ChannelOpen {
+				open++
+			}
+		}
+		if open == 4 {
+			return a, b, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, nil, fmt.Errorf("channels did not open within 30 s")
+		}
+		idle()
+	}
+}
+
+func closePair(a, b *side) {
+	a.peer.Release()
+	b.peer.Release()
+}
+
+func median(v []int64) float64 {
+	sort.Slice(v, func(i, j int) bool { return v[i] < v[j] })
+	return float64(v[len(v)/2])
+}
+
+// benchABI is bench_c.c's bench_abi with core calls in place of the C ABI.
+func benchABI() error {
+	const batch = 64
+	batches := max(orDefault(*count, 20000)/batch, 1)
+	a, b, err := openPair()
+	if err != nil {
+		return err
+	}
+	defer closePair(a, b)
+	msg := make([]byte, 64)
+	put, get := make([]int64, batches), make([]int64, batches)
+	for w := -2; w < batches; w++ {
+		t0 := time.Now()
+		for range batch {
+			if err := a.rel.PutPacket(msg); err != nil {
+				return err
+			}
+		}
+		t1 := time.Now()
+		deadline := time.Now().Add(30 * time.Second)
+		for b.rel.AvailablePacketCount() < batch {
+			if time.Now().After(deadline) {
+				return fmt.Errorf("abi packets did not arrive")
+			}
+			runtime.Gosched()
+		}
+		t2 := time.Now()
+		for range batch {
+			if _, err := b.rel.GetPacket(); err != nil {
+				return err
+			}
+		}
+		t3 := time.Now()
+		if w >= 0 {
+			put[w] = int64(t1.Sub(t0)) / batch
+			get[w] = int64(t3.Sub(t2)) / batch
+		}
+	}
+	putNs, getNs := median(put), median(get)
+	const calls = 200000
+	t0 := time.Now()
+	for range calls {
+		_ = b.rel.AvailablePacketCount()
+	}
+	getterNs := float64(time.Since(t0).Nanoseconds()) / calls
+	t0 = time.Now()
+	for range calls {
+		_, _ = b.rel.GetPacket()
+	}
+	emptyNs := float64(time.Since(t0).Nanoseconds()) / calls
+	for _, ok := b.peer.NextEvent(); ok; _, ok = b.peer.NextEvent() {
+	}
+	t0 = time.Now()
+	for range calls {
+		_ = b.peer.Poll()
+	}
+	pollNs := float64(time.Since(t0).Nanoseconds()) / calls
+	t0 = time.Now()
+	for range calls {
+		_, _ = b.peer.NextEvent()
+	}
+	eventNs := float64(time.Since(t0).Nanoseconds()) / calls
+	emit("abi_call_ns", "ns", putNs+getNs, "put_ns", putNs, "get_ns", getNs, "getter_ns", r1(getterNs),
+		"empty_get_ns", r1(emptyNs), "poll_ns", r1(pollNs), "empty_event_ns", r1(eventNs), "n", batches*batch)
+	return nil
+}
+
+// waitPacket spins (runtime.Gosched) until ch has a packet and takes it, as
+// bench_c's wait_packet does with sched_yield.
+func waitPacket(ch *core.Channel) (core.Packet, error) {
+	deadline := time.Time{}
+	for spins := 0; ; spins++ {
+		if ch.AvailablePacketCount() > 0 {
+			return ch.GetPacket()
+		}
+		if spins&1023 == 1023 {
+			if deadline.IsZero() {
+				deadline = time.Now().Add(30 * time.Second)
+			} else if time.Now().After(deadline) {
+				return core.Packet{}, fmt.Errorf("no packet within 30 s")
+			}
+		}
+		switch {
+		case *spinUs > 0:
+			time.Sleep(time.Duration(*spinUs) * time.Microsecond)
+		case *spinUs == 0:
+			runtime.Gosched()
+		}
+	}
+}
+
+func benchRTT() error {
+	n, sz := orDefault(*count, 10000), orDefault(*size, 64)
+	a, b, err := openPair()
+	if err != nil {
+		return err
+	}
+	defer closePair(a, b)
+	msg := make([]byte, sz)
+	us := make([]float64, 0, n)
+	for i := -*warmup; i < n; i++ {
+		t0 := time.Now()
+		if err := a.rel.PutPacket(msg); err != nil {
+			return err
+		}
+		p, err := waitPacket(b.rel)
+		if err != nil {
+			return err
+		}
+		if err := b.rel.PutPacket(p.Data); err != nil {
+			return err
+		}
+		if _, err := waitPacket(a.rel); err != nil {
+			return err
+		}
+		if i >= 0 {
+			us = append(us, float64(time.Since(t0).Nanoseconds())/1e3)
+		}
+	}
+	sort.Float64s(us)
+	emit("rtt_us", "p50", r1(percentile(us, 50)), "p99", r1(percentile(us, 99)), "min", r1(us[0]), "n", n, "size", sz)
+	return nil
+}
+
+func benchThroughput() error {
+	limit := int64(orDefault(*window, 1<<20))
+	total, msg := *bytesN, make([]byte, *msgSize)
+	a, b, err := openPair()
+	if err != nil {
+		return err
+	}
+	defer closePair(a, b)
+	var sent, received int64
+	c0, t0 := cpuSeconds(), time.Now()
+	deadline := t0.Add(300 * time.Second)
+	for received < total {
+		progress := false
+		for sent < total && a.rel.BufferedAmount()+int64(len(msg)) <= limit {
+			if err := a.rel.PutPacket(msg); err != nil {
+				return err
+			}
+			sent += int64(len(msg))
+			progress = true
+		}
+		for p, err := b.rel.GetPacket(); err == nil; p, err = b.rel.GetPacket() {
+			received += int64(len(p.Data))
+			progress = true
+		}
+		if !progress {
+			if time.Now().After(deadline) {
+				return fmt.Errorf("throughput stalled at %d of %d bytes", received, total)
+			}
+			idle()
+		}
+	}
+	secs, cpu := time.Since(t0).Seconds(), cpuSeconds()-c0
+	emit("throughput", "mb_s", float64(int64(float64(received)/1e6/secs*100))/100,
+		"cpu_s_per_gib", float64(int64(cpu/(float64(received)/(1<<30))*1000))/1000,
+		"seconds", float64(int64(secs*1000))/1000, "bytes", received, "msg", *msgSize, "window", limit)
+	return nil
+}
+
+func benchMsgRate() error {
+	n, sz, limit := orDefault(*count, 200000), orDefault(*size, 100), int64(orDefault(*window, 256<<10))
+	a, b, err := openPair()
+	if err != nil {
+		return err
+	}
+	defer closePair(a, b)
+	msg := make([]byte, sz)
+	sent, received := 0, 0
+	t0 := time.Now()
+	lastRx, deadline := t0, t0.Add(300*time.Second)
+	quiet := time.Duration(*quietMs) * time.Millisecond
+	for {
+		progress := false
+		for sent < n && a.unrel.BufferedAmount()+int64(sz) <= limit {
+			if err := a.unrel.PutPacket(msg); err != nil {
+				return err
+			}
+			sent++
+			progress = true
+		}
+		got := false
+		for _, err := b.unrel.GetPacket(); err == nil; _, err = b.unrel.GetPacket() {
+			received++
+			got = true
+		}
+		now := time.Now()
+		if got {
+			lastRx, progress = now, true
+		}
+		if received >= n || (sent >= n && now.Sub(lastRx) > quiet) || now.After(deadline) {
+			break
+		}
+		if !progress {
+			idle()
+		}
+	}
+	secs := lastRx.Sub(t0).Seconds()
+	rate := 0.0
+	if secs > 0 {
+		rate = float64(int64(float64(received) / secs))
+	}
+	emit("msg_rate", "msgs_s", rate, "loss_pct", float64(int64(100*float64(n-received)/float64(n)*1000))/1000,
+		"sent", sent, "received", received, "queue_dropped", b.unrel.DroppedPacketCount(),
+		"seconds", float64(int64(secs*1000))/1000, "size", sz)
+	return nil
+}
+
+func rssKB() int64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb
+		}
+	}
+	return -1
+}
+
+func perConn(v float64, conns int) float64 { return r1(v / float64(conns)) }
+
+// benchMesh is bench_c.c's bench_mesh on the core, plus a memory breakdown.
+func benchMesh() error {
+	n := orDefault(*count, 8)
+	cfg, err := core.ParseConfig(*config)
+	if err != nil {
+		return err
+	}
+	var ms0 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms0)
+	g0, rss0 := runtime.NumGoroutine(), rssKB()
+	t0 := time.Now()
+	meshes := make([]*core.Mesh, n)
+	for i := range meshes {
+		meshes[i] = core.NewMesh()
+		if err := meshes[i].CreateMesh(int32(i+1), nil); err != nil {
+			return err
+		}
+	}
+	type link struct{ a, b *core.Peer }
+	var links []link
+	for i := 0; i < n; i++ {
+		for j := i + 1; j < n; j++ {
+			l := link{core.NewPeer(), core.NewPeer()}
+			for _, p := range []*core.Peer{l.a, l.b} {
+				if err := p.InitializeConfig(cfg); err != nil {
+					return err
+				}
+			}
+			if err := meshes[i].AddPeer(l.a, int32(j+1), 1); err != nil {
+				return err
+			}
+			if err := meshes[j].AddPeer(l.b, int32(i+1), 1); err != nil {
+				return err
+			}
+			if err := l.a.CreateOffer(); err != nil {
+				return err
+			}
+			links = append(links, l)
+		}
+	}
+	connected := make([]int, n)
+	frame := func() (int, error) {
+		for _, l := range links {
+			if err := pump(l.a, l.b); err != nil {
+				return 0, err
+			}
+			if err := pump(l.b, l.a); err != nil {
+				return 0, err
+			}
+		}
+		done := 0
+		for i, m := range meshes {
+			m.Poll()
+			for ev, ok := m.NextEvent(); ok; ev, ok = m.NextEvent() {
+				switch ev.Type {
+				case core.MeshEventPeerConnected:
+					connected[i]++
+				case core.MeshEventPeerDisconnected:
+					connected[i]--
+				}
+			}
+			if connected[i] == n-1 {
+				done++
+			}
+		}
+		return done, nil
+	}
+	deadline := t0.Add(120 * time.Second)
+	for {
+		done, err := frame()
+		if err != nil {
+			return err
+		}
+		if done == n {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d-peer mesh did not connect within 120 s", n)
+		}
+		idle()
+	}
+	connectMs := float64(time.Since(t0).Microseconds()) / 1e3
+	rss1 := rssKB()
+	c0, i0 := cpuSeconds(), time.Now()
+	for time.Since(i0) < time.Duration(*idleMs)*time.Millisecond {
+		if *frameUs > 0 {
+			if _, err := frame(); err != nil {
+				return err
+			}
+			time.Sleep(time.Duration(*frameUs) * time.Microsecond)
+		} else {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	idleCPU := (cpuSeconds() - c0) / time.Since(i0).Seconds() * 100
+	rss2 := rssKB()
+	conns := n * (n - 1)
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	emit("mesh", "n", n, "connections", conns, "connect_ms", r1(connectMs), "rss_mb", r1(float64(rss1)/1024),
+		"rss_base_mb", r1(float64(rss0)/1024), "rss_per_conn_kb", perConn(float64(rss1-rss0), conns),
+		"idle_cpu_pct", float64(int64(idleCPU*100))/100, "idle_s", float64(*idleMs)/1000,
+		"rss_idle_mb", r1(float64(rss2)/1024), "rss_idle_per_conn_kb", perConn(float64(rss2-rss0), conns),
+		"goroutines_per_conn", perConn(float64(runtime.NumGoroutine()-g0), conns),
+		"heap_per_conn_kb", perConn(float64(ms.HeapInuse-ms0.HeapInuse)/1024, conns),
+		"stack_per_conn_kb", perConn(float64(ms.StackInuse-ms0.StackInuse)/1024, conns))
+	return nil
+}
+
+// benchSetup is bench_c.c's bench_setup on the core.
+func benchSetup() error {
+	ms := make([]float64, 0, *runs)
+	for i := -1; i < *runs; i++ {
+		t0 := time.Now()
+		a, b, err := openPair()
+		if err != nil {
+			return err
+		}
+		if i >= 0 {
+			ms = append(ms, float64(time.Since(t0).Microseconds())/1e3)
+		}
+		closePair(a, b)
+	}
+	sort.Float64s(ms)
+	r2 := func(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }
+	emit("setup_ms", "median", r2(percentile(ms, 50)), "p90", r2(percentile(ms, 90)), "min", r2(ms[0]),
+		"max", r2(ms[len(ms)-1]), "n", len(ms))
+	return nil
+}

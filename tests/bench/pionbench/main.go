@@ -1,0 +1,595 @@
+// Command pionbench is the raw-pion side of scripts/bench.sh: the same
+// metrics with the same method as the C benchmark (tests/bench/bench_c.c),
+// written the way a Go program uses pion v4 directly. "Raw pion" means
+// webrtc.NewAPI with pion's defaults (default codecs and interceptors, as
+// webrtc.NewPeerConnection) and a SettingEngine that only restricts ICE to
+// loopback (the project's network rule); -detached adds
+// SettingEngine.DetachDataChannels and reads with ReadDataChannel instead of
+// OnMessage.
+//
+//	pionbench -metric setup|throughput|rtt|msg_rate|mesh [-detached] [flags]
+//
+// One JSON line per run on stdout (DESIGN.md §6). It never asserts on timing:
+// it exits non-zero only when something fails outright.
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/pion/datachannel"
+	"github.com/pion/ice/v4"
+	"github.com/pion/webrtc/v4"
+)
+
+var (
+	metric   = flag.String("metric", "", "setup, throughput, rtt, msg_rate or mesh")
+	detached = flag.Bool("detached", false, "detach data channels (SettingEngine.DetachDataChannels)")
+	round    = flag.Int("round", 0, "round number copied into the output")
+	runs     = flag.Int("runs", 20, "setup: timed runs (after one warm-up)")
+	bytesN   = flag.Int64("bytes", 64<<20, "throughput: bytes to send")
+	msgSize  = flag.Int("msg", 64<<10, "throughput: message size")
+	window   = flag.Int("window", 0, "buffered-amount limit (default 1 MiB for throughput, 256 KiB for msg_rate)")
+	count    = flag.Int("n", 0, "rtt: round trips (10000); msg_rate: messages (200000); mesh: peers (8)")
+	warmup   = flag.Int("warmup", 500, "rtt: untimed round trips first")
+	size     = flag.Int("size", 0, "rtt: message size (64); msg_rate: message size (100)")
+	quietMs  = flag.Int("quiet_ms", 300, "msg_rate: stop when nothing arrived for this long after the last send")
+	idleMs   = flag.Int("idle_ms", 10000, "mesh: idle period for the CPU measurement")
+)
+
+func main() {
+	flag.Parse()
+	raiseFileLimit()
+	var err error
+	switch *metric {
+	case "setup":
+		err = benchSetup()
+	case "throughput":
+		err = benchThroughput()
+	case "rtt":
+		err = benchRTT()
+	case "msg_rate":
+		err = benchMsgRate()
+	case "mesh":
+		err = benchMesh()
+	default:
+		err = fmt.Errorf("unknown -metric %q", *metric)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "pionbench:", err)
+		os.Exit(2)
+	}
+}
+
+func orDefault(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+func impl() string {
+	if *detached {
+		return "pion-detached"
+	}
+	return "pion"
+}
+
+// emit prints one JSON line: impl, metric and round first, then fields in order.
+func emit(name string, fields ...any) {
+	var b strings.Builder
+	fmt.Fprintf(&b, `{"impl":%q,"metric":%q,"round":%d`, impl(), name, *round)
+	for i := 0; i+1 < len(fields); i += 2 {
+		v, _ := json.Marshal(fields[i+1])
+		if f, ok := fields[i+1].(float64); ok {
+			v = []byte(strconv.FormatFloat(f, 'f', -1, 64))
+		}
+		fmt.Fprintf(&b, `,%q:%s`, fields[i], v)
+	}
+	b.WriteString("}")
+	fmt.Println(b.String())
+}
+
+func round2(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }
+
+// percentile is the nearest-rank percentile of sorted values.
+func percentile(sorted []float64, p float64) float64 {
+	i := int(p/100*float64(len(sorted))+0.999999) - 1
+	return sorted[max(0, min(i, len(sorted)-1))]
+}
+
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
+}
+
+func rssKB() int64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb
+		}
+	}
+	return -1
+}
+
+func kbPerConn(bytes uint64, conns int) float64 {
+	return float64(int64(float64(bytes)/1024/float64(conns)*10)) / 10
+}
+
+func raiseFileLimit() {
+	var rl syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl) == nil && rl.Cur < rl.Max {
+		rl.Cur = rl.Max
+		_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &rl)
+	}
+}
+
+// newAPI is pion's default API (default codecs and interceptors, as
+// webrtc.NewPeerConnection) with loopback-only ICE.
+func newAPI() *webrtc.API {
+	var se webrtc.SettingEngine
+	se.SetInterfaceFilter(func(name string) bool { return name == "lo" })
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	if *detached {
+		se.DetachDataChannels()
+	}
+	return webrtc.NewAPI(webrtc.WithSettingEngine(se))
+}
+
+// chanSpec is one negotiated channel created on both ends.
+type chanSpec struct {
+	label string
+	init  webrtc.DataChannelInit
+}
+
+func u16(v uint16) *uint16 { return &v }
+func yes() *bool           { v := true; return &v }
+func no() *bool            { v := false; return &v }
+
+// pairChannels are the benchmark's channels: id 1 reliable ordered, id 2
+// unreliable unordered with maxRetransmits 0.
+var pairChannels = []chanSpec{
+	{"reliable", webrtc.DataChannelInit{Negotiated: yes(), ID: u16(1), Ordered: yes()}},
+	{"unreliable", webrtc.DataChannelInit{Negotiated: yes(), ID: u16(2), Ordered: no(), MaxRetransmits: u16(0)}},
+}
+
+// godotChannels are the channels Godot's WebRTCMultiplayerPeer.add_peer
+// creates (unreliable lifetime 1 ms), as meshrtc's mesh does.
+var godotChannels = []chanSpec{
+	{"reliable", webrtc.DataChannelInit{Negotiated: yes(), ID: u16(1), Ordered: yes()}},
+	{"ordered", webrtc.DataChannelInit{Negotiated: yes(), ID: u16(2), Ordered: yes(), MaxPacketLifeTime: u16(1)}},
+	{"unreliable", webrtc.DataChannelInit{Negotiated: yes(), ID: u16(3), Ordered: no(), MaxPacketLifeTime: u16(1)}},
+}
+
+// end is one side of a connection.
+type end struct {
+	pc *webrtc.PeerConnection
+	dc []*webrtc.DataChannel
+	rw []datachannel.ReadWriteCloser // detached only, set once open
+
+	mu        sync.Mutex
+	remoteSet bool
+	pending   []webrtc.ICECandidateInit
+}
+
+// addCandidate applies c now or, before the remote description, later.
+func (e *end) addCandidate(c webrtc.ICECandidateInit) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.remoteSet {
+		e.pending = append(e.pending, c)
+		return
+	}
+	_ = e.pc.AddICECandidate(c)
+}
+
+func (e *end) setRemote(desc webrtc.SessionDescription) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.pc.SetRemoteDescription(desc); err != nil {
+		return err
+	}
+	e.remoteSet = true
+	for _, c := range e.pending {
+		_ = e.pc.AddICECandidate(c)
+	}
+	e.pending = nil
+	return nil
+}
+
+// link is one connection with both ends in this process. opened is closed
+// once every channel on both ends is open (and detached, with -detached).
+type link struct {
+	ends   [2]*end
+	opened chan struct{}
+}
+
+// newLink creates both connections and their channels and runs the
+// offer/answer exchange; candidates trickle through the callbacks.
+func newLink(api *webrtc.API, specs []chanSpec) (*link, error) {
+	l := &link{opened: make(chan struct{})}
+	remaining := atomic.Int32{}
+	remaining.Store(int32(2 * len(specs)))
+	for i := range l.ends {
+		pc, err := api.NewPeerConnection(webrtc.Configuration{})
+		if err != nil {
+			return nil, err
+		}
+		e := &end{pc: pc, rw: make([]datachannel.ReadWriteCloser, len(specs))}
+		l.ends[i] = e
+		for k, spec := range specs {
+			init := spec.init
+			dc, err := pc.CreateDataChannel(spec.label, &init)
+			if err != nil {
+				return nil, err
+			}
+			e.dc = append(e.dc, dc)
+			dc.OnOpen(func() {
+				if *detached {
+					rw, err := dc.Detach()
+					if err != nil {
+						fmt.Fprintln(os.Stderr, "pionbench: detach:", err)
+						os.Exit(2)
+					}
+					e.mu.Lock()
+					e.rw[k] = rw
+					e.mu.Unlock()
+				}
+				if remaining.Add(-1) == 0 {
+					close(l.opened)
+				}
+			})
+		}
+	}
+	for i, e := range l.ends {
+		other := l.ends[1-i]
+		e.pc.OnICECandidate(func(c *webrtc.ICECandidate) {
+			if c != nil {
+				other.addCandidate(c.ToJSON())
+			}
+		})
+	}
+	a, b := l.ends[0], l.ends[1]
+	offer, err := a.pc.CreateOffer(nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.pc.SetLocalDescription(offer); err != nil {
+		return nil, err
+	}
+	if err := b.setRemote(offer); err != nil {
+		return nil, err
+	}
+	answer, err := b.pc.CreateAnswer(nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.pc.SetLocalDescription(answer); err != nil {
+		return nil, err
+	}
+	if err := a.setRemote(answer); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+func (l *link) wait(timeout time.Duration) error {
+	select {
+	case <-l.opened:
+		return nil
+	case <-time.After(timeout):
+		return errors.New("channels did not open in time")
+	}
+}
+
+func (l *link) close() {
+	for _, e := range l.ends {
+		_ = e.pc.Close()
+	}
+}
+
+func (l *link) rw(side, ch int) datachannel.ReadWriteCloser {
+	e := l.ends[side]
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.rw[ch]
+}
+
+func openPair(api *webrtc.API) (*link, error) {
+	l, err := newLink(api, pairChannels)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.wait(30 * time.Second); err != nil {
+		l.close()
+		return nil, err
+	}
+	return l, nil
+}
+
+func benchSetup() error {
+	api := newAPI()
+	ms := make([]float64, 0, *runs)
+	for i := -1; i < *runs; i++ { // one warm-up
+		t0 := time.Now()
+		l, err := openPair(api)
+		if err != nil {
+			return err
+		}
+		if i >= 0 {
+			ms = append(ms, float64(time.Since(t0).Microseconds())/1e3)
+		}
+		l.close()
+	}
+	sort.Float64s(ms)
+	emit("setup_ms", "median", round2(percentile(ms, 50)), "p90", round2(percentile(ms, 90)),
+		"min", round2(ms[0]), "max", round2(ms[len(ms)-1]), "n", len(ms))
+	return nil
+}
+
+// sender writes on ch of side 0, keeping its buffered amount at or below
+// limit: it sends while there is room for one more message and otherwise
+// waits for pion's buffered-amount-low event.
+type sender struct {
+	dc    *webrtc.DataChannel
+	write func([]byte) error
+	low   chan struct{}
+	limit uint64
+}
+
+func newSender(l *link, ch int, limit int, msg int) *sender {
+	dc := l.ends[0].dc[ch]
+	s := &sender{dc: dc, low: make(chan struct{}, 1), limit: uint64(limit)}
+	if *detached {
+		rw := l.rw(0, ch)
+		s.write = func(b []byte) error { _, err := rw.Write(b); return err }
+	} else {
+		s.write = dc.Send
+	}
+	dc.SetBufferedAmountLowThreshold(uint64(limit - msg))
+	dc.OnBufferedAmountLow(func() {
+		select {
+		case s.low <- struct{}{}:
+		default:
+		}
+	})
+	return s
+}
+
+func (s *sender) send(b []byte) error {
+	for s.dc.BufferedAmount()+uint64(len(b)) > s.limit {
+		select {
+		case <-s.low:
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return s.write(b)
+}
+
+// onReceive calls fn for each message on ch of side 1, from pion's
+// OnMessage or, detached, from a reader goroutine.
+func onReceive(l *link, ch int, fn func([]byte)) {
+	if !*detached {
+		l.ends[1].dc[ch].OnMessage(func(m webrtc.DataChannelMessage) { fn(m.Data) })
+		return
+	}
+	rw := l.rw(1, ch)
+	go func() {
+		buf := make([]byte, 1<<20)
+		for {
+			n, err := rw.Read(buf)
+			if err != nil {
+				return
+			}
+			fn(buf[:n])
+		}
+	}()
+}
+
+func benchThroughput() error {
+	limit := orDefault(*window, 1<<20)
+	l, err := openPair(newAPI())
+	if err != nil {
+		return err
+	}
+	defer l.close()
+	total := *bytesN
+	var received atomic.Int64
+	done := make(chan struct{})
+	onReceive(l, 0, func(b []byte) {
+		if received.Add(int64(len(b))) == total {
+			close(done)
+		}
+	})
+	s := newSender(l, 0, limit, *msgSize)
+	buf := make([]byte, *msgSize)
+	for i := range buf {
+		buf[i] = 0xab
+	}
+	c0, t0 := cpuSeconds(), time.Now()
+	for sent := int64(0); sent < total; sent += int64(len(buf)) {
+		if err := s.send(buf); err != nil {
+			return err
+		}
+	}
+	select {
+	case <-done:
+	case <-time.After(300 * time.Second):
+		return fmt.Errorf("throughput stalled at %d of %d bytes", received.Load(), total)
+	}
+	secs, cpu := time.Since(t0).Seconds(), cpuSeconds()-c0
+	emit("throughput", "mb_s", round2(float64(total)/1e6/secs), "cpu_s_per_gib", float64(int64(cpu/(float64(total)/(1<<30))*1000))/1000,
+		"seconds", float64(int64(secs*1000))/1000, "bytes", total, "msg", *msgSize, "window", limit)
+	return nil
+}
+
+func benchRTT() error {
+	n, sz := orDefault(*count, 10000), orDefault(*size, 64)
+	l, err := openPair(newAPI())
+	if err != nil {
+		return err
+	}
+	defer l.close()
+	msg := make([]byte, sz)
+	var roundTrip func() error
+	if *detached {
+		a, b := l.rw(0, 0), l.rw(1, 0)
+		go func() { // echo
+			buf := make([]byte, 1<<16)
+			for {
+				n, err := b.Read(buf)
+				if err != nil {
+					return
+				}
+				if _, err := b.Write(buf[:n]); err != nil {
+					return
+				}
+			}
+		}()
+		buf := make([]byte, 1<<16)
+		roundTrip = func() error {
+			if _, err := a.Write(msg); err != nil {
+				return err
+			}
+			_, err := a.Read(buf)
+			return err
+		}
+	} else {
+		a, b := l.ends[0].dc[0], l.ends[1].dc[0]
+		pong := make(chan struct{}, 1)
+		b.OnMessage(func(m webrtc.DataChannelMessage) { _ = b.Send(m.Data) })
+		a.OnMessage(func(webrtc.DataChannelMessage) { pong <- struct{}{} })
+		roundTrip = func() error {
+			if err := a.Send(msg); err != nil {
+				return err
+			}
+			select {
+			case <-pong:
+				return nil
+			case <-time.After(30 * time.Second):
+				return errors.New("no pong within 30 s")
+			}
+		}
+	}
+	us := make([]float64, 0, n)
+	for i := -*warmup; i < n; i++ {
+		t0 := time.Now()
+		if err := roundTrip(); err != nil {
+			return err
+		}
+		if i >= 0 {
+			us = append(us, float64(time.Since(t0).Nanoseconds())/1e3)
+		}
+	}
+	sort.Float64s(us)
+	r1 := func(f float64) float64 { return float64(int64(f*10+0.5)) / 10 }
+	emit("rtt_us", "p50", r1(percentile(us, 50)), "p99", r1(percentile(us, 99)), "min", r1(us[0]), "n", n, "size", sz)
+	return nil
+}
+
+func benchMsgRate() error {
+	n, sz, limit := orDefault(*count, 200000), orDefault(*size, 100), orDefault(*window, 256<<10)
+	l, err := openPair(newAPI())
+	if err != nil {
+		return err
+	}
+	defer l.close()
+	var received atomic.Int64
+	var lastRx atomic.Int64 // ns since t0
+	s := newSender(l, 1, limit, sz)
+	msg := make([]byte, sz)
+	for i := range msg {
+		msg[i] = 0x33
+	}
+	t0 := time.Now()
+	onReceive(l, 1, func([]byte) {
+		received.Add(1)
+		lastRx.Store(int64(time.Since(t0)))
+	})
+	for i := 0; i < n; i++ {
+		if err := s.send(msg); err != nil {
+			return err
+		}
+	}
+	quiet := time.Duration(*quietMs) * time.Millisecond
+	deadline := time.Now().Add(300 * time.Second)
+	for received.Load() < int64(n) && time.Since(t0)-time.Duration(lastRx.Load()) <= quiet && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	got := received.Load()
+	secs := time.Duration(lastRx.Load()).Seconds()
+	rate := 0.0
+	if secs > 0 {
+		rate = float64(int64(float64(got) / secs))
+	}
+	emit("msg_rate", "msgs_s", rate, "loss_pct", float64(int64(100*float64(int64(n)-got)/float64(n)*1000))/1000,
+		"sent", n, "received", got, "seconds", float64(int64(secs*1000))/1000, "size", sz)
+	return nil
+}
+
+func benchMesh() error {
+	n := orDefault(*count, 8)
+	api := newAPI()
+	var ms0 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms0)
+	rss0 := rssKB()
+	t0 := time.Now()
+	var links []*link
+	for i := 0; i < n; i++ {
+		for j := i + 1; j < n; j++ {
+			l, err := newLink(api, godotChannels)
+			if err != nil {
+				return err
+			}
+			links = append(links, l)
+		}
+	}
+	// Connected as Godot's WebRTCMultiplayerPeer counts it: every channel open
+	// (the connection is CONNECTED before its channels can open).
+	for _, l := range links {
+		if err := l.wait(120 * time.Second); err != nil {
+			return fmt.Errorf("%d-peer mesh: %w", n, err)
+		}
+	}
+	connectMs := float64(time.Since(t0).Microseconds()) / 1e3
+	rss1 := rssKB()
+	c0, i0 := cpuSeconds(), time.Now()
+	time.Sleep(time.Duration(*idleMs) * time.Millisecond)
+	idleCPU := (cpuSeconds() - c0) / time.Since(i0).Seconds() * 100
+	rss2 := rssKB()
+	conns := n * (n - 1)
+	// Where the memory is (after a GC; diagnostics, not in the C benchmark).
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	emit("mesh", "n", n, "connections", conns, "connect_ms", float64(int64(connectMs*10))/10,
+		"rss_mb", float64(int64(float64(rss1)/1024*10))/10, "rss_base_mb", float64(int64(float64(rss0)/1024*10))/10,
+		"rss_per_conn_kb", float64(int64(float64(rss1-rss0)/float64(conns)*10))/10,
+		"idle_cpu_pct", round2(idleCPU), "idle_s", float64(*idleMs)/1000,
+		"rss_idle_mb", float64(int64(float64(rss2)/1024*10))/10,
+		"rss_idle_per_conn_kb", float64(int64(float64(rss2-rss0)/float64(conns)*10))/10,
+		"goroutines_per_conn", float64(int64(float64(runtime.NumGoroutine())/float64(conns)*10))/10,
+		"heap_per_conn_kb", kbPerConn(ms.HeapInuse-ms0.HeapInuse, conns),
+		"stack_per_conn_kb", kbPerConn(ms.StackInuse-ms0.StackInuse, conns))
+	return nil
+}

@@ -1,0 +1,281 @@
+#!/usr/bin/env python3
+"""Post-processing for scripts/bench.sh's JSON lines (standard library only).
+
+  report.py aggregate RESULTS.jsonl      median over rounds, one line per impl/metric
+  report.py validate RESULTS.jsonl --metrics LIST --impls LIST
+                                         every line is JSON, every metric ran; exit 1 if not
+  report.py report RESULTS.jsonl         Markdown report on stdout
+
+Never judges the figures: targets are shown as measured, never asserted.
+"""
+import argparse
+import json
+import statistics
+import sys
+
+# The figure each metric's spread is computed on.
+MAIN = {"setup_ms": "median", "throughput": "mb_s", "rtt_us": "p50", "msg_rate": "msgs_s",
+        "mesh": "connect_ms", "abi_call_ns": "ns"}
+# metric names as the bench.sh --metrics list spells them -> output metric names
+METRIC_NAMES = {"setup": "setup_ms", "throughput": "throughput", "rtt": "rtt_us", "msg_rate": "msg_rate",
+                "mesh": "mesh", "abi": "abi_call_ns"}
+
+
+def load(path):
+    lines = []
+    with open(path) as f:
+        for number, text in enumerate(f, 1):
+            text = text.strip()
+            if not text:
+                continue
+            try:
+                lines.append(json.loads(text))
+            except json.JSONDecodeError as e:
+                raise SystemExit(f"{path}:{number}: not JSON ({e}): {text[:120]}")
+    return lines
+
+
+def key_of(line):
+    return (line["impl"], line["metric"], line.get("n") if line["metric"] == "mesh" else None)
+
+
+def runs(lines):
+    """Per-round result lines without errors, grouped by (impl, metric, mesh n)."""
+    groups = {}
+    for line in lines:
+        if line.get("impl") == "env" or "error" in line or not isinstance(line.get("round"), int):
+            continue
+        groups.setdefault(key_of(line), []).append(line)
+    return groups
+
+
+def aggregate(lines):
+    out = []
+    for (impl, metric, _), group in runs(lines).items():
+        agg = {"impl": impl, "metric": metric, "round": "median", "rounds": len(group)}
+        for field, value in group[0].items():
+            if field in ("impl", "metric", "round") or isinstance(value, bool):
+                continue
+            values = [g[field] for g in group if isinstance(g.get(field), (int, float))]
+            if len(values) == len(group):
+                med = statistics.median(values)
+                agg[field] = round(med, 3) if isinstance(med, float) else med
+        main = MAIN.get(metric)
+        values = [g[main] for g in group if isinstance(g.get(main), (int, float))]
+        if len(values) > 1 and statistics.median(values):
+            agg["spread_pct"] = round(100 * (max(values) - min(values)) / statistics.median(values), 1)
+        out.append(agg)
+    return out
+
+
+def summary(lines):
+    """(impl, metric, n) -> aggregated line: the medians when there are several rounds."""
+    return {key_of(a): a for a in aggregate(lines)}
+
+
+def cmd_aggregate(args):
+    for agg in aggregate(load(args.results)):
+        print(json.dumps(agg, separators=(",", ":")))
+
+
+def cmd_validate(args):
+    lines = load(args.results)  # exits on invalid JSON
+    problems = []
+    for line in lines:
+        for field in ("impl", "metric", "round"):
+            if field not in line:
+                problems.append(f"line without {field}: {line}")
+        if "error" in line:
+            problems.append(f"failed run: {line}")
+    have = runs(lines)
+    impls = args.impls.split(",")
+    for m in args.metrics.split(","):
+        metric = METRIC_NAMES[m]
+        wanted = ["meshrtc-c", "meshrtc-go"] if metric == "abi_call_ns" else impls
+        for impl in wanted:
+            if not any(k[0] == impl and k[1] == metric for k in have):
+                problems.append(f"no {metric} result for {impl}")
+            for k, group in have.items():
+                if k[0] == impl and k[1] == metric:
+                    main = MAIN[metric]
+                    if not all(isinstance(g.get(main), (int, float)) for g in group):
+                        problems.append(f"{impl} {metric}: no numeric {main}")
+    for p in problems:
+        print("validate:", p)
+    print(f"validate: {len(lines)} JSON lines, {len(problems)} problem(s)")
+    sys.exit(1 if problems else 0)
+
+
+def fmt(v, digits=1):
+    if v is None:
+        return "–"
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    return f"{v:.{digits}f}"
+
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+def cmd_report(args):
+    lines = load(args.results)
+    s = summary(lines)
+    env = [l for l in lines if l.get("impl") == "env"]
+    start = next((e for e in env if e["metric"] == "start"), {})
+    end = next((e for e in env if e["metric"] == "end"), {})
+    rounds = max((a.get("rounds", 1) for a in s.values()), default=0)
+
+    def get(impl, metric, field, n=None):
+        a = s.get((impl, metric, n))
+        return a.get(field) if a else None
+
+    per_round = runs(lines)
+
+    def spread(impl, metric, n=None, field=None):
+        """(max - min) / median over the rounds, in %, of field (default: the metric's main figure)."""
+        values = [g.get(field or MAIN[metric]) for g in per_round.get((impl, metric, n), [])]
+        values = [v for v in values if isinstance(v, (int, float))]
+        if len(values) < 2 or not statistics.median(values):
+            return None
+        return 100 * (max(values) - min(values)) / statistics.median(values)
+
+    out = []
+    w = out.append
+    w("# meshrtc benchmark: C ABI vs raw pion")
+    w("")
+    w(f"- Date: {start.get('date', '?')} ({start.get('mode', '?')} run, {rounds} round(s); "
+      "figures are medians over the rounds)")
+    w(f"- Machine: {start.get('nproc', '?')} CPUs, {start.get('cpu', '?')}; {start.get('go', '?')}; "
+      f"load average {start.get('load', '?')} at the start, {end.get('load', '?')} at the end "
+      "(the machine is shared: absolute figures are noisy, the ratios less so because the "
+      "implementations alternate within each round)")
+    w("- meshrtc: `tests/bench/bench_c.c` through `include/meshrtc.h` and `libmeshrtc.so`, one host "
+      "thread polling (`poll` + `get_packet` until `ERR_UNAVAILABLE`), defaults plus loopback-only ICE. "
+      "Raw pion: `tests/bench/pionbench`, pion v4.2.20 default API (`OnMessage`, `OnBufferedAmountLow`) "
+      "with loopback-only ICE; *detached*: the same with `DetachDataChannels` and blocking reads.")
+    w("- Ratio = meshrtc / raw pion. Noise = spread (max − min) / median over the rounds, meshrtc / pion.")
+    w("")
+    w("| Metric | meshrtc (C ABI) | raw pion | ratio | pion detached | ratio | better | noise |")
+    w("|---|---:|---:|---:|---:|---:|:---:|---:|")
+
+    def row(label, metric, field, better, n=None, digits=1):
+        m, p, d = (get(i, metric, field, n) for i in ("meshrtc-c", "pion", "pion-detached"))
+        if m is None and p is None and d is None:
+            return
+        r1, r2 = ratio(m, p), ratio(m, d)
+        noise = "/".join(fmt(float(spread(i, metric, n, field)), 0) + "%" if spread(i, metric, n, field) is not None
+                         else "–" for i in ("meshrtc-c", "pion"))
+        w(f"| {label} | {fmt(m, digits)} | {fmt(p, digits)} | {fmt(r1, 2) + '×' if r1 else '–'} | "
+          f"{fmt(d, digits)} | {fmt(r2, 2) + '×' if r2 else '–'} | {better} | {noise} |")
+
+    row("setup_ms median (ms)", "setup_ms", "median", "lower", digits=1)
+    row("setup_ms p90 (ms)", "setup_ms", "p90", "lower", digits=1)
+    row("throughput (MB/s)", "throughput", "mb_s", "higher")
+    row("throughput CPU (s/GiB)", "throughput", "cpu_s_per_gib", "lower", digits=2)
+    row("rtt p50 (µs)", "rtt_us", "p50", "lower")
+    row("rtt p99 (µs)", "rtt_us", "p99", "lower")
+    row("msg_rate (msgs/s received)", "msg_rate", "msgs_s", "higher")
+    row("msg_rate loss (%)", "msg_rate", "loss_pct", "lower", digits=2)
+    mesh_ns = sorted({k[2] for k in s if k[1] == "mesh"})
+    for n in mesh_ns:
+        row(f"mesh {n}: all connected (ms)", "mesh", "connect_ms", "lower", n=n, digits=0)
+        row(f"mesh {n}: RSS per connection (KB)", "mesh", "rss_per_conn_kb", "lower", n=n, digits=0)
+        row(f"mesh {n}: RSS per connection after idle (KB)", "mesh", "rss_idle_per_conn_kb", "lower", n=n, digits=0)
+        row(f"mesh {n}: RSS after connect (MB)", "mesh", "rss_mb", "lower", n=n, digits=1)
+        row(f"mesh {n}: idle CPU (% of one core)", "mesh", "idle_cpu_pct", "lower", n=n, digits=2)
+    w("")
+    w("mesh N: N peers in one process, each linked to every other (N·(N−1) peer connections, "
+      "the \"connections\" RSS is divided by), Godot's three negotiated channels per link; meshrtc through "
+      "`meshrtc_mesh_*` with the host polling every mesh and connection at 60 Hz while idle.")
+    w("")
+
+    c, g = (s.get((i, "abi_call_ns", None)) for i in ("meshrtc-c", "meshrtc-go"))
+    if c or g:
+        w("| abi_call_ns (ns per call) | C ABI | Go core | C − Go |")
+        w("|---|---:|---:|---:|")
+        for field, label in (("ns", "put_packet + get_packet pair"), ("put_ns", "put_packet (64 B)"),
+                             ("get_ns", "get_packet (64 B queued)"), ("getter_ns", "get_available_packet_count"),
+                             ("empty_get_ns", "get_packet on an empty queue"), ("poll_ns", "peer poll"),
+                             ("empty_event_ns", "peer next_event on an empty queue")):
+            cv, gv = (c or {}).get(field), (g or {}).get(field)
+            diff = cv - gv if cv is not None and gv is not None else None
+            w(f"| {label} | {fmt(cv, 0)} | {fmt(gv, 0)} | {fmt(diff, 0)} |")
+        w("")
+
+    if any(k[0] == "meshrtc-c-base" for k in s):
+        w("Library A/B (`--baseline`): the same C benchmark against the baseline library and the current one, "
+          "alternating in every round.")
+        w("")
+        w("| Metric | baseline | current | current / baseline | better |")
+        w("|---|---:|---:|---:|:---:|")
+        ab = [("setup_ms median (ms)", "setup_ms", "median", "lower", None),
+              ("throughput (MB/s)", "throughput", "mb_s", "higher", None),
+              ("throughput CPU (s/GiB)", "throughput", "cpu_s_per_gib", "lower", None),
+              ("rtt p50 (µs)", "rtt_us", "p50", "lower", None), ("rtt p99 (µs)", "rtt_us", "p99", "lower", None),
+              ("msg_rate (msgs/s)", "msg_rate", "msgs_s", "higher", None),
+              ("msg_rate loss (%)", "msg_rate", "loss_pct", "lower", None)]
+        for n in mesh_ns:
+            ab += [(f"mesh {n}: all connected (ms)", "mesh", "connect_ms", "lower", n),
+                   (f"mesh {n}: RSS per connection (KB)", "mesh", "rss_per_conn_kb", "lower", n),
+                   (f"mesh {n}: idle CPU (%)", "mesh", "idle_cpu_pct", "lower", n)]
+        ab += [(f"abi: {f}", "abi_call_ns", f, "lower", None)
+               for f in ("ns", "put_ns", "get_ns", "getter_ns", "empty_get_ns", "poll_ns", "empty_event_ns")]
+        for label, metric, field, better, n in ab:
+            before, after = get("meshrtc-c-base", metric, field, n), get("meshrtc-c", metric, field, n)
+            if before is None and after is None:
+                continue
+            r = ratio(after, before)
+            w(f"| {label} | {fmt(before)} | {fmt(after)} | {fmt(r, 2) + '×' if r else '–'} | {better} |")
+        w("")
+
+    # Targets of issue 5: measured, never asserted.
+    w("| Target | measured | reached |")
+    w("|---|---|:---:|")
+
+    def target(label, value, ok, shown):
+        if value is None:
+            w(f"| {label} | not measured | – |")
+        else:
+            w(f"| {label} | {shown} | {'yes' if ok else 'no'} |")
+
+    r = ratio(get("meshrtc-c", "rtt_us", "p50"), get("pion", "rtt_us", "p50"))
+    target("rtt p50 ≤ 1.1× raw pion", r, r is not None and r <= 1.1, f"{fmt(r, 2)}×")
+    r = ratio(get("meshrtc-c", "setup_ms", "median"), get("pion", "setup_ms", "median"))
+    target("setup_ms ≤ raw pion", r, r is not None and r <= 1.0, f"{fmt(r, 2)}×")
+    r = ratio(get("meshrtc-c", "throughput", "mb_s"), get("pion", "throughput", "mb_s"))
+    target("throughput ≥ 2× raw pion", r, r is not None and r >= 2.0, f"{fmt(r, 2)}×")
+    big = max(mesh_ns) if mesh_ns else None
+    v = get("meshrtc-c", "mesh", "connect_ms", big)
+    target(f"mesh {big}: all connected ≤ 2 s", v, v is not None and v <= 2000, f"{fmt(v, 0)} ms")
+    v = get("meshrtc-c", "mesh", "rss_per_conn_kb", big)
+    target(f"mesh {big}: RSS per connection ≤ 100 KB", v, v is not None and v <= 100, f"{fmt(v, 0)} KB")
+    v = get("meshrtc-c", "mesh", "idle_cpu_pct", big)
+    target(f"mesh {big}: idle CPU ≤ 2 % of one core", v, v is not None and v <= 2, f"{fmt(v, 2)} %")
+    cv, gv = (c or {}).get("ns"), (g or {}).get("ns")
+    d = cv - gv if cv is not None and gv is not None else None
+    target("abi_call_ns ≤ 150 ns above Go", d, d is not None and d <= 150, f"{fmt(d, 0)} ns")
+    w("")
+    print("\n".join(out))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    a = sub.add_parser("aggregate")
+    a.add_argument("results")
+    v = sub.add_parser("validate")
+    v.add_argument("results")
+    v.add_argument("--metrics", default="setup,throughput,rtt,msg_rate,mesh,abi")
+    v.add_argument("--impls", default="meshrtc-c,pion,pion-detached")
+    r = sub.add_parser("report")
+    r.add_argument("results")
+    args = ap.parse_args()
+    {"aggregate": cmd_aggregate, "validate": cmd_validate, "report": cmd_report}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    main()
