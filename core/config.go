@@ -369,11 +369,7 @@ func (c *Config) newAPI() (*webrtc.API, webrtc.Configuration, error) {
 	if c.Net != nil {
 		se.SetNet(c.Net)
 	} else if c.UDPReceiveBuffer > 0 {
-		n, err := newBufferedNet(c.UDPReceiveBuffer)
-		if err != nil {
-			return nil, webrtc.Configuration{}, errorf(ErrFailed, "cannot list the network interfaces: %v", err)
-		}
-		se.SetNet(n)
+		se.SetNet(newBufferedNet(c.UDPReceiveBuffer))
 	}
 	api := webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(&webrtc.MediaEngine{}),
 		webrtc.WithInterceptorRegistry(&interceptor.Registry{}))

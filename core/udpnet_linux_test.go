@@ -46,10 +46,7 @@ func procInt(t *testing.T, path string) int {
 func TestBufferedNetReceiveBuffer(t *testing.T) {
 	def, max := procInt(t, "/proc/sys/net/core/rmem_default"), procInt(t, "/proc/sys/net/core/rmem_max")
 	const want = 1 << 20
-	n, err := newBufferedNet(want)
-	if err != nil {
-		t.Fatal(err)
-	}
+	n := newBufferedNet(want)
 	loopback := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)}
 	udp, err := n.ListenUDP("udp4", loopback)
 	if err != nil {
@@ -74,6 +71,19 @@ func TestBufferedNetReceiveBuffer(t *testing.T) {
 	defer plain.Close()
 	if got := receiveBuffer(t, plain); got > 2*def {
 		t.Errorf("a plain socket has SO_RCVBUF %d, above the default %d", got, def)
+	}
+
+	// The interface list is read on first use and matches stdnet's.
+	ifs, err := n.Interfaces()
+	if err != nil || len(ifs) == 0 {
+		t.Fatalf("Interfaces: %d, %v", len(ifs), err)
+	}
+	lo, err := n.InterfaceByName(ifs[0].Name)
+	if err != nil || lo.Index != ifs[0].Index {
+		t.Fatalf("InterfaceByName(%q): %v, %v", ifs[0].Name, lo, err)
+	}
+	if byIndex, err := n.InterfaceByIndex(ifs[0].Index); err != nil || byIndex.Name != ifs[0].Name {
+		t.Fatalf("InterfaceByIndex(%d): %v, %v", ifs[0].Index, byIndex, err)
 	}
 
 	// The option reaches newAPI: the default config gets the buffered network,

@@ -328,9 +328,9 @@ int32_t meshrtc_peer_destroy(meshrtc_peer peer);
  * The peer keeps its DTLS certificate (and so its fingerprint) across
  * re-initializations while the certificate is valid.
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (malformed JSON, bad value, unknown
- * meshrtc key; the previous connection is kept), MESHRTC_FAILED (the network
- * interfaces could not be listed or the certificate not be made; the previous
- * connection is kept), invalid handle.
+ * meshrtc key; the previous connection is kept), MESHRTC_FAILED (the DTLS
+ * certificate could not be made; the previous connection is kept), invalid
+ * handle.
  * @since 0.1.0
  */
 int32_t meshrtc_peer_initialize(meshrtc_peer peer, const char *config_json);
