@@ -10,16 +10,13 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/meshrtc/meshrtc/tests/bench/benchkit"
 	"os"
 	"runtime"
 	"runtime/pprof"
 	"sort"
-	"strconv"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/meshrtc/meshrtc/core"
@@ -104,39 +101,7 @@ func fail(err error) {
 	os.Exit(2)
 }
 
-func orDefault(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
-}
-
-func emit(name string, fields ...any) {
-	var b strings.Builder
-	fmt.Fprintf(&b, `{"impl":"meshrtc-go","metric":%q,"round":%d`, name, *round)
-	for i := 0; i+1 < len(fields); i += 2 {
-		v, _ := json.Marshal(fields[i+1])
-		if f, ok := fields[i+1].(float64); ok {
-			v = []byte(strconv.FormatFloat(f, 'f', -1, 64))
-		}
-		fmt.Fprintf(&b, `,%q:%s`, fields[i], v)
-	}
-	b.WriteString("}")
-	fmt.Println(b.String())
-}
-
 func r1(f float64) float64 { return float64(int64(f*10+0.5)) / 10 }
-
-func percentile(sorted []float64, p float64) float64 {
-	i := int(p/100*float64(len(sorted))+0.999999) - 1
-	return sorted[max(0, min(i, len(sorted)-1))]
-}
-
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
-}
 
 func idle() {
 	if *idleUs > 0 {
@@ -243,7 +208,7 @@ func median(v []int64) float64 {
 // benchABI is bench_c.c's bench_abi with core calls in place of the C ABI.
 func benchABI() error {
 	const batch = 64
-	batches := max(orDefault(*count, 20000)/batch, 1)
+	batches := max(benchkit.OrDefault(*count, 20000)/batch, 1)
 	a, b, err := openPair()
 	if err != nil {
 		return err
@@ -332,7 +297,7 @@ func waitPacket(ch *core.Channel) (core.Packet, error) {
 }
 
 func benchRTT() error {
-	n, sz := orDefault(*count, 10000), orDefault(*size, 64)
+	n, sz := benchkit.OrDefault(*count, 10000), benchkit.OrDefault(*size, 64)
 	a, b, err := openPair()
 	if err != nil {
 		return err
@@ -360,12 +325,12 @@ func benchRTT() error {
 		}
 	}
 	sort.Float64s(us)
-	emit("rtt_us", "p50", r1(percentile(us, 50)), "p99", r1(percentile(us, 99)), "min", r1(us[0]), "n", n, "size", sz)
+	emit("rtt_us", "p50", r1(benchkit.Percentile(us, 50)), "p99", r1(benchkit.Percentile(us, 99)), "min", r1(us[0]), "n", n, "size", sz)
 	return nil
 }
 
 func benchThroughput() error {
-	limit := int64(orDefault(*window, 1<<20))
+	limit := int64(benchkit.OrDefault(*window, 1<<20))
 	total, msg := *bytesN, make([]byte, *msgSize)
 	a, b, err := openPair()
 	if err != nil {
@@ -373,7 +338,7 @@ func benchThroughput() error {
 	}
 	defer closePair(a, b)
 	var sent, received int64
-	c0, t0 := cpuSeconds(), time.Now()
+	c0, t0 := benchkit.CPUSeconds(), time.Now()
 	deadline := t0.Add(300 * time.Second)
 	for received < total {
 		progress := false
@@ -395,7 +360,7 @@ func benchThroughput() error {
 			idle()
 		}
 	}
-	secs, cpu := time.Since(t0).Seconds(), cpuSeconds()-c0
+	secs, cpu := time.Since(t0).Seconds(), benchkit.CPUSeconds()-c0
 	emit("throughput", "mb_s", float64(int64(float64(received)/1e6/secs*100))/100,
 		"cpu_s_per_gib", float64(int64(cpu/(float64(received)/(1<<30))*1000))/1000,
 		"seconds", float64(int64(secs*1000))/1000, "bytes", received, "msg", *msgSize, "window", limit)
@@ -403,7 +368,7 @@ func benchThroughput() error {
 }
 
 func benchMsgRate() error {
-	n, sz, limit := orDefault(*count, 200000), orDefault(*size, 100), int64(orDefault(*window, 256<<10))
+	n, sz, limit := benchkit.OrDefault(*count, 200000), benchkit.OrDefault(*size, 100), int64(benchkit.OrDefault(*window, 256<<10))
 	a, b, err := openPair()
 	if err != nil {
 		return err
@@ -450,25 +415,11 @@ func benchMsgRate() error {
 	return nil
 }
 
-func rssKB() int64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return -1
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb
-		}
-	}
-	return -1
-}
-
 func perConn(v float64, conns int) float64 { return r1(v / float64(conns)) }
 
 // benchMesh is bench_c.c's bench_mesh on the core, plus a memory breakdown.
 func benchMesh() error {
-	n := orDefault(*count, 8)
+	n := benchkit.OrDefault(*count, 8)
 	cfg, err := core.ParseConfig(*config)
 	if err != nil {
 		return err
@@ -476,7 +427,7 @@ func benchMesh() error {
 	var ms0 runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&ms0)
-	g0, rss0 := runtime.NumGoroutine(), rssKB()
+	g0, rss0 := runtime.NumGoroutine(), benchkit.RSSKB()
 	t0 := time.Now()
 	meshes := make([]*core.Mesh, n)
 	for i := range meshes {
@@ -549,8 +500,8 @@ func benchMesh() error {
 		idle()
 	}
 	connectMs := float64(time.Since(t0).Microseconds()) / 1e3
-	rss1 := rssKB()
-	c0, i0 := cpuSeconds(), time.Now()
+	rss1 := benchkit.RSSKB()
+	c0, i0 := benchkit.CPUSeconds(), time.Now()
 	for time.Since(i0) < time.Duration(*idleMs)*time.Millisecond {
 		if *frameUs > 0 {
 			if _, err := frame(); err != nil {
@@ -561,8 +512,8 @@ func benchMesh() error {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
-	idleCPU := (cpuSeconds() - c0) / time.Since(i0).Seconds() * 100
-	rss2 := rssKB()
+	idleCPU := (benchkit.CPUSeconds() - c0) / time.Since(i0).Seconds() * 100
+	rss2 := benchkit.RSSKB()
 	conns := n * (n - 1)
 	runtime.GC()
 	var ms runtime.MemStats
@@ -593,7 +544,10 @@ func benchSetup() error {
 	}
 	sort.Float64s(ms)
 	r2 := func(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }
-	emit("setup_ms", "median", r2(percentile(ms, 50)), "p90", r2(percentile(ms, 90)), "min", r2(ms[0]),
+	emit("setup_ms", "median", r2(benchkit.Percentile(ms, 50)), "p90", r2(benchkit.Percentile(ms, 90)), "min", r2(ms[0]),
 		"max", r2(ms[len(ms)-1]), "n", len(ms))
 	return nil
 }
+
+// emit prints one result line of this implementation.
+func emit(name string, fields ...any) { benchkit.Emit("meshrtc-go", *round, name, fields...) }

@@ -14,15 +14,13 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/meshrtc/meshrtc/tests/bench/benchkit"
 	"os"
 	"runtime"
 	"sort"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -72,13 +70,6 @@ func main() {
 	}
 }
 
-func orDefault(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
-}
-
 func impl() string {
 	if *detached {
 		return "pion-detached"
@@ -86,48 +77,7 @@ func impl() string {
 	return "pion"
 }
 
-// emit prints one JSON line: impl, metric and round first, then fields in order.
-func emit(name string, fields ...any) {
-	var b strings.Builder
-	fmt.Fprintf(&b, `{"impl":%q,"metric":%q,"round":%d`, impl(), name, *round)
-	for i := 0; i+1 < len(fields); i += 2 {
-		v, _ := json.Marshal(fields[i+1])
-		if f, ok := fields[i+1].(float64); ok {
-			v = []byte(strconv.FormatFloat(f, 'f', -1, 64))
-		}
-		fmt.Fprintf(&b, `,%q:%s`, fields[i], v)
-	}
-	b.WriteString("}")
-	fmt.Println(b.String())
-}
-
 func round2(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }
-
-// percentile is the nearest-rank percentile of sorted values.
-func percentile(sorted []float64, p float64) float64 {
-	i := int(p/100*float64(len(sorted))+0.999999) - 1
-	return sorted[max(0, min(i, len(sorted)-1))]
-}
-
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
-}
-
-func rssKB() int64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return -1
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb
-		}
-	}
-	return -1
-}
 
 func kbPerConn(bytes uint64, conns int) float64 {
 	return float64(int64(float64(bytes)/1024/float64(conns)*10)) / 10
@@ -341,7 +291,7 @@ func benchSetup() error {
 		l.close()
 	}
 	sort.Float64s(ms)
-	emit("setup_ms", "median", round2(percentile(ms, 50)), "p90", round2(percentile(ms, 90)),
+	emit("setup_ms", "median", round2(benchkit.Percentile(ms, 50)), "p90", round2(benchkit.Percentile(ms, 90)),
 		"min", round2(ms[0]), "max", round2(ms[len(ms)-1]), "n", len(ms))
 	return nil
 }
@@ -406,7 +356,7 @@ func onReceive(l *link, ch int, fn func([]byte)) {
 }
 
 func benchThroughput() error {
-	limit := orDefault(*window, 1<<20)
+	limit := benchkit.OrDefault(*window, 1<<20)
 	l, err := openPair(newAPI())
 	if err != nil {
 		return err
@@ -425,7 +375,7 @@ func benchThroughput() error {
 	for i := range buf {
 		buf[i] = 0xab
 	}
-	c0, t0 := cpuSeconds(), time.Now()
+	c0, t0 := benchkit.CPUSeconds(), time.Now()
 	for sent := int64(0); sent < total; sent += int64(len(buf)) {
 		if err := s.send(buf); err != nil {
 			return err
@@ -436,14 +386,14 @@ func benchThroughput() error {
 	case <-time.After(300 * time.Second):
 		return fmt.Errorf("throughput stalled at %d of %d bytes", received.Load(), total)
 	}
-	secs, cpu := time.Since(t0).Seconds(), cpuSeconds()-c0
+	secs, cpu := time.Since(t0).Seconds(), benchkit.CPUSeconds()-c0
 	emit("throughput", "mb_s", round2(float64(total)/1e6/secs), "cpu_s_per_gib", float64(int64(cpu/(float64(total)/(1<<30))*1000))/1000,
 		"seconds", float64(int64(secs*1000))/1000, "bytes", total, "msg", *msgSize, "window", limit)
 	return nil
 }
 
 func benchRTT() error {
-	n, sz := orDefault(*count, 10000), orDefault(*size, 64)
+	n, sz := benchkit.OrDefault(*count, 10000), benchkit.OrDefault(*size, 64)
 	l, err := openPair(newAPI())
 	if err != nil {
 		return err
@@ -502,12 +452,12 @@ func benchRTT() error {
 	}
 	sort.Float64s(us)
 	r1 := func(f float64) float64 { return float64(int64(f*10+0.5)) / 10 }
-	emit("rtt_us", "p50", r1(percentile(us, 50)), "p99", r1(percentile(us, 99)), "min", r1(us[0]), "n", n, "size", sz)
+	emit("rtt_us", "p50", r1(benchkit.Percentile(us, 50)), "p99", r1(benchkit.Percentile(us, 99)), "min", r1(us[0]), "n", n, "size", sz)
 	return nil
 }
 
 func benchMsgRate() error {
-	n, sz, limit := orDefault(*count, 200000), orDefault(*size, 100), orDefault(*window, 256<<10)
+	n, sz, limit := benchkit.OrDefault(*count, 200000), benchkit.OrDefault(*size, 100), benchkit.OrDefault(*window, 256<<10)
 	l, err := openPair(newAPI())
 	if err != nil {
 		return err
@@ -547,12 +497,12 @@ func benchMsgRate() error {
 }
 
 func benchMesh() error {
-	n := orDefault(*count, 8)
+	n := benchkit.OrDefault(*count, 8)
 	api := newAPI()
 	var ms0 runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&ms0)
-	rss0 := rssKB()
+	rss0 := benchkit.RSSKB()
 	t0 := time.Now()
 	var links []*link
 	for i := 0; i < n; i++ {
@@ -572,11 +522,11 @@ func benchMesh() error {
 		}
 	}
 	connectMs := float64(time.Since(t0).Microseconds()) / 1e3
-	rss1 := rssKB()
-	c0, i0 := cpuSeconds(), time.Now()
+	rss1 := benchkit.RSSKB()
+	c0, i0 := benchkit.CPUSeconds(), time.Now()
 	time.Sleep(time.Duration(*idleMs) * time.Millisecond)
-	idleCPU := (cpuSeconds() - c0) / time.Since(i0).Seconds() * 100
-	rss2 := rssKB()
+	idleCPU := (benchkit.CPUSeconds() - c0) / time.Since(i0).Seconds() * 100
+	rss2 := benchkit.RSSKB()
 	conns := n * (n - 1)
 	// Where the memory is (after a GC; diagnostics, not in the C benchmark).
 	runtime.GC()
@@ -593,3 +543,6 @@ func benchMesh() error {
 		"stack_per_conn_kb", kbPerConn(ms.StackInuse-ms0.StackInuse, conns))
 	return nil
 }
+
+// emit prints one result line of this implementation.
+func emit(name string, fields ...any) { benchkit.Emit(impl(), *round, name, fields...) }
