@@ -32,6 +32,19 @@ type Channel struct {
 	rw       datachannel.ReadWriteCloser // set once open
 	closing  bool                        // Close was called
 	readDone chan struct{}               // closed when the reader goroutine ends
+	queued   bool                        // PutPacket queues for outbox (else writes itself)
+
+	outMu     sync.Mutex
+	out       fifo[outgoing] // messages PutPacket queued for outbox
+	scheduled bool           // c is in outbox's ready list
+	outBytes  atomic.Int64   // bytes in out and in flight to pion
+	flushMu   sync.Mutex     // one writer to pion at a time, in queue order
+}
+
+// outgoing is one queued message.
+type outgoing struct {
+	data []byte
+	text bool
 }
 
 const initialReadBuffer = 4 * 1024
@@ -71,6 +84,11 @@ func (c *Channel) handleOpen() {
 		return
 	}
 	c.rw = rw
+	if err := outbox.acquire(); err != nil {
+		c.log.Warnf("channel %q: sending from the host's thread: %v", c.dc.Label(), err)
+	} else {
+		c.queued = true
+	}
 	c.state.Store(int32(ChannelOpen))
 	c.mu.Unlock()
 	go c.readLoop(rw)
@@ -78,6 +96,9 @@ func (c *Channel) handleOpen() {
 
 func (c *Channel) readLoop(rw datachannel.ReadWriteCloser) {
 	defer close(c.readDone)
+	if c.queued {
+		defer outbox.release()
+	}
 	defer c.markClosed()
 	buf := make([]byte, initialReadBuffer)
 	for {
@@ -149,6 +170,7 @@ func (c *Channel) Close() {
 	if c.State() == ChannelOpen {
 		c.state.Store(int32(ChannelClosing))
 	}
+	c.flush() // what PutPacket accepted goes out before the close
 	_ = rw.Close()
 	// Wake a reader waiting for queue space; it ends once the remote
 	// answers the stream reset (CLOSED) or the connection goes.
@@ -173,13 +195,14 @@ func (c *Channel) wait() {
 }
 
 // PutPacket sends one message in the current write mode. It never blocks:
-// pion buffers it (see BufferedAmount).
+// the message is copied and queued, and outbox passes it to pion (see
+// BufferedAmount).
 func (c *Channel) PutPacket(data []byte) error {
 	if limit := c.MaxPacketSize(); len(data) > limit {
 		return errorf(ErrInvalidParameter, "packet of %d bytes is larger than the maximum message size %d", len(data), limit)
 	}
 	c.mu.Lock()
-	rw := c.rw
+	rw, queued := c.rw, c.queued
 	c.mu.Unlock()
 	switch state := c.State(); {
 	case state == ChannelConnecting:
@@ -187,10 +210,53 @@ func (c *Channel) PutPacket(data []byte) error {
 	case state != ChannelOpen || rw == nil:
 		return errorf(ErrFailed, "channel %q is closed", c.dc.Label())
 	}
-	if _, err := rw.WriteDataChannel(data, c.WriteMode() == WriteModeText); err != nil {
-		return errorf(ErrFailed, "send on channel %q: %v", c.dc.Label(), err)
+	text := c.WriteMode() == WriteModeText
+	if !queued {
+		if _, err := rw.WriteDataChannel(data, text); err != nil {
+			return errorf(ErrFailed, "send on channel %q: %v", c.dc.Label(), err)
+		}
+		return nil
+	}
+	c.outMu.Lock()
+	c.out.push(outgoing{data: append([]byte(nil), data...), text: text})
+	c.outBytes.Add(int64(len(data)))
+	schedule := !c.scheduled
+	c.scheduled = true
+	c.outMu.Unlock()
+	if schedule {
+		outbox.schedule(c)
 	}
 	return nil
+}
+
+// flush passes the queued messages to pion, in order. A failed write (the
+// channel or its connection closed meanwhile) drops the rest: they could
+// not be sent either.
+func (c *Channel) flush() {
+	c.flushMu.Lock()
+	defer c.flushMu.Unlock()
+	c.mu.Lock()
+	rw := c.rw
+	c.mu.Unlock()
+	var failed error
+	for {
+		c.outMu.Lock()
+		m, ok := c.out.pop()
+		if !ok {
+			c.scheduled = false
+			c.outMu.Unlock()
+			break
+		}
+		c.outMu.Unlock()
+		if failed == nil {
+			_, failed = rw.WriteDataChannel(m.data, m.text)
+		}
+		// After pion counted it: BufferedAmount never dips below the truth.
+		c.outBytes.Add(-int64(len(m.data)))
+	}
+	if failed != nil {
+		c.log.Debugf("channel %q: queued messages dropped: %v", c.dc.Label(), failed)
+	}
 }
 
 // errNoPacket is GetPacket's "queue empty" result, the call a host's poll
@@ -266,9 +332,10 @@ func (c *Channel) MaxPacketLifeTime() int32 { return c.lifetime }
 // MaxRetransmits is the retransmit limit, or 65535 when not set.
 func (c *Channel) MaxRetransmits() int32 { return c.retransmits }
 
-// BufferedAmount is how many bytes are queued for sending.
+// BufferedAmount is how many bytes are queued for sending: in outbox's
+// queue and in pion's.
 func (c *Channel) BufferedAmount() int64 {
-	return int64(c.dc.BufferedAmount())
+	return c.outBytes.Load() + int64(c.dc.BufferedAmount())
 }
 
 func optionalUint16(v *uint16) int32 {

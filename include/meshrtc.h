@@ -478,8 +478,10 @@ int32_t meshrtc_channel_destroy(meshrtc_channel channel);
 int32_t meshrtc_channel_poll(meshrtc_channel channel);
 
 /*
- * meshrtc_channel_close - WebRTCDataChannel.close. Packets already received
- * stay readable. Idempotent.
+ * meshrtc_channel_close - WebRTCDataChannel.close. Messages already accepted
+ * by meshrtc_channel_put_packet are sent before the close (on a reliable
+ * channel they all arrive, then the remote sees CLOSED). Packets already
+ * received stay readable. Idempotent.
  * Errors: invalid handle.
  * @since 0.1.0
  */
@@ -488,7 +490,11 @@ int32_t meshrtc_channel_close(meshrtc_channel channel);
 /*
  * meshrtc_channel_put_packet - PacketPeer.put_packet: send one message in the
  * channel's write mode (text messages may contain NUL bytes). Never blocks:
- * the message is buffered (see meshrtc_channel_get_buffered_amount).
+ * the message is copied and queued (see meshrtc_channel_get_buffered_amount),
+ * and one library goroutine hands queued messages to the network stack in
+ * the order they were put, so the calling thread never waits on the network
+ * stack's threads. Messages of one channel stay in order whatever thread
+ * puts them; closing the peer connection drops what is still queued.
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (len < 0, data NULL with len > 0,
  * len above meshrtc_channel_get_max_packet_size), MESHRTC_ERR_UNAVAILABLE
  * (channel still connecting), MESHRTC_FAILED (channel closing or closed),
@@ -614,7 +620,8 @@ int32_t meshrtc_channel_is_negotiated(meshrtc_channel channel, int32_t *out_nego
 
 /*
  * meshrtc_channel_get_buffered_amount - *out_bytes receives how many bytes
- * are buffered for sending.
+ * are buffered for sending: queued by meshrtc_channel_put_packet and not yet
+ * acknowledged by the remote. A host keeps its sending under a limit with it.
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_bytes NULL), invalid handle.
  * @since 0.1.0
  */

@@ -40,7 +40,7 @@ var (
 	idleUs     = flag.Int("idle_us", -1, "sleep when a poll found nothing (0: runtime.Gosched; default as bench_c: 10 for setup and mesh, else 50)")
 	spinUs     = flag.Int("spin_us", 0, "rtt: wait between polls (-1 busy spin, 0 runtime.Gosched, >0 sleep)")
 	config     = flag.String("config", loopbackConfig, "peer configuration JSON")
-	cpuProfile = flag.String("cpuprofile", "", "write a CPU profile of the measured part")
+	cpuProfile = flag.String("cpuprofile", "", "write a CPU profile of the measured part (mesh: the idle period)")
 	memProfile = flag.String("memprofile", "", "write an allocation profile at the end")
 )
 
@@ -53,14 +53,8 @@ func main() {
 		}
 	}
 	var err error
-	if *cpuProfile != "" {
-		f, ferr := os.Create(*cpuProfile)
-		if ferr != nil {
-			fail(ferr)
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			fail(err)
-		}
+	if *metric != "mesh" { // mesh profiles its idle period only
+		startCPUProfile()
 	}
 	if *memProfile != "" {
 		runtime.MemProfileRate = 4096
@@ -92,6 +86,20 @@ func main() {
 		}
 	}
 	if err != nil {
+		fail(err)
+	}
+}
+
+// startCPUProfile starts the -cpuprofile profile, if asked for.
+func startCPUProfile() {
+	if *cpuProfile == "" {
+		return
+	}
+	f, err := os.Create(*cpuProfile)
+	if err != nil {
+		fail(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
 		fail(err)
 	}
 }
@@ -501,6 +509,7 @@ func benchMesh() error {
 	}
 	connectMs := float64(time.Since(t0).Microseconds()) / 1e3
 	rss1 := benchkit.RSSKB()
+	startCPUProfile()
 	c0, i0 := benchkit.CPUSeconds(), time.Now()
 	for time.Since(i0) < time.Duration(*idleMs)*time.Millisecond {
 		if *frameUs > 0 {
