@@ -3,6 +3,8 @@ package main
 /*
 #include <stddef.h>
 #include <stdint.h>
+#cgo noescape mrtc_tls_set_error
+#cgo nocallback mrtc_tls_set_error
 void mrtc_tls_set_error(const char *msg, size_t len);
 const char *mrtc_tls_error(size_t *len);
 */

@@ -47,7 +47,7 @@ type outgoing struct {
 	text bool
 }
 
-const initialReadBuffer = 4 * 1024
+const initialReadBuffer = 1024
 
 // newChannel wraps dc. lifetime and retransmits are what the application
 // asked for (unsetLimit when not set), which pion may not hold (see pionInit).

@@ -60,6 +60,13 @@ func CodeOf(err error) Code {
 	if err == nil {
 		return CodeOK
 	}
+	// Every error of the library is a sentinel wrapped once (errorf): read
+	// that without errors.As, which hosts pay for on each empty-queue poll.
+	if w, ok := err.(interface{ Unwrap() error }); ok {
+		if e, ok := w.Unwrap().(*Error); ok {
+			return e.Code
+		}
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Code

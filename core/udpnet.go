@@ -4,6 +4,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/pion/transport/v4"
 	"github.com/pion/transport/v4/stdnet"
@@ -19,22 +20,50 @@ import (
 // The interface list is read on first use, as pion does when it makes its
 // own network at gathering time: reading it costs ~190 µs, which a
 // connection that never gathers (NewPeer's default one, replaced by the
-// host's initialize) should not pay.
+// host's initialize) should not pay. Connections that gather within
+// interfaceListAge of each other share one read (see sharedInterfaces).
 type bufferedNet struct {
 	*stdnet.Net   // listening and dialing do not need the interface list
 	receiveBuffer int
 
-	once sync.Once
-	err  error
+	once   sync.Once
+	ifaces *stdnet.Net // the interface list, once read
+	err    error
 }
 
 func newBufferedNet(receiveBuffer int) *bufferedNet {
 	return &bufferedNet{Net: &stdnet.Net{}, receiveBuffer: receiveBuffer}
 }
 
-// loadInterfaces reads the interface list once.
+// interfaceListAge is how long one read of the interface list serves new
+// connections. A game connecting a mesh makes dozens of connections at once;
+// each read list costs ~7 KB that the connection keeps, and ~190 µs.
+const interfaceListAge = time.Second
+
+var interfaceList struct {
+	mu   sync.Mutex
+	net  *stdnet.Net
+	read time.Time
+}
+
+// sharedInterfaces returns an interface list read at most interfaceListAge ago.
+func sharedInterfaces() (*stdnet.Net, error) {
+	interfaceList.mu.Lock()
+	defer interfaceList.mu.Unlock()
+	if interfaceList.net != nil && time.Since(interfaceList.read) < interfaceListAge {
+		return interfaceList.net, nil
+	}
+	n := &stdnet.Net{}
+	if err := n.UpdateInterfaces(); err != nil {
+		return nil, err
+	}
+	interfaceList.net, interfaceList.read = n, time.Now()
+	return n, nil
+}
+
+// loadInterfaces gets the interface list once.
 func (n *bufferedNet) loadInterfaces() error {
-	n.once.Do(func() { n.err = n.Net.UpdateInterfaces() })
+	n.once.Do(func() { n.ifaces, n.err = sharedInterfaces() })
 	return n.err
 }
 
@@ -43,7 +72,7 @@ func (n *bufferedNet) Interfaces() ([]*transport.Interface, error) {
 	if err := n.loadInterfaces(); err != nil {
 		return nil, err
 	}
-	return n.Net.Interfaces()
+	return n.ifaces.Interfaces()
 }
 
 // InterfaceByIndex finds an interface by index (read on first use).
@@ -51,7 +80,7 @@ func (n *bufferedNet) InterfaceByIndex(index int) (*transport.Interface, error) 
 	if err := n.loadInterfaces(); err != nil {
 		return nil, err
 	}
-	return n.Net.InterfaceByIndex(index)
+	return n.ifaces.InterfaceByIndex(index)
 }
 
 // InterfaceByName finds an interface by name (read on first use).
@@ -59,7 +88,7 @@ func (n *bufferedNet) InterfaceByName(name string) (*transport.Interface, error)
 	if err := n.loadInterfaces(); err != nil {
 		return nil, err
 	}
-	return n.Net.InterfaceByName(name)
+	return n.ifaces.InterfaceByName(name)
 }
 
 // setReadBuffer asks for the larger buffer. The OS may grant less (Linux caps

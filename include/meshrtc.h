@@ -314,8 +314,10 @@ int32_t meshrtc_peer_destroy(meshrtc_peer peer);
  * "portMax" (UDP range), "ipv4", "ipv6" (bool, default true), "maxMessageSize"
  * (bytes, default 262144, advertised in the SDP), "receiveQueuePackets"
  * (per channel, default 1024), "receiveQueueBytes" (per channel, default
- * 4 MiB), "eventQueueLimit" (default 1024), "iceDisconnectedTimeoutMs",
- * "iceFailedTimeoutMs", "iceKeepaliveMs", "hostAcceptanceWaitMs",
+ * 4 MiB), "eventQueueLimit" (default 1024), "iceDisconnectedTimeoutMs"
+ * (default 5000), "iceFailedTimeoutMs" (default 25000), "iceKeepaliveMs"
+ * (default 2000; the ICE stack pings at least every 2 s whatever is set, so
+ * only smaller values change anything), "hostAcceptanceWaitMs",
  * "srflxAcceptanceWaitMs", "prflxAcceptanceWaitMs", "relayAcceptanceWaitMs",
  * "udpReceiveBuffer" (bytes asked for the receive buffer of each UDP socket
  * ICE opens, default 1048576, 0 = the operating system's default; the OS may
