@@ -26,7 +26,8 @@
 # Implementations: meshrtc-c (tests/bench/bench_c.c: only include/meshrtc.h
 # and the .so), pion and pion-detached (tests/bench/pionbench: raw pion
 # v4 with its default API and loopback-only ICE, with and without detached
-# channels), meshrtc-go (tests/bench/corebench: the same host loop on the Go
+# channels; with pion, rtt also runs pion-hostpoll: detached pion driven by a
+# polling loop like meshrtc's host), meshrtc-go (tests/bench/corebench: the same host loop on the Go
 # core without the C ABI; abi_call_ns only). Every metric runs in a fresh
 # process; within a round the implementations alternate metric by metric,
 # and the order rotates each round, so the ratios stay meaningful on a busy
@@ -127,9 +128,10 @@ run() {
       cmd=("$bin/corebench" -metric "$metric" -round "$r")
       for kv in "$@"; do cmd+=("-${kv%%=*}" "${kv#*=}"); done
       [[ -n $config ]] && cmd+=(-config "$config") ;;
-    pion | pion-detached)
+    pion | pion-detached | pion-hostpoll)
       cmd=("$bin/pionbench" -metric "$metric" -round "$r")
       [[ $impl == pion-detached ]] && cmd+=(-detached)
+      [[ $impl == pion-hostpoll ]] && cmd+=(-detached -hostpoll)
       for kv in "$@"; do cmd+=("-${kv%%=*}" "${kv#*=}"); done ;;
   esac
   echo "bench.sh: round $r $impl $metric $*" >&2
@@ -169,7 +171,13 @@ for ((r = 1; r <= rounds; r++)); do
     case $m in
       setup) for impl in "${order[@]}"; do run "$impl" setup "$r" "${setup[@]}"; done ;;
       throughput) for impl in "${order[@]}"; do run "$impl" throughput "$r" "${tput[@]}"; done ;;
-      rtt) for impl in "${order[@]}"; do run "$impl" rtt "$r" "${rtt[@]}"; done ;;
+      rtt)
+        for impl in "${order[@]}"; do
+          run "$impl" rtt "$r" "${rtt[@]}"
+          # Raw pion driven by a polling loop like meshrtc's host: how much
+          # of the rtt gap is the host loop rather than the library.
+          [[ $impl == pion ]] && run pion-hostpoll rtt "$r" "${rtt[@]}"
+        done ;;
       msg_rate) for impl in "${order[@]}"; do run "$impl" msg_rate "$r" "${rate[@]}"; done ;;
       mesh)
         for nn in "${mesh_ns[@]}"; do

@@ -178,6 +178,11 @@ def cmd_report(args):
     row("throughput CPU (s/GiB)", "throughput", "cpu_s_per_gib", "lower", digits=2)
     row("rtt p50 (µs)", "rtt_us", "p50", "lower")
     row("rtt p99 (µs)", "rtt_us", "p99", "lower")
+    hp, m = get("pion-hostpoll", "rtt_us", "p50"), get("meshrtc-c", "rtt_us", "p50")
+    if hp is not None:
+        r = ratio(m, hp)
+        w(f"| rtt p50 vs raw pion polled like meshrtc's host (µs) | {fmt(m, 1)} | {fmt(hp, 1)} | "
+          f"{fmt(r, 2) + '×' if r else '–'} | | | lower | |")
     row("msg_rate (msgs/s received)", "msg_rate", "msgs_s", "higher")
     row("msg_rate loss (%)", "msg_rate", "loss_pct", "lower", digits=2)
     mesh_ns = sorted({k[2] for k in s if k[1] == "mesh"})

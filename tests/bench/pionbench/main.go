@@ -5,9 +5,12 @@
 // webrtc.NewPeerConnection) and a SettingEngine that only restricts ICE to
 // loopback (the project's network rule); -detached adds
 // SettingEngine.DetachDataChannels and reads with ReadDataChannel instead of
-// OnMessage.
+// OnMessage. -hostpoll (rtt only, with -detached) drives the ping-pong the way
+// meshrtc's host does: reader goroutines queue what arrives and the main
+// goroutine polls the queues, so the rtt of the two differs by the library,
+// not by the loop.
 //
-//	pionbench -metric setup|throughput|rtt|msg_rate|mesh [-detached] [flags]
+//	pionbench -metric setup|throughput|rtt|msg_rate|mesh [-detached [-hostpoll]] [flags]
 //
 // One JSON line per run on stdout (DESIGN.md §6). It never asserts on timing:
 // it exits non-zero only when something fails outright.
@@ -34,6 +37,7 @@ import (
 var (
 	metric   = flag.String("metric", "", "setup, throughput, rtt, msg_rate or mesh")
 	detached = flag.Bool("detached", false, "detach data channels (SettingEngine.DetachDataChannels)")
+	hostPoll = flag.Bool("hostpoll", false, "rtt with -detached: a polling host loop as meshrtc's instead of an echo goroutine")
 	round    = flag.Int("round", 0, "round number copied into the output")
 	runs     = flag.Int("runs", 20, "setup: timed runs (after one warm-up)")
 	bytesN   = flag.Int64("bytes", 64<<20, "throughput: bytes to send")
@@ -71,6 +75,9 @@ func main() {
 }
 
 func impl() string {
+	if *hostPoll {
+		return "pion-hostpoll"
+	}
 	if *detached {
 		return "pion-detached"
 	}
@@ -401,7 +408,10 @@ func benchRTT() error {
 	defer l.close()
 	msg := make([]byte, sz)
 	var roundTrip func() error
-	if *detached {
+	switch {
+	case *hostPoll:
+		roundTrip = hostPollRoundTrip(l.rw(0, 0), l.rw(1, 0), msg)
+	case *detached:
 		a, b := l.rw(0, 0), l.rw(1, 0)
 		go func() { // echo
 			buf := make([]byte, 1<<16)
@@ -423,7 +433,7 @@ func benchRTT() error {
 			_, err := a.Read(buf)
 			return err
 		}
-	} else {
+	default:
 		a, b := l.ends[0].dc[0], l.ends[1].dc[0]
 		pong := make(chan struct{}, 1)
 		b.OnMessage(func(m webrtc.DataChannelMessage) { _ = b.Send(m.Data) })
@@ -546,3 +556,56 @@ func benchMesh() error {
 
 // emit prints one result line of this implementation.
 func emit(name string, fields ...any) { benchkit.Emit(impl(), *round, name, fields...) }
+
+// hostPollRoundTrip is a ping-pong driven like bench_c.c's rtt: one reader
+// goroutine per end counts arrivals under a mutex, and the calling goroutine
+// writes, then polls the other end's count (yielding between polls), echoes,
+// and polls again.
+func hostPollRoundTrip(a, b datachannel.ReadWriteCloser, msg []byte) func() error {
+	type arrivals struct {
+		mu sync.Mutex
+		n  int
+	}
+	var atA, atB arrivals
+	read := func(rw datachannel.ReadWriteCloser, q *arrivals) {
+		buf := make([]byte, 1<<16)
+		for {
+			if _, err := rw.Read(buf); err != nil {
+				return
+			}
+			q.mu.Lock()
+			q.n++
+			q.mu.Unlock()
+		}
+	}
+	go read(a, &atA)
+	go read(b, &atB)
+	take := func(q *arrivals) error {
+		deadline := time.Now().Add(30 * time.Second)
+		for spins := 0; ; spins++ {
+			q.mu.Lock()
+			if q.n > 0 {
+				q.n--
+				q.mu.Unlock()
+				return nil
+			}
+			q.mu.Unlock()
+			if spins&1023 == 1023 && time.Now().After(deadline) {
+				return errors.New("no packet within 30 s")
+			}
+			runtime.Gosched()
+		}
+	}
+	return func() error {
+		if _, err := a.Write(msg); err != nil {
+			return err
+		}
+		if err := take(&atB); err != nil {
+			return err
+		}
+		if _, err := b.Write(msg); err != nil {
+			return err
+		}
+		return take(&atA)
+	}
+}
