@@ -70,7 +70,7 @@ type Config struct {
 // Defaults for the library options.
 const (
 	DefaultMaxMessageSize      = 256 * 1024
-	DefaultReceiveQueuePackets = 1024
+	DefaultReceiveQueuePackets = 4096
 	DefaultReceiveQueueBytes   = 4 * 1024 * 1024
 	DefaultEventQueueLimit     = 1024
 	DefaultUDPReceiveBuffer    = 1024 * 1024

@@ -313,7 +313,7 @@ int32_t meshrtc_peer_destroy(meshrtc_peer peer);
  * (bool), "mdns" ("disabled", "query" (default), "gather"), "portMin" and
  * "portMax" (UDP range), "ipv4", "ipv6" (bool, default true), "maxMessageSize"
  * (bytes, default 262144, advertised in the SDP), "receiveQueuePackets"
- * (per channel, default 1024), "receiveQueueBytes" (per channel, default
+ * (per channel, default 4096), "receiveQueueBytes" (per channel, default
  * 4 MiB), "eventQueueLimit" (default 1024), "iceDisconnectedTimeoutMs"
  * (default 5000), "iceFailedTimeoutMs" (default 25000), "iceKeepaliveMs"
  * (default 2000; the ICE stack pings at least every 2 s whatever is set, so
