@@ -126,3 +126,31 @@ func TestSenderDropsQueueOfAClosedConnection(t *testing.T) {
 	s.a.Release() // what is still queued cannot go anywhere now: dropped, no panic
 	s.until("queue empty", func() bool { return ca.outBytes.Load() == 0 })
 }
+
+// TestSenderKeepsOrderAcrossLargeBatches mixes small batches with large
+// bursts, some put while the sender flushes the previous one.
+func TestSenderKeepsOrderAcrossLargeBatches(t *testing.T) {
+	guard(t)
+	s, ca, cb := connectedPair(t, "", "", reliableOpts)
+	const size, batch = 64, 1024
+	next := 0
+	put := func(n int) {
+		for range n {
+			if err := ca.PutPacket(numbered(next, size)); err != nil {
+				t.Fatal(err)
+			}
+			next++
+		}
+	}
+	for range 3 {
+		ca.flushMu.Lock() // a small batch
+		put(batch / 2)
+		ca.flushMu.Unlock()
+		s.until("flushed", func() bool { return ca.outBytes.Load() == 0 })
+		ca.flushMu.Lock() // a large burst
+		put(3 * batch)
+		ca.flushMu.Unlock()
+		put(2 * batch) // while the sender flushes the burst
+	}
+	checkSequence(t, "bursts", s.recvAll(cb, next), size)
+}
