@@ -2,6 +2,7 @@ package core
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/logging"
@@ -129,6 +130,9 @@ type Mesh struct {
 
 	nextPeer    int32 // 0: no packet described
 	nextChannel int   // channel index in nextPeer
+	// queued counts the packets waiting in the peers' channels, so that an
+	// idle poll does not look into every channel of every peer.
+	queued atomic.Int64
 
 	events        fifo[MeshEvent]
 	droppedEvents uint64
@@ -356,6 +360,7 @@ func (m *Mesh) Close() {
 		if e.announced && m.opts.CloseEmitsPeerDisconnected {
 			m.push(MeshEventPeerDisconnected, id)
 		}
+		e.uncount()
 		conns = append(conns, e.conn)
 	}
 	m.peers = map[int32]*meshPeer{}

@@ -27,7 +27,7 @@ var parsedLoopback = sync.OnceValue(func() Config {
 // every link, polls every mesh and collects its events and packets, all from
 // the test goroutine, in one cheap loop.
 type meshWorld struct {
-	t       *testing.T
+	t       testing.TB
 	config  func() Config // configuration of new peers
 	links   []meshLink
 	meshes  []*Mesh
@@ -46,7 +46,7 @@ type meshPacket struct {
 	data    string
 }
 
-func newMeshWorld(t *testing.T) *meshWorld {
+func newMeshWorld(t testing.TB) *meshWorld {
 	return &meshWorld{t: t, config: parsedLoopback, manual: map[*Mesh]bool{},
 		events: map[*Mesh][]MeshEvent{}, packets: map[*Mesh][]meshPacket{}}
 }

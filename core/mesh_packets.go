@@ -138,6 +138,10 @@ func (m *Mesh) PacketMode() TransferMode {
 // current one, that has a packet, and its lowest channel with one. The caller
 // holds m.mu.
 func (m *Mesh) findNext() {
+	if m.queued.Load() == 0 {
+		m.nextPeer, m.nextChannel = 0, 0
+		return
+	}
 	start := -1
 	if m.nextPeer != 0 {
 		for i, id := range m.order {

@@ -113,6 +113,7 @@ func (m *Mesh) AddPeer(conn *Peer, peerID int32, unreliableLifetime int32) error
 			}
 			return errorf(ErrFailed, "add_peer: cannot create channel %q: %v", c.label, err)
 		}
+		ch.queue.countInto(&m.queued)
 		e.channels = append(e.channels, ch)
 		e.modes = append(e.modes, c.mode)
 	}
@@ -177,6 +178,7 @@ func (m *Mesh) DisconnectPeer(peerID int32, force bool) error {
 func (m *Mesh) removeLocked(id int32, notify bool) *Peer {
 	e := m.peers[id]
 	delete(m.peers, id)
+	e.uncount()
 	if i := slices.Index(m.order, id); i >= 0 {
 		m.order = slices.Delete(m.order, i, i+1)
 	}
@@ -314,6 +316,13 @@ func (e *meshPeer) channelStates() (allOpen, closed bool) {
 		}
 	}
 	return allOpen, false
+}
+
+// uncount takes the peer's queued packets out of the mesh's count (Mesh.queued).
+func (e *meshPeer) uncount() {
+	for _, ch := range e.channels {
+		ch.queue.uncount()
+	}
 }
 
 func (e *meshPeer) channelClosed() bool {

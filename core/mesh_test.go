@@ -923,3 +923,40 @@ func TestMeshDescribedPacketPeerRemoved(t *testing.T) {
 	}
 	wantEvents(t, "recv", drainEvents(recv), disconnected(2))
 }
+
+// TestMeshQueuedCount checks the count that lets an idle poll skip looking
+// into every channel: it follows packets in, out, and peers leaving.
+func TestMeshQueuedCount(t *testing.T) {
+	guard(t)
+	w := newMeshWorld(t)
+	a, b, c := w.mesh(), w.mesh(), w.mesh()
+	for i, m := range []*Mesh{a, b, c} {
+		if err := m.CreateMesh(int32(i+1), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.link(a, 1, b, 2)
+	w.link(c, 3, b, 2)
+	w.until("connected", 10*time.Second, all(w.connectedTo(b, 1, 3), w.connectedTo(a, 2), w.connectedTo(c, 2)))
+	w.manual[b] = true
+	for i := range 4 {
+		send(t, a, 2, TransferModeReliable, 0, payload(1, 0, TransferModeReliable, i))
+		send(t, c, 2, TransferModeReliable, 0, payload(3, 0, TransferModeReliable, i))
+	}
+	w.until("8 packets queued", 10*time.Second, func() bool { b.Poll(); return b.queued.Load() == 8 })
+	w.take(b)
+	w.take(b)
+	if got := b.queued.Load(); got != 6 {
+		t.Fatalf("queued %d after taking 2 of 8", got)
+	}
+	if err := b.RemovePeer(1); err != nil {
+		t.Fatal(err)
+	}
+	if got, avail := b.queued.Load(), b.AvailablePacketCount(); got != 3 || avail != 3 {
+		t.Fatalf("after removing peer 1: queued %d, available %d, want 3 (peer 3's)", got, avail)
+	}
+	b.Close()
+	if got := b.queued.Load(); got != 0 {
+		t.Fatalf("queued %d after close", got)
+	}
+}

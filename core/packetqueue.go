@@ -1,6 +1,9 @@
 package core
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // Packet is one received message.
 type Packet struct {
@@ -21,6 +24,7 @@ type packetQueue struct {
 	maxBytes   int
 	closed     bool
 	dropped    uint64
+	counter    *atomic.Int64 // also counts the packets here (a mesh's total), if set
 }
 
 func newPacketQueue(maxPackets, maxBytes int) *packetQueue {
@@ -53,6 +57,9 @@ func (q *packetQueue) push(p Packet, wait bool) bool {
 	}
 	q.packets.push(p)
 	q.bytes += len(p.Data)
+	if q.counter != nil {
+		q.counter.Add(1)
+	}
 	return true
 }
 
@@ -72,8 +79,30 @@ func (q *packetQueue) pop() (Packet, bool) {
 		return p, false
 	}
 	q.bytes -= len(p.Data)
+	if q.counter != nil {
+		q.counter.Add(-1)
+	}
 	q.space.Signal()
 	return p, true
+}
+
+// countInto makes c count this queue's packets too, from now on.
+func (q *packetQueue) countInto(c *atomic.Int64) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	c.Add(int64(q.packets.len()))
+	q.counter = c
+}
+
+// uncount stops counting into the counter given to countInto, taking this
+// queue's packets out of it.
+func (q *packetQueue) uncount() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.counter != nil {
+		q.counter.Add(-int64(q.packets.len()))
+		q.counter = nil
+	}
 }
 
 func (q *packetQueue) len() int {

@@ -21,7 +21,7 @@ import (
 type Peer struct {
 	mu      sync.Mutex
 	cfg     Config
-	session *session // the connection of the last initialize
+	session atomic.Pointer[session] // the connection of the last initialize; set under mu
 	events  eventQueue
 	log     logging.LeveledLogger
 	cert    *webrtc.Certificate // DTLS certificate, kept across re-initializations
@@ -80,9 +80,9 @@ func (p *Peer) InitializeConfig(cfg Config) error {
 	s.current.Store(true)
 
 	p.mu.Lock()
-	old := p.session
+	old := p.session.Load()
 	p.cfg = cfg
-	p.session = s
+	p.session.Store(s)
 	stale := p.events.reset(cfg.EventQueueLimit)
 	p.mu.Unlock()
 
@@ -205,11 +205,9 @@ func (s *session) close() {
 	}
 }
 
-func (p *Peer) current() *session {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.session
-}
+// current is the connection of the last initialize. A load, not a lock:
+// hosts ask for states every frame for every connection.
+func (p *Peer) current() *session { return p.session.Load() }
 
 // CreateDataChannel creates a channel; only allowed while the connection is NEW.
 func (p *Peer) CreateDataChannel(label string, opts ChannelOptions) (*Channel, error) {
@@ -217,7 +215,7 @@ func (p *Peer) CreateDataChannel(label string, opts ChannelOptions) (*Channel, e
 		return nil, err
 	}
 	p.mu.Lock()
-	s, cfg := p.session, p.cfg
+	s, cfg := p.session.Load(), p.cfg
 	p.mu.Unlock()
 	if st := p.ConnectionState(); st != ConnectionNew {
 		return nil, errorf(ErrUnavailable, "create_data_channel is only allowed in STATE_NEW (state is %d)", st)
@@ -293,7 +291,7 @@ func (p *Peer) SetRemoteDescription(typ, text string) error {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	s := p.session
+	s := p.session.Load()
 	if err := s.pc.SetRemoteDescription(desc); err != nil {
 		return errorf(ErrFailed, "set_remote_description: %v", err)
 	}
@@ -330,7 +328,7 @@ func (p *Peer) AddICECandidate(media string, index int32, name string) error {
 	init := webrtc.ICECandidateInit{Candidate: name, SDPMid: &media, SDPMLineIndex: &line}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	s := p.session
+	s := p.session.Load()
 	if s.pc.RemoteDescription() == nil {
 		if len(s.pending) >= maxPendingCandidates {
 			return errorf(ErrOutOfMemory, "more than %d candidates before the remote description", maxPendingCandidates)
