@@ -70,6 +70,23 @@ func meshrtc_log_next(outLevel *C.int32_t, buf *C.char, capacity C.int32_t, outL
 	})
 }
 
+//export meshrtc_set_gc
+func meshrtc_set_gc(gcPercent C.int32_t, memoryLimit C.int64_t, outGCPercent *C.int32_t, outMemoryLimit *C.int64_t) C.int32_t {
+	return callNoHandle(func() error {
+		s, err := core.SetGC(int(gcPercent), int64(memoryLimit))
+		if err != nil {
+			return err
+		}
+		if outGCPercent != nil {
+			*outGCPercent = C.int32_t(s.Percent)
+		}
+		if outMemoryLimit != nil {
+			*outMemoryLimit = C.int64_t(s.MemoryLimit)
+		}
+		return nil
+	})
+}
+
 //export meshrtc_shutdown
 func meshrtc_shutdown(outLeaked *C.int32_t) C.int32_t {
 	return callNoHandle(func() error {

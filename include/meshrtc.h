@@ -64,7 +64,7 @@ extern "C" {
 
 /* Library version this header describes. @since 0.1.0 */
 #define MESHRTC_VERSION_MAJOR 0
-#define MESHRTC_VERSION_MINOR 1
+#define MESHRTC_VERSION_MINOR 2
 #define MESHRTC_VERSION_PATCH 0
 /* ABI version: changes only when a published signature or struct changes.
  * Compare it with meshrtc_abi_version() before any other call. @since 0.1.0 */
@@ -274,6 +274,26 @@ int32_t meshrtc_log_set_level(int32_t level);
  * @since 0.1.0
  */
 int32_t meshrtc_log_next(int32_t *out_level, char *buf, int32_t cap, int32_t *out_len);
+
+/*
+ * meshrtc_set_gc - tune the garbage collector of the library's Go runtime
+ * (one per process, serving every object), trading memory for CPU.
+ * gc_percent: the heap growth, in percent of the live heap, that starts the
+ * next collection (Go's GOGC; default 100, or the GOGC environment variable
+ * when the library was loaded): 10..10000, or -1 to leave it. Higher values
+ * spend less CPU collecting and keep more memory.
+ * memory_limit: a soft limit in bytes on the runtime's memory, near which it
+ * collects more often (Go's GOMEMLIMIT): at least 1048576, 0 for no limit,
+ * or -1 to leave it.
+ * *out_gc_percent and *out_memory_limit (each may be NULL) receive the
+ * settings in effect after the call: the percent, or -1 if collection was
+ * turned off with GOGC=off; the limit, or 0 for none. Call with -1, -1 to
+ * read them.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (a value out of range; nothing is
+ * changed).
+ * @since 0.2.0
+ */
+int32_t meshrtc_set_gc(int32_t gc_percent, int64_t memory_limit, int32_t *out_gc_percent, int64_t *out_memory_limit);
 
 /*
  * meshrtc_shutdown - close and destroy every object the host left alive.

@@ -446,6 +446,22 @@ inline int32_t shutdown() {
     return leaked;
 }
 
+/// meshrtc_set_gc's settings: percent -1 means collection is off (GOGC=off),
+/// memory_limit 0 means no limit.
+struct GcSettings {
+    int32_t gc_percent;
+    int64_t memory_limit;
+};
+
+/// meshrtc_set_gc: tunes the Go runtime's garbage collector (gc_percent
+/// 10..10000, memory_limit >= 1 MiB or 0 for none; -1 keeps either) and
+/// returns the settings in effect; set_gc() reads them.
+inline GcSettings set_gc(int32_t gc_percent = -1, int64_t memory_limit = -1) {
+    GcSettings s{};
+    detail::check(meshrtc_set_gc(gc_percent, memory_limit, &s.gc_percent, &s.memory_limit), "meshrtc_set_gc");
+    return s;
+}
+
 inline void set_log_level(LogLevel level) {
     detail::check(meshrtc_log_set_level(static_cast<int32_t>(level)), "meshrtc_log_set_level");
 }

@@ -412,6 +412,42 @@ static void test_handles(void) {
 
 /* ---------------------------------------------------------------- library */
 
+/* meshrtc_set_gc: out-of-range values change nothing and write nothing. */
+static void test_set_gc(void) {
+    int32_t saved_pct = 0, pct = 0;
+    int64_t saved_lim = 0, lim = -5;
+    ACCEPTED("set_gc: read", meshrtc_set_gc(-1, -1, &saved_pct, &saved_lim));
+    static const struct {
+        const char *name, *substr;
+        int32_t pct;
+        int64_t lim;
+    } bad[] = {
+        {"set_gc: gc_percent 0", "gc_percent 0 ", 0, -1},
+        {"set_gc: gc_percent 9", "gc_percent 9 ", 9, -1},
+        {"set_gc: gc_percent 10001", "gc_percent 10001", 10001, -1},
+        {"set_gc: gc_percent -2", "gc_percent -2", -2, -1},
+        {"set_gc: gc_percent INT32_MIN", "gc_percent -2147483648", INT32_MIN, -1},
+        {"set_gc: memory_limit 1", "memory_limit 1 ", -1, 1},
+        {"set_gc: memory_limit 1 MiB - 1", "memory_limit 1048575", -1, 1048575},
+        {"set_gc: memory_limit -2", "memory_limit -2", -1, -2},
+        {"set_gc: memory_limit INT64_MIN", "memory_limit -9223372036854775808", 200, INT64_MIN},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CASE(bad[i].name, MESHRTC_ERR_INVALID_PARAMETER, 0, bad[i].substr,
+             meshrtc_set_gc(bad[i].pct, bad[i].lim, &pct, &lim));
+    }
+    EXPECT("set_gc: failures write nothing", pct == 0 && lim == -5, "out values %d, %lld", pct, (long long)lim);
+    ACCEPTED("set_gc: read again", meshrtc_set_gc(-1, -1, &pct, &lim));
+    EXPECT("set_gc: failures change nothing", pct == saved_pct && lim == saved_lim, "%d, %lld became %d, %lld",
+           saved_pct, (long long)saved_lim, pct, (long long)lim);
+    ACCEPTED("set_gc: NULL outputs", meshrtc_set_gc(150, INT64_C(128) << 20, NULL, NULL));
+    ACCEPTED("set_gc: read the new settings", meshrtc_set_gc(-1, -1, &pct, &lim));
+    EXPECT("set_gc: settings", pct == 150 && lim == INT64_C(128) << 20, "got %d, %lld", pct, (long long)lim);
+    ACCEPTED("set_gc: no limit", meshrtc_set_gc(-1, 0, &pct, &lim));
+    EXPECT("set_gc: no limit", pct == 150 && lim == 0, "got %d, %lld", pct, (long long)lim);
+    ACCEPTED("set_gc: restore", meshrtc_set_gc(saved_pct > 0 ? saved_pct : 100, saved_lim, NULL, NULL));
+}
+
 static void test_library(void) {
     int32_t a, b, c;
     CASE("version: out_major NULL", MESHRTC_ERR_INVALID_PARAMETER, 0, "must not be NULL", meshrtc_version(NULL, &b, &c));
@@ -422,6 +458,8 @@ static void test_library(void) {
     CASE("log_set_level: 6", MESHRTC_ERR_INVALID_PARAMETER, 0, "log level 6", meshrtc_log_set_level(6));
     CASE("log_set_level: INT32_MIN", MESHRTC_ERR_INVALID_PARAMETER, 0, "log level", meshrtc_log_set_level(INT32_MIN));
     CASE("log_set_level: INT32_MAX", MESHRTC_ERR_INVALID_PARAMETER, 0, "log level", meshrtc_log_set_level(INT32_MAX));
+
+    test_set_gc();
 
     CASE("peer_create: out_peer NULL", MESHRTC_ERR_INVALID_PARAMETER, 0, "out_peer", meshrtc_peer_create(NULL));
 

@@ -27,6 +27,7 @@
     X(meshrtc_last_error)                           \
     X(meshrtc_log_set_level)                        \
     X(meshrtc_log_next)                             \
+    X(meshrtc_set_gc)                               \
     X(meshrtc_shutdown)                             \
     X(meshrtc_peer_create)                          \
     X(meshrtc_peer_destroy)                         \

@@ -801,6 +801,17 @@ static void test_logs() {
     expect_error(Error::InvalidParameter, [&] { set_log_level(static_cast<LogLevel>(9)); }, "bad level");
 }
 
+static void test_gc_settings() {
+    const GcSettings before = set_gc();
+    GcSettings now = set_gc(300, int64_t{64} << 20);
+    CHECK(now.gc_percent == 300 && now.memory_limit == int64_t{64} << 20);
+    expect_error(Error::InvalidParameter, [&] { set_gc(5); }, "gc percent 5");
+    expect_error(Error::InvalidParameter, [&] { set_gc(-1, 1000); }, "memory limit 1000");
+    now = set_gc();
+    CHECK(now.gc_percent == 300 && now.memory_limit == int64_t{64} << 20, "failures change nothing");
+    set_gc(before.gc_percent > 0 ? before.gc_percent : 100, before.memory_limit);
+}
+
 // ---------------------------------------------------------- RAII, shutdown
 
 static void test_raii_cleanup() {
@@ -876,6 +887,7 @@ int main(int argc, char **argv) {
         {"bad-input-sdp", test_bad_sdp},
         {"bad-input-mesh", test_mesh_misuse},
         {"logs", test_logs},
+        {"gc-settings", test_gc_settings},
         {"raii-cleanup", test_raii_cleanup},
         {"shutdown-and-reuse", test_shutdown_and_reuse},
     };

@@ -251,5 +251,20 @@ namespace MeshRtc.Tests
                 "mismatch message names both versions: " + e.Message);
             MeshRtcLibrary.CheckAbi(1, 1);
         }
+
+        public static void GcSettings()
+        {
+            var before = MeshRtcLibrary.SetGc();
+            var now = MeshRtcLibrary.SetGc(150, 128L << 20);
+            T.Equal(150, now.GcPercent, "gc percent");
+            T.Equal(128L << 20, now.MemoryLimit, "memory limit");
+            var e = T.Throws<MeshRtcException>(() => MeshRtcLibrary.SetGc(5), "gc percent 5");
+            T.Equal(Error.InvalidParameter, e.Code, "code");
+            T.Check(e.NativeMessage.Contains("gc_percent 5"), "message: " + e.NativeMessage);
+            T.Equal(150, MeshRtcLibrary.SetGc().GcPercent, "unchanged after the failure");
+            now = MeshRtcLibrary.SetGc(-1, 0);
+            T.Equal(0L, now.MemoryLimit, "no limit");
+            MeshRtcLibrary.SetGc(before.GcPercent > 0 ? before.GcPercent : 100, before.MemoryLimit);
+        }
     }
 }

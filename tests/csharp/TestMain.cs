@@ -93,6 +93,7 @@ namespace MeshRtc.Tests
             Add("abi-constants", AbiTests.Constants);
             Add("abi-structs", AbiTests.Structs);
             Add("abi-version", AbiTests.Version);
+            Add("gc-settings", AbiTests.GcSettings);
             Add("pair-signaling-events", PairTests.SignalingThroughEvents);
             Add("channel-getters", PairTests.ChannelGetters);
             Add("reliable-1mib", PairTests.Reliable1MiB);

@@ -14,8 +14,17 @@ namespace MeshRtc
         Trace = 5,
     }
 
+    /// <summary>The garbage collector settings of meshrtc_set_gc.</summary>
+    public struct GcSettings
+    {
+        /// <summary>Heap growth in % that starts a collection; -1: collection off (GOGC=off).</summary>
+        public int GcPercent;
+        /// <summary>Soft memory limit in bytes; 0: none.</summary>
+        public long MemoryLimit;
+    }
+
     /// <summary>
-    /// Library-wide functions: version, ABI check, log capture, shutdown.
+    /// Library-wide functions: version, ABI check, log capture, GC settings, shutdown.
     /// Every object constructor calls <see cref="EnsureLoaded"/>, so the ABI
     /// is checked at first use without any setup call.
     /// </summary>
@@ -105,6 +114,22 @@ namespace MeshRtc
             int leaked;
             Check(NativeMethods.meshrtc_shutdown(out leaked), "meshrtc_shutdown");
             return leaked;
+        }
+
+        /// <summary>
+        /// Tunes the garbage collector of the library's Go runtime, trading memory
+        /// for CPU (meshrtc_set_gc): gcPercent 10..10000 (Go's GOGC, default 100)
+        /// or -1 to keep it; memoryLimit a soft limit in bytes (at least 1 MiB),
+        /// 0 for none, or -1 to keep it. Returns the settings in effect afterwards;
+        /// call it with no arguments to read them.
+        /// </summary>
+        public static GcSettings SetGc(int gcPercent = -1, long memoryLimit = -1)
+        {
+            EnsureLoaded();
+            var s = new GcSettings();
+            Check(NativeMethods.meshrtc_set_gc(gcPercent, memoryLimit, out s.GcPercent, out s.MemoryLimit),
+                "meshrtc_set_gc");
+            return s;
         }
 
         /// <summary>

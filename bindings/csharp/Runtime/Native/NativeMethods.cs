@@ -60,7 +60,7 @@ namespace MeshRtc.Native
     public static class NativeConstants
     {
         public const int MESHRTC_VERSION_MAJOR = 0;
-        public const int MESHRTC_VERSION_MINOR = 1;
+        public const int MESHRTC_VERSION_MINOR = 2;
         public const int MESHRTC_VERSION_PATCH = 0;
         public const int MESHRTC_ABI_VERSION = 1;
 
@@ -110,6 +110,8 @@ namespace MeshRtc.Native
         public static extern int meshrtc_log_set_level(int level);
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
         public static extern int meshrtc_log_next(out int outLevel, byte* buf, int cap, out int outLen);
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int meshrtc_set_gc(int gcPercent, long memoryLimit, out int outGcPercent, out long outMemoryLimit);
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
         public static extern int meshrtc_shutdown(out int outLeaked);
 
