@@ -24,7 +24,8 @@ static int cmp(const void *a, const void *b) {
 
 int main(int argc, char **argv) {
     enum { N = 10000 };
-    int wake = argc > 1 && strcmp(argv[1], "wake") == 0;
+    const char *mode = argc > 1 ? argv[1] : "direct";
+    int wake = strcmp(mode, "wake") == 0 ? 1 : strcmp(mode, "pipe") == 0 ? 2 : 0;
     double *us = malloc(N * sizeof *us);
     if (us == NULL || floor_start() != 0) return 1;
     for (int i = -500; i < N; i++) {
@@ -37,7 +38,7 @@ int main(int argc, char **argv) {
     }
     qsort(us, N, sizeof *us, cmp);
     printf("{\"impl\":\"cgofloor-%s\",\"metric\":\"rtt_us\",\"p50\":%.1f,\"p99\":%.1f,\"min\":%.1f,\"n\":%d}\n",
-           wake ? "wake" : "direct", us[N / 2], us[N * 99 / 100], us[0], N);
+           mode, us[N / 2], us[N * 99 / 100], us[0], N);
     free(us);
     return 0;
 }

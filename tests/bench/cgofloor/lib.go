@@ -6,19 +6,23 @@
 //	cc -O2 tests/bench/cgofloor/host.c -o /tmp/cgofloor -L/tmp -lcgofloor -Wl,-rpath,/tmp
 //	/tmp/cgofloor          # the export writes the datagram itself
 //	/tmp/cgofloor wake     # the export wakes a writer goroutine (as pion's SCTP write loop is woken)
+//	/tmp/cgofloor pipe     # the export wakes the writer through a pipe (as core/sender.go does)
 //
 // Measured on the 2-core VM (Go 1.26): direct write p50 ≈ 25 µs; waking a
-// goroutine from the export p50 ≈ 20-245 µs, bimodal. A goroutine readied
-// inside a cgo callback waits on the caller's P, which the C thread keeps
-// while it runs C code, until another M steals it or sysmon retakes the P
-// (golang/go#57103). meshrtc's put_packet always wakes pion's SCTP write
-// loop that way, which is why its rtt is several times raw pion's.
+// goroutine from the export p50 ≈ 20-245 µs, bimodal; through a pipe
+// p50 ≈ 28 µs, steady. A goroutine readied inside a cgo callback waits on
+// the caller's P, which the C thread keeps while it runs C code, until
+// another M steals it or sysmon retakes the P (golang/go#57103); a
+// goroutine the network poller wakes runs on a free P at once. That is why
+// meshrtc's put_packet queues for one goroutine woken through a pipe
+// instead of writing to pion, whose SCTP write loop it would wake.
 package main
 
 import "C"
 
 import (
 	"net"
+	"os"
 	"sync"
 )
 
@@ -31,6 +35,7 @@ var (
 	ca, cb *net.UDPConn
 	qa, qb queue
 	wa, wb = make(chan struct{}, 1), make(chan struct{}, 1)
+	pa, pb [2]*os.File // read and write ends of the pipes that wake the writers
 	buf    = make([]byte, 64)
 )
 
@@ -63,17 +68,41 @@ func floor_start() C.int {
 	}
 	go writer(wa, ca, cb)
 	go writer(wb, cb, ca)
+	for _, p := range []*[2]*os.File{&pa, &pb} {
+		if p[0], p[1], err = os.Pipe(); err != nil {
+			return 1
+		}
+	}
+	go pipeWriter(pa[0], wa)
+	go pipeWriter(pb[0], wb)
 	go reader(ca, &qa)
 	go reader(cb, &qb)
 	return 0
 }
 
+// pipeWriter passes each byte read from r on to w: a writer woken by the
+// network poller instead of by the export.
+func pipeWriter(r *os.File, w chan struct{}) {
+	b := make([]byte, 1)
+	for {
+		if _, err := r.Read(b); err != nil {
+			return
+		}
+		w <- struct{}{}
+	}
+}
+
 // floor_send sends one datagram towards B (toB != 0) or A: written by the
-// export itself, or with wake != 0 by a writer goroutine the export wakes.
+// export itself (wake 0), by a writer goroutine the export wakes (wake 1),
+// or by one it wakes through a pipe (wake 2).
 //
 //export floor_send
 func floor_send(toB, wake C.int) C.int {
 	switch {
+	case wake == 2 && toB != 0:
+		_, _ = pa[1].Write([]byte{1})
+	case wake == 2:
+		_, _ = pb[1].Write([]byte{1})
 	case wake != 0 && toB != 0:
 		wa <- struct{}{}
 	case wake != 0:
