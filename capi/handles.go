@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/meshrtc/meshrtc/core"
 )
@@ -56,24 +57,21 @@ func (o *object) lastError() string {
 }
 
 // registry maps handles to objects. Serial numbers only grow, so a handle
-// is never reused, even across meshrtc_shutdown.
+// is never reused, even across meshrtc_shutdown. Every call looks a handle
+// up, so lookups take no lock (sync.Map).
 type registry struct {
-	mu      sync.RWMutex
-	serial  int64
-	objects map[int64]*object
+	serial  atomic.Int64
+	objects sync.Map // int64 handle -> *object
 }
 
-var objects = registry{objects: map[int64]*object{}}
+var objects registry
 
 func (r *registry) add(k kind, value any) *object { return r.addOwned(k, value, 0) }
 
 // addOwned registers an object that owner releases (a mesh's channels).
 func (r *registry) addOwned(k kind, value any, owner int64) *object {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.serial++
-	o := &object{handle: int64(k)<<kindShift | r.serial&serialMask, value: value, owner: owner}
-	r.objects[o.handle] = o
+	o := &object{handle: int64(k)<<kindShift | r.serial.Add(1)&serialMask, value: value, owner: owner}
+	r.objects.Store(o.handle, o)
 	return o
 }
 
@@ -87,13 +85,11 @@ func (r *registry) lookup(h int64, k kind) (*object, error) {
 	if got := kindOf(h); got != k {
 		return nil, fmt.Errorf("%w: handle %d is a %s handle, not a %s handle", core.ErrInvalidParameter, h, got, k)
 	}
-	r.mu.RLock()
-	o := r.objects[h]
-	r.mu.RUnlock()
-	if o == nil {
+	o, ok := r.objects.Load(h)
+	if !ok {
 		return nil, fmt.Errorf("%w: %s handle %d was destroyed or never existed", core.ErrDoesNotExist, k, h)
 	}
-	return o, nil
+	return o.(*object), nil
 }
 
 // lookupAny finds the live object named by h, whatever its kind.
@@ -105,23 +101,39 @@ func (r *registry) lookupAny(h int64) (*object, error) {
 	return r.lookup(h, k)
 }
 
-// remove takes h out of the registry; false if it was not there.
+// remove takes h out of the registry; false if it was not there (of two
+// racing removes, one gets the object).
 func (r *registry) remove(h int64) (*object, bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	o, ok := r.objects[h]
-	delete(r.objects, h)
-	return o, ok
+	o, ok := r.objects.LoadAndDelete(h)
+	if !ok {
+		return nil, false
+	}
+	return o.(*object), true
 }
 
-// removeAll empties the registry and returns what it held.
+// handleOf finds the handle of the live object holding value (the host's
+// handle for a connection it gave a mesh), 0 if there is none.
+func (r *registry) handleOf(value any) int64 {
+	var found int64
+	r.objects.Range(func(h, o any) bool {
+		if o.(*object).value == value {
+			found = h.(int64)
+			return false
+		}
+		return true
+	})
+	return found
+}
+
+// removeAll empties the registry and returns what it held, each object to
+// exactly one caller when removes race with it.
 func (r *registry) removeAll() []*object {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	all := make([]*object, 0, len(r.objects))
-	for _, o := range r.objects {
-		all = append(all, o)
-	}
-	r.objects = map[int64]*object{}
+	var all []*object
+	r.objects.Range(func(h, _ any) bool {
+		if o, ok := r.remove(h.(int64)); ok {
+			all = append(all, o)
+		}
+		return true
+	})
 	return all
 }

@@ -196,18 +196,6 @@ func meshrtc_mesh_has_peer(mesh C.meshrtc_mesh, peerID C.int32_t, outHas *C.int3
 	})
 }
 
-// handleOf finds the host's handle for conn, 0 if the host destroyed it.
-func handleOf(conn *core.Peer) int64 {
-	objects.mu.RLock()
-	defer objects.mu.RUnlock()
-	for h, o := range objects.objects {
-		if o.value == conn {
-			return h
-		}
-	}
-	return 0
-}
-
 //export meshrtc_mesh_get_peer
 func meshrtc_mesh_get_peer(mesh C.meshrtc_mesh, peerID C.int32_t, outPeer *C.meshrtc_peer, outChannels *C.meshrtc_channel,
 	channelsCap C.int32_t, outChannelCount *C.int32_t, outConnected *C.int32_t) C.int32_t {
@@ -231,7 +219,7 @@ func meshrtc_mesh_get_peer(mesh C.meshrtc_mesh, peerID C.int32_t, outPeer *C.mes
 		for i, h := range handles {
 			dst[i] = C.meshrtc_channel(h)
 		}
-		*outPeer = C.meshrtc_peer(handleOf(p.Connection))
+		*outPeer = C.meshrtc_peer(objects.handleOf(p.Connection))
 		*outConnected = boolInt(p.Connected)
 		return nil
 	})
