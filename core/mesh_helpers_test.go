@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/transport/v4/vnet"
+	"github.com/pion/transport/v5/vnet"
 )
 
 // parsedLoopback is loopbackConfig (helpers_test.go) parsed once.
