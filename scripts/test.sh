@@ -46,6 +46,7 @@ stage go-test-race go test -race -count=1 -timeout 15m ./...
 stage build scripts/build.sh
 stage godot tests/godot/run.sh
 stage c-tests tests/c/run.sh "build/$(go env GOOS)-$(go env GOARCH)"
+stage faults tests/faults/run.sh "build/$(go env GOOS)-$(go env GOARCH)"
 stage csharp tests/csharp/run.sh "build/$(go env GOOS)-$(go env GOARCH)"
 stage cpp tests/cpp/run.sh "build/$(go env GOOS)-$(go env GOARCH)"
 stage interop tests/interop/run.sh "build/$(go env GOOS)-$(go env GOARCH)"
