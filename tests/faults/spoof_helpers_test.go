@@ -1,0 +1,240 @@
+//go:build faults
+
+package faults
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/netip"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/meshrtc/meshrtc/core"
+)
+
+// directPair is two peers connected straight over loopback (the operating
+// system's network, so meshrtc's own UDP layer is in use), each with a
+// reliable ordered channel (negotiated, id 1).
+type directPair struct {
+	t     *testing.T
+	peers [2]*core.Peer
+	rel   [2]*core.Channel
+	sent  int // messages sent each way so far
+}
+
+// connectDirect connects two loopback-only peers and waits until both
+// channels are open.
+func connectDirect(t *testing.T) *directPair {
+	t.Helper()
+	p := &directPair{t: t}
+	for s := range p.peers {
+		peer := core.NewPeer()
+		if err := peer.Initialize(loopbackConfig("")); err != nil {
+			t.Fatalf("initialize: %v", err)
+		}
+		t.Cleanup(peer.Release)
+		p.peers[s] = peer
+		p.rel[s] = newChannel(t, peer, "reliable", `{"negotiated":true,"id":1}`)
+	}
+	if err := p.peers[0].CreateOffer(); err != nil {
+		t.Fatal(err)
+	}
+	p.until("channels open", func() bool {
+		return p.rel[0].State() == core.ChannelOpen && p.rel[1].State() == core.ChannelOpen
+	})
+	return p
+}
+
+// pump plays the host's signaling for both sides.
+func (p *directPair) pump() {
+	p.t.Helper()
+	for from := range p.peers {
+		src, dst := p.peers[from], p.peers[1-from]
+		for ev, ok := src.NextEvent(); ok; ev, ok = src.NextEvent() {
+			var err error
+			switch ev.Type {
+			case core.EventSessionDescriptionCreated:
+				if err = src.SetLocalDescription(ev.SDPType, ev.SDP); err == nil {
+					err = dst.SetRemoteDescription(ev.SDPType, ev.SDP)
+				}
+			case core.EventICECandidateCreated:
+				err = dst.AddICECandidate(ev.Media, ev.Index, ev.Name)
+			case core.EventDataChannelReceived:
+				ev.Channel.Release()
+			}
+			if err != nil {
+				p.t.Fatalf("signaling: %v", err)
+			}
+		}
+	}
+}
+
+// until pumps until cond holds; 20 s is a hang guard (loopback takes
+// milliseconds), long enough for SCTP to retransmit several times.
+func (p *directPair) until(what string, cond func() bool) {
+	p.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			p.t.Fatalf("timed out waiting for %s (states %v, %v; channels %v, %v)", what,
+				p.peers[0].ConnectionState(), p.peers[1].ConnectionState(), p.rel[0].State(), p.rel[1].State())
+		}
+		p.pump()
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// path is one side's selected candidate pair: the addresses a datagram
+// the remote sends it travels from and to.
+func (p *directPair) path(side int) (local, remote netip.AddrPort) {
+	p.t.Helper()
+	pair, err := p.peers[side].PC().SCTP().Transport().ICETransport().GetSelectedCandidatePair()
+	if err != nil || pair == nil {
+		p.t.Fatalf("side %d: no selected candidate pair (%v)", side, err)
+	}
+	parse := func(addr string, port uint16) netip.AddrPort {
+		ip, err := netip.ParseAddr(addr)
+		if err != nil || !ip.Is4() {
+			p.t.Fatalf("side %d: candidate address %q is not IPv4 (%v)", side, addr, err)
+		}
+		return netip.AddrPortFrom(ip, port)
+	}
+	return parse(pair.Local.Address, pair.Local.Port), parse(pair.Remote.Address, pair.Remote.Port)
+}
+
+// exchange sends one message each way on the reliable channel, checks
+// both arrive intact, and that both connections are still CONNECTED.
+func (p *directPair) exchange() {
+	p.t.Helper()
+	p.sent++
+	var want [2][]byte
+	for s := range p.peers {
+		want[s] = message(2*p.sent+s, 16, 2048)
+		if err := p.rel[s].PutPacket(want[s]); err != nil {
+			p.t.Fatalf("side %d: put_packet: %v", s, err)
+		}
+	}
+	var got [2]bool
+	p.until(fmt.Sprintf("message %d both ways", p.sent), func() bool {
+		for s := range p.peers {
+			if got[s] {
+				continue
+			}
+			pkt, err := p.rel[1-s].GetPacket()
+			if err != nil {
+				continue
+			}
+			if !bytes.Equal(pkt.Data, want[s]) {
+				p.t.Fatalf("side %d sent %d bytes, %d different bytes arrived", s, len(want[s]), len(pkt.Data))
+			}
+			got[s] = true
+		}
+		return got[0] && got[1]
+	})
+	for s, peer := range p.peers {
+		if st := peer.ConnectionState(); st != core.ConnectionConnected {
+			p.t.Fatalf("side %d: connection state %v, want CONNECTED", s, st)
+		}
+	}
+}
+
+// spoofer sends UDP datagrams with any source address through a raw IPv4
+// socket (IP_HDRINCL). It needs CAP_NET_RAW; the fault stage runs as root
+// in a namespace of its own, where only lo exists.
+type spoofer struct {
+	t  *testing.T
+	fd int
+}
+
+func newSpoofer(t *testing.T) *spoofer {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_RAW, syscall.IPPROTO_RAW)
+	if errors.Is(err, syscall.EPERM) {
+		t.Skip("raw sockets need CAP_NET_RAW (run tests/faults/run.sh as root)")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = syscall.Close(fd) })
+	return &spoofer{t: t, fd: fd}
+}
+
+// send sends payload as one UDP datagram from src to dst.
+func (s *spoofer) send(src, dst netip.AddrPort, payload []byte) {
+	s.t.Helper()
+	const ipLen, udpLen = 20, 8
+	pkt := make([]byte, ipLen+udpLen+len(payload))
+	ip, udp := pkt[:ipLen], pkt[ipLen:ipLen+udpLen]
+	ip[0] = 0x45 // IPv4, 5-word header
+	binary.BigEndian.PutUint16(ip[2:], uint16(len(pkt)))
+	ip[8] = 64 // TTL
+	ip[9] = syscall.IPPROTO_UDP
+	srcIP, dstIP := src.Addr().As4(), dst.Addr().As4()
+	copy(ip[12:], srcIP[:])
+	copy(ip[16:], dstIP[:])
+	binary.BigEndian.PutUint16(ip[10:], checksum(ip))
+	binary.BigEndian.PutUint16(udp[0:], src.Port())
+	binary.BigEndian.PutUint16(udp[2:], dst.Port())
+	binary.BigEndian.PutUint16(udp[4:], uint16(udpLen+len(payload)))
+	copy(pkt[ipLen+udpLen:], payload)
+	// The UDP checksum covers a pseudo-header: addresses, protocol, length.
+	var pseudo [12]byte
+	copy(pseudo[0:], srcIP[:])
+	copy(pseudo[4:], dstIP[:])
+	pseudo[9] = syscall.IPPROTO_UDP
+	binary.BigEndian.PutUint16(pseudo[10:], uint16(udpLen+len(payload)))
+	sum := checksum(pseudo[:], pkt[ipLen:])
+	if sum == 0 {
+		sum = 0xffff // 0 means "no checksum"
+	}
+	binary.BigEndian.PutUint16(udp[6:], sum)
+	if err := syscall.Sendto(s.fd, pkt, 0, &syscall.SockaddrInet4{Addr: dstIP}); err != nil {
+		s.t.Fatalf("raw send %s → %s: %v", src, dst, err)
+	}
+}
+
+// checksum is the Internet checksum (RFC 1071) of the parts joined; only
+// the last part may have an odd length.
+func checksum(parts ...[]byte) uint16 {
+	var sum uint32
+	for _, data := range parts {
+		for i := 0; i+1 < len(data); i += 2 {
+			sum += uint32(binary.BigEndian.Uint16(data[i:]))
+		}
+		if len(data)%2 == 1 {
+			sum += uint32(data[len(data)-1]) << 8
+		}
+	}
+	for sum > 0xffff {
+		sum = sum>>16 + sum&0xffff
+	}
+	return ^uint16(sum)
+}
+
+// spoofBoth sends each datagram to each side from its remote's address
+// and port, as an attacker who knows the connection's addresses would.
+func (p *directPair) spoofBoth(s *spoofer, datagrams ...[]byte) {
+	p.t.Helper()
+	for side := range p.peers {
+		local, remote := p.path(side)
+		for _, d := range datagrams {
+			s.send(remote, local, d)
+		}
+	}
+}
+
+// dtlsRecord is one DTLS 1.2 record: content type, version 0xfefd, epoch
+// (2 bytes), sequence number (6 bytes), length (2 bytes), body.
+func dtlsRecord(contentType byte, epoch uint16, seq uint64, body []byte) []byte {
+	rec := make([]byte, 13, 13+len(body))
+	rec[0], rec[1], rec[2] = contentType, 0xfe, 0xfd
+	binary.BigEndian.PutUint16(rec[3:], epoch)
+	var s [8]byte
+	binary.BigEndian.PutUint64(s[:], seq)
+	copy(rec[5:11], s[2:])
+	binary.BigEndian.PutUint16(rec[11:], uint16(len(body)))
+	return append(rec, body...)
+}
