@@ -368,7 +368,8 @@ func (c *Config) newAPI() (*webrtc.API, webrtc.Configuration, error) {
 	se.SetSCTPMaxMessageSize(uint32(c.MaxMessageSize))
 	if c.Net != nil {
 		se.SetNet(c.Net)
-	} else if c.UDPReceiveBuffer > 0 {
+	} else {
+		// Always: its sockets drop forged datagrams (core/udpfilter.go).
 		se.SetNet(newBufferedNet(c.UDPReceiveBuffer))
 	}
 	api := webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(&webrtc.MediaEngine{}),

@@ -2,16 +2,18 @@ package core
 
 import (
 	"net"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/pion/logging"
 	"github.com/pion/transport/v5"
 	"github.com/pion/transport/v5/stdnet"
 )
 
-// bufferedNet is the operating system's network (pion's stdnet) with a
-// larger receive buffer on every UDP socket ICE opens (Config.UDPReceiveBuffer).
+// bufferedNet is the operating system's network (pion's stdnet) as every
+// connection without Config.Net uses it: the UDP sockets ICE opens drop
+// forged datagrams (see forgedDatagram) and get a larger receive buffer
+// (Config.UDPReceiveBuffer, when not 0).
 // The default buffer (Linux: net.core.rmem_default, 208 KiB) overflows in
 // bursts on loopback and fast links; every SCTP packet the kernel drops then
 // costs a retransmission, often after pion's 1 s minimum RTO on reliable
@@ -25,6 +27,7 @@ import (
 type bufferedNet struct {
 	*stdnet.Net   // listening and dialing do not need the interface list
 	receiveBuffer int
+	log           logging.LeveledLogger
 
 	once   sync.Once
 	ifaces *stdnet.Net // the interface list, once read
@@ -32,7 +35,7 @@ type bufferedNet struct {
 }
 
 func newBufferedNet(receiveBuffer int) *bufferedNet {
-	return &bufferedNet{Net: &stdnet.Net{}, receiveBuffer: receiveBuffer}
+	return &bufferedNet{Net: &stdnet.Net{}, receiveBuffer: receiveBuffer, log: Logs.NewLogger("udp")}
 }
 
 // interfaceListAge is how long one read of the interface list serves new
@@ -93,27 +96,43 @@ func (n *bufferedNet) InterfaceByName(name string) (*transport.Interface, error)
 
 // setReadBuffer asks for the larger buffer. The OS may grant less (Linux caps
 // it at net.core.rmem_max), which is not an error.
-func (n *bufferedNet) setReadBuffer(conn any) {
-	if b, ok := conn.(interface{ SetReadBuffer(int) error }); ok {
-		_ = b.SetReadBuffer(n.receiveBuffer)
+func (n *bufferedNet) setReadBuffer(conn *net.UDPConn) {
+	if n.receiveBuffer > 0 {
+		_ = conn.SetReadBuffer(n.receiveBuffer)
 	}
 }
 
-// ListenUDP opens a UDP socket (host candidates) with the larger buffer.
+// filter gives a UDP socket ICE opened the larger buffer and the filter of
+// forged datagrams (stdnet's UDP sockets are *net.UDPConn).
+func (n *bufferedNet) filter(conn transport.UDPConn, multicast bool) transport.UDPConn {
+	udp, ok := conn.(*net.UDPConn)
+	if !ok {
+		return conn
+	}
+	n.setReadBuffer(udp)
+	if multicast {
+		// The mDNS socket: pion reads it through x/net's ipv4 and ipv6
+		// packages, which need the bare socket; it carries no DTLS.
+		return udp
+	}
+	return &filteredConn{UDPConn: udp, log: n.log}
+}
+
+// ListenUDP opens a UDP socket (host candidates, mDNS).
 func (n *bufferedNet) ListenUDP(network string, laddr *net.UDPAddr) (transport.UDPConn, error) {
 	conn, err := n.Net.ListenUDP(network, laddr)
-	if err == nil {
-		n.setReadBuffer(conn)
+	if err != nil {
+		return nil, err
 	}
-	return conn, err
+	return n.filter(conn, laddr != nil && laddr.IP.IsMulticast()), nil
 }
 
-// ListenPacket opens a packet socket (server-reflexive candidates); UDP ones
-// get the larger buffer.
+// ListenPacket opens a packet socket (server-reflexive candidates, TURN
+// over UDP).
 func (n *bufferedNet) ListenPacket(network, address string) (net.PacketConn, error) {
 	conn, err := n.Net.ListenPacket(network, address)
-	if err == nil && strings.HasPrefix(network, "udp") {
-		n.setReadBuffer(conn)
+	if udp, ok := conn.(*net.UDPConn); ok && err == nil {
+		return n.filter(udp, false), nil
 	}
 	return conn, err
 }
