@@ -41,6 +41,17 @@
  * Calls on one object are serialized internally; when two threads consume the
  * same object's queue, each item goes to exactly one of them.
  *
+ * Forged datagrams. Anyone who knows a connection's addresses can send it
+ * datagrams from its remote's address and port. The library's UDP sockets
+ * drop, before DTLS reads them, datagrams carrying a DTLS record no peer
+ * sends: a ChangeCipherSpec other than the handshake's (epoch 0, the single
+ * byte 1) or application data in the plaintext epoch 0, sent directly or
+ * relayed by a TURN server over UDP (ChannelData, Data indications). After
+ * the handshake the DTLS stack discards plaintext alerts, garbage and
+ * truncated records. None of these closes or stalls a connected peer; the
+ * fault tests send each one. During the handshake a forged plaintext alert
+ * can still fail it: DTLS 1.2 cannot authenticate one.
+ *
  * Loading. The library contains a Go runtime: it can never be unloaded
  * (dlclose/FreeLibrary does not release it) and only one Go-built shared
  * library should be loaded per process. meshrtc_shutdown() releases every
