@@ -21,12 +21,14 @@ type Channel struct {
 	retransmits    int32 // unsetLimit when not set
 	reliable       bool
 	maxMessageSize int
+	sendLimit      int64 // bytes PutPacket may have buffered (Config.SendBufferLimit)
 	queue          *packetQueue
 	log            logging.LeveledLogger
 
 	state      atomic.Int32 // ChannelState
 	writeMode  atomic.Int32 // WriteMode
 	lastString atomic.Bool  // was the last packet taken by GetPacket text?
+	lost       atomic.Int32 // ConnectionState that ended the channel, or 0 (see lose)
 
 	mu       sync.Mutex
 	rw       datachannel.ReadWriteCloser // set once open
@@ -59,6 +61,7 @@ func newChannel(dc *webrtc.DataChannel, negotiated bool, lifetime, retransmits i
 		retransmits:    retransmits,
 		reliable:       lifetime == unsetLimit && retransmits == unsetLimit,
 		maxMessageSize: cfg.MaxMessageSize,
+		sendLimit:      int64(cfg.SendBufferLimit),
 		queue:          newPacketQueue(cfg.ReceiveQueuePackets, cfg.ReceiveQueueBytes),
 		log:            Logs.NewLogger("channel"),
 		readDone:       make(chan struct{}),
@@ -177,10 +180,24 @@ func (c *Channel) Close() {
 	c.queue.close()
 }
 
-// Release closes the channel for good without waiting on the network: a
-// reader still waiting for the remote's stream reset ends with the connection.
+// Release closes the channel for good without waiting on the network and
+// drops what was queued for sending: a reader still waiting for the remote's
+// stream reset ends with the connection.
 func (c *Channel) Release() {
+	c.lose(ConnectionClosed)
 	c.Close()
+}
+
+// lose ends the channel because its connection is state (FAILED or CLOSED):
+// it reads CLOSED, PutPacket fails, and what was queued for sending is
+// dropped (BufferedAmount is 0). Received packets stay readable.
+func (c *Channel) lose(state ConnectionState) {
+	c.lost.CompareAndSwap(0, int32(state))
+	c.outMu.Lock()
+	for m, ok := c.out.pop(); ok; m, ok = c.out.pop() {
+		c.outBytes.Add(-int64(len(m.data)))
+	}
+	c.outMu.Unlock()
 	c.markClosed()
 }
 
@@ -205,10 +222,20 @@ func (c *Channel) PutPacket(data []byte) error {
 	rw, queued := c.rw, c.queued
 	c.mu.Unlock()
 	switch state := c.State(); {
+	case c.lost.Load() == int32(ConnectionFailed):
+		return errorf(ErrFailed, "channel %q is closed: its connection failed", c.dc.Label())
+	case c.lost.Load() != 0:
+		return errorf(ErrFailed, "channel %q is closed: its connection is closed", c.dc.Label())
 	case state == ChannelConnecting:
 		return errorf(ErrUnavailable, "channel %q is not open yet", c.dc.Label())
 	case state != ChannelOpen || rw == nil:
 		return errorf(ErrFailed, "channel %q is closed", c.dc.Label())
+	}
+	// One message always fits an empty buffer, so a limit below the
+	// message size cannot block a channel for good.
+	if buffered := c.BufferedAmount(); buffered > 0 && buffered+int64(len(data)) > c.sendLimit {
+		return errorf(ErrOutOfMemory, "channel %q: send buffer full (%d bytes buffered, %d more would pass sendBufferLimit %d); wait until get_buffered_amount falls",
+			c.dc.Label(), buffered, len(data), c.sendLimit)
 	}
 	text := c.WriteMode() == WriteModeText
 	if !queued {
@@ -333,8 +360,11 @@ func (c *Channel) MaxPacketLifeTime() int32 { return c.lifetime }
 func (c *Channel) MaxRetransmits() int32 { return c.retransmits }
 
 // BufferedAmount is how many bytes are queued for sending: in outbox's
-// queue and in pion's.
+// queue and in pion's; 0 once the connection is gone (nothing will be sent).
 func (c *Channel) BufferedAmount() int64 {
+	if c.lost.Load() != 0 {
+		return 0
+	}
 	return c.outBytes.Load() + int64(c.dc.BufferedAmount())
 }
 

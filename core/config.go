@@ -48,6 +48,7 @@ type Config struct {
 	ReceiveQueuePackets int // per channel
 	ReceiveQueueBytes   int // per channel; one packet is always accepted into an empty queue
 	EventQueueLimit     int // per peer
+	SendBufferLimit     int // bytes a channel may have buffered for sending
 
 	// Zero means pion's default for each of these.
 	ICEDisconnectedTimeout time.Duration
@@ -73,9 +74,21 @@ const (
 	DefaultReceiveQueuePackets = 4096
 	DefaultReceiveQueueBytes   = 4 * 1024 * 1024
 	DefaultEventQueueLimit     = 1024
+	DefaultSendBufferLimit     = 16 * 1024 * 1024 // where browsers stop accepting sends
 	DefaultUDPReceiveBuffer    = 1024 * 1024
 	maxUDPReceiveBuffer        = 64 * 1024 * 1024
 	maxMessageSizeLimit        = 64 * 1024 * 1024
+	// minEventQueueLimit holds the events of one connection's setup (three
+	// kinds of state changes, a description, candidates) with room to spare.
+	minEventQueueLimit = 16
+)
+
+// pion/ice's defaults (agent_config.go), which SetICETimeouts cannot leave
+// unset one by one; TestPionICEDefaults checks them against pion's.
+const (
+	pionICEDisconnectedTimeout = 5 * time.Second
+	pionICEFailedTimeout       = 25 * time.Second
+	pionICEKeepalive           = 2 * time.Second
 )
 
 // DefaultConfig is what initialize() with an empty configuration uses.
@@ -86,6 +99,7 @@ func DefaultConfig() Config {
 		ReceiveQueuePackets: DefaultReceiveQueuePackets,
 		ReceiveQueueBytes:   DefaultReceiveQueueBytes,
 		EventQueueLimit:     DefaultEventQueueLimit,
+		SendBufferLimit:     DefaultSendBufferLimit,
 		UDPReceiveBuffer:    DefaultUDPReceiveBuffer,
 		HostAcceptanceWait:  -1, SrflxAcceptanceWait: -1, PrflxAcceptanceWait: -1, RelayAcceptanceWait: -1,
 	}
@@ -104,6 +118,7 @@ type meshrtcOptions struct {
 	ReceiveQueuePackets      *number   `json:"receiveQueuePackets"`
 	ReceiveQueueBytes        *number   `json:"receiveQueueBytes"`
 	EventQueueLimit          *number   `json:"eventQueueLimit"`
+	SendBufferLimit          *number   `json:"sendBufferLimit"`
 	ICEDisconnectedTimeoutMs *number   `json:"iceDisconnectedTimeoutMs"`
 	ICEFailedTimeoutMs       *number   `json:"iceFailedTimeoutMs"`
 	ICEKeepaliveMs           *number   `json:"iceKeepaliveMs"`
@@ -285,7 +300,8 @@ func parseMeshrtcOptions(raw json.RawMessage, cfg *Config) error {
 		{"maxMessageSize", opts.MaxMessageSize, 1, maxMessageSizeLimit, func(v int64) { cfg.MaxMessageSize = int(v) }},
 		{"receiveQueuePackets", opts.ReceiveQueuePackets, 1, math.MaxInt32, func(v int64) { cfg.ReceiveQueuePackets = int(v) }},
 		{"receiveQueueBytes", opts.ReceiveQueueBytes, 1, math.MaxInt32, func(v int64) { cfg.ReceiveQueueBytes = int(v) }},
-		{"eventQueueLimit", opts.EventQueueLimit, 16, math.MaxInt32, func(v int64) { cfg.EventQueueLimit = int(v) }},
+		{"eventQueueLimit", opts.EventQueueLimit, minEventQueueLimit, math.MaxInt32, func(v int64) { cfg.EventQueueLimit = int(v) }},
+		{"sendBufferLimit", opts.SendBufferLimit, 1, math.MaxInt32, func(v int64) { cfg.SendBufferLimit = int(v) }},
 		{"iceDisconnectedTimeoutMs", opts.ICEDisconnectedTimeoutMs, 1, math.MaxInt32, msSetter(&cfg.ICEDisconnectedTimeout)},
 		{"iceFailedTimeoutMs", opts.ICEFailedTimeoutMs, 1, math.MaxInt32, msSetter(&cfg.ICEFailedTimeout)},
 		{"iceKeepaliveMs", opts.ICEKeepaliveMs, 1, math.MaxInt32, msSetter(&cfg.ICEKeepalive)},
@@ -349,8 +365,8 @@ func (c *Config) newAPI() (*webrtc.API, webrtc.Configuration, error) {
 	}
 	se.SetNetworkTypes(networks)
 	if c.ICEDisconnectedTimeout != 0 || c.ICEFailedTimeout != 0 || c.ICEKeepalive != 0 {
-		se.SetICETimeouts(orDefault(c.ICEDisconnectedTimeout, 5*time.Second),
-			orDefault(c.ICEFailedTimeout, 25*time.Second), orDefault(c.ICEKeepalive, 2*time.Second))
+		se.SetICETimeouts(orDefault(c.ICEDisconnectedTimeout, pionICEDisconnectedTimeout),
+			orDefault(c.ICEFailedTimeout, pionICEFailedTimeout), orDefault(c.ICEKeepalive, pionICEKeepalive))
 	}
 	for _, wait := range []struct {
 		value time.Duration

@@ -36,6 +36,8 @@ type session struct {
 
 	channelsMu sync.Mutex
 	channels   []*Channel
+
+	states stateTracker
 }
 
 // maxPendingCandidates bounds candidates held back until the remote description.
@@ -141,16 +143,8 @@ func (p *Peer) watch(s *session) {
 		}
 		p.queue(s, ev)
 	})
-	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
-		p.queue(s, PeerEvent{Type: EventConnectionStateChanged, State: int32(connectionStateFromPion(st))})
-	})
-	pc.OnICEGatheringStateChange(func(st webrtc.ICEGatheringState) {
-		p.queue(s, PeerEvent{Type: EventGatheringStateChanged, State: int32(gatheringStateFromPion(st))})
-	})
-	pc.OnSignalingStateChange(func(st webrtc.SignalingState) {
-		p.queue(s, PeerEvent{Type: EventSignalingStateChanged, State: int32(signalingStateFromPion(st))})
-	})
 	cfg := p.config()
+	p.watchStates(s, &cfg)
 	pc.OnDataChannel(func(dc *webrtc.DataChannel) {
 		ch := newChannel(dc, false, optionalUint16(dc.MaxPacketLifeTime()), optionalUint16(dc.MaxRetransmits()), &cfg)
 		if !s.add(ch) || !p.queue(s, PeerEvent{Type: EventDataChannelReceived, Channel: ch}) {
@@ -188,9 +182,11 @@ func (s *session) add(ch *Channel) bool {
 	return true
 }
 
-// close ends the connection and every channel of it.
+// close ends the connection and every channel of it; what the channels
+// still had queued for sending is dropped.
 func (s *session) close() {
 	s.current.Store(false)
+	s.states.stop()
 	s.channelsMu.Lock()
 	channels := s.channels
 	s.channels = nil
@@ -202,6 +198,16 @@ func (s *session) close() {
 	_ = s.pc.Close()
 	for _, ch := range channels {
 		ch.wait()
+	}
+}
+
+// loseChannels closes every channel of s for good: its connection is state
+// (FAILED or CLOSED), so nothing queued can be sent any more.
+func (s *session) loseChannels(state ConnectionState) {
+	s.channelsMu.Lock()
+	defer s.channelsMu.Unlock()
+	for _, ch := range s.channels {
+		ch.lose(state)
 	}
 }
 
@@ -244,6 +250,11 @@ func (p *Peer) CreateOffer() error {
 	if n == 0 {
 		return errorf(ErrUnconfigured, "create a data channel before create_offer")
 	}
+	// pion makes an offer in any state, which set_local_description then
+	// refuses: a host relaying every description would break its connection.
+	if st := s.pc.SignalingState(); st != webrtc.SignalingStateStable && st != webrtc.SignalingStateHaveLocalOffer {
+		return errorf(ErrFailed, "create_offer is not allowed in signaling state %s (%d)", st, signalingStateFromPion(st))
+	}
 	offer, err := s.pc.CreateOffer(nil)
 	if err != nil {
 		return errorf(ErrFailed, "create_offer: %v", err)
@@ -275,7 +286,10 @@ func (p *Peer) SetLocalDescription(typ, text string) error {
 	if err != nil {
 		return err
 	}
-	if err := p.current().pc.SetLocalDescription(desc); err != nil {
+	s := p.current()
+	err = s.pc.SetLocalDescription(desc)
+	p.reportStates(s)
+	if err != nil {
 		return errorf(ErrFailed, "set_local_description: %v", err)
 	}
 	return nil
@@ -292,7 +306,9 @@ func (p *Peer) SetRemoteDescription(typ, text string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	s := p.session.Load()
-	if err := s.pc.SetRemoteDescription(desc); err != nil {
+	err = s.pc.SetRemoteDescription(desc)
+	p.reportStates(s)
+	if err != nil {
 		return errorf(ErrFailed, "set_remote_description: %v", err)
 	}
 	for _, c := range s.pending {
@@ -366,16 +382,14 @@ func (p *Peer) Release() {
 	releaseEvents(stale)
 }
 
-// ConnectionState is the connection's state. After Close it is CLOSED at
-// once: pion may still be finishing a close of its own (it closes the
-// connection when the remote sends a DTLS close_notify), and until then it
-// reports the old state.
+// ConnectionState is the connection's state, as last reported by an event
+// (see stateTracker). After Close it is CLOSED at once.
 func (p *Peer) ConnectionState() ConnectionState {
 	s := p.current()
 	if !s.current.Load() {
 		return ConnectionClosed
 	}
-	return connectionStateFromPion(s.pc.ConnectionState())
+	return ConnectionState(s.states.connection.Load())
 }
 
 // GatheringState is the ICE gathering state.

@@ -75,7 +75,7 @@ extern "C" {
 
 /* Library version this header describes. @since 0.1.0 */
 #define MESHRTC_VERSION_MAJOR 0
-#define MESHRTC_VERSION_MINOR 2
+#define MESHRTC_VERSION_MINOR 3
 #define MESHRTC_VERSION_PATCH 0
 /* ABI version: changes only when a published signature or struct changes.
  * Compare it with meshrtc_abi_version() before any other call. @since 0.1.0 */
@@ -109,7 +109,20 @@ typedef int64_t meshrtc_mesh;
 
 /* ------------------------------------------------------------------ states */
 
-/* WebRTCPeerConnection.ConnectionState. @since 0.1.0 */
+/*
+ * WebRTCPeerConnection.ConnectionState. The rules of the W3C
+ * RTCPeerConnectionState, with three differences a game can rely on
+ * (@since 0.3.0):
+ *  - FAILED stays until the host closes or re-initializes the connection.
+ *  - A connection that closes before it was ever CONNECTED (a failed DTLS
+ *    handshake: wrong fingerprint, a fatal alert) is FAILED, not CLOSED.
+ *  - A connection not CONNECTED within iceDisconnectedTimeoutMs +
+ *    iceFailedTimeoutMs (default 30 s) of starting to connect is FAILED.
+ * Once the connection is FAILED or CLOSED, every channel of it is
+ * MESHRTC_CHANNEL_STATE_CLOSED: put_packet fails and what was buffered for
+ * sending is dropped (its buffered amount reads 0); received packets stay
+ * readable. @since 0.1.0
+ */
 #define MESHRTC_STATE_NEW 0
 #define MESHRTC_STATE_CONNECTING 1
 #define MESHRTC_STATE_CONNECTED 2
@@ -161,7 +174,11 @@ typedef int64_t meshrtc_mesh;
 /*
  * One queued peer event: Godot's signals session_description_created(type,
  * sdp), ice_candidate_created(media, index, name), data_channel_received
- * (channel), plus state changes. Only the fields named for the type are set;
+ * (channel), plus state changes. State events of each kind come in the order
+ * the states were entered, never repeat the previous state of their kind,
+ * and the last one always equals what the matching get_*_state returns (a
+ * state that lasted only as long as a thread switch may be skipped; since
+ * 0.3.0, before which they could arrive out of order). Only the fields named for the type are set;
  * the other pointers are NULL and numbers 0. Strings are UTF-8, NUL-terminated,
  * owned by the library and valid until the next meshrtc_peer_next_event on the
  * same peer or its destroy. For DATA_CHANNEL_RECEIVED, channel is a new handle
@@ -345,7 +362,10 @@ int32_t meshrtc_peer_destroy(meshrtc_peer peer);
  * "portMax" (UDP range), "ipv4", "ipv6" (bool, default true), "maxMessageSize"
  * (bytes, default 262144, advertised in the SDP), "receiveQueuePackets"
  * (per channel, default 4096), "receiveQueueBytes" (per channel, default
- * 4 MiB), "eventQueueLimit" (default 1024), "iceDisconnectedTimeoutMs"
+ * 4 MiB), "eventQueueLimit" (default 1024, 16 to 2147483647: fewer could
+ * not hold the events of one connection's setup), "sendBufferLimit" (bytes a
+ * channel may have buffered for sending, default 16777216 as browsers; see
+ * meshrtc_channel_put_packet; @since 0.3.0), "iceDisconnectedTimeoutMs"
  * (default 5000), "iceFailedTimeoutMs" (default 25000), "iceKeepaliveMs"
  * (default 2000; the ICE stack pings at least every 2 s whatever is set, so
  * only smaller values change anything), "hostAcceptanceWaitMs",
@@ -390,9 +410,12 @@ int32_t meshrtc_peer_create_data_channel(meshrtc_peer peer, const char *label, c
  * Queues a MESHRTC_EVENT_SESSION_DESCRIPTION_CREATED event with the offer; the
  * host sends it to the remote peer and passes it to
  * meshrtc_peer_set_local_description.
+ * Allowed in signaling states STABLE and HAVE_LOCAL_OFFER (a new offer);
+ * in any other state it fails and queues nothing.
  * Errors: MESHRTC_ERR_UNCONFIGURED (no data channel created yet),
  * MESHRTC_ERR_UNAVAILABLE (connection closed), MESHRTC_FAILED (wrong
- * signaling state), invalid handle.
+ * signaling state, e.g. HAVE_REMOTE_OFFER: the host answers instead),
+ * invalid handle.
  * @since 0.1.0
  */
 int32_t meshrtc_peer_create_offer(meshrtc_peer peer);
@@ -528,10 +551,17 @@ int32_t meshrtc_channel_close(meshrtc_channel channel);
  * the order they were put, so the calling thread never waits on the network
  * stack's threads. Messages of one channel stay in order whatever thread
  * puts them; closing the peer connection drops what is still queued.
+ * Sending is bounded: when the buffered amount is not 0 and len more bytes
+ * would take it past the peer's "sendBufferLimit" (default 16 MiB), the call
+ * fails with MESHRTC_ERR_OUT_OF_MEMORY and queues nothing; a message always
+ * fits into an empty buffer. Nothing accepted is dropped silently: on a
+ * reliable channel every accepted message arrives unless the connection
+ * ends. Wait for meshrtc_channel_get_buffered_amount to fall, then put again.
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (len < 0, data NULL with len > 0,
  * len above meshrtc_channel_get_max_packet_size), MESHRTC_ERR_UNAVAILABLE
- * (channel still connecting), MESHRTC_FAILED (channel closing or closed),
- * invalid handle.
+ * (channel still connecting), MESHRTC_ERR_OUT_OF_MEMORY (send buffer full,
+ * @since 0.3.0), MESHRTC_FAILED (channel closing or closed, or its
+ * connection FAILED or CLOSED: the message says which), invalid handle.
  * @since 0.1.0
  */
 int32_t meshrtc_channel_put_packet(meshrtc_channel channel, const uint8_t *data, int32_t len);
@@ -654,7 +684,10 @@ int32_t meshrtc_channel_is_negotiated(meshrtc_channel channel, int32_t *out_nego
 /*
  * meshrtc_channel_get_buffered_amount - *out_bytes receives how many bytes
  * are buffered for sending: queued by meshrtc_channel_put_packet and not yet
- * acknowledged by the remote. A host keeps its sending under a limit with it.
+ * acknowledged by the remote. A host keeps its sending under a limit with it
+ * (put_packet refuses data past "sendBufferLimit"). 0 once the channel's
+ * connection is FAILED or CLOSED, or the peer was closed: what was buffered
+ * is dropped then.
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_bytes NULL), invalid handle.
  * @since 0.1.0
  */

@@ -17,6 +17,11 @@ if [[ "${1:-}" == "--race" ]]; then
   ldflags="-extldflags=-Wl,--version-script=$PWD/capi/exports.map"
 fi
 mkdir -p "$out"
+# Go's build cache does not see headers outside the package (capi reads the
+# version and constants from include/meshrtc.h): key the cgo compile to the
+# header's content, or a changed header leaves a stale library.
+header_sum=$(sha256sum include/meshrtc.h | cut -c1-16)
+export CGO_CFLAGS="${CGO_CFLAGS:--O2 -g} -DMESHRTC_HEADER_SUM=$header_sum"
 CGO_ENABLED=1 go build "${flags[@]}" -ldflags="$ldflags" -o "$out/libmeshrtc.so" ./capi
 # cgo's generated header is only for the ABI test; the public one is ours.
 mv "$out/libmeshrtc.h" "$out/cgo_generated.h"
