@@ -48,7 +48,7 @@ func TestParseConfigDefaults(t *testing.T) {
 	if !d.IPv4 || !d.IPv6 || d.IncludeLoopback || d.MDNS != MDNSQuery || d.RelayOnly || len(d.Interfaces) != 0 ||
 		d.PortMin != 0 || d.PortMax != 0 || d.MaxMessageSize != DefaultMaxMessageSize ||
 		d.ReceiveQueuePackets != DefaultReceiveQueuePackets || d.ReceiveQueueBytes != DefaultReceiveQueueBytes ||
-		d.EventQueueLimit != DefaultEventQueueLimit || d.ICEDisconnectedTimeout != 0 || d.ICEFailedTimeout != 0 ||
+		d.EventQueueLimit != DefaultEventQueueLimit || d.SendBufferLimit != 16*1024*1024 || d.ICEDisconnectedTimeout != 0 || d.ICEFailedTimeout != 0 ||
 		d.ICEKeepalive != 0 || d.HostAcceptanceWait >= 0 || d.SrflxAcceptanceWait >= 0 ||
 		d.PrflxAcceptanceWait >= 0 || d.RelayAcceptanceWait >= 0 || d.UDPReceiveBuffer != DefaultUDPReceiveBuffer ||
 		d.Net != nil {
@@ -190,6 +190,8 @@ func TestParseConfigMeshrtcOptions(t *testing.T) {
 		{`"receiveQueuePackets":2147483647`, func(c Config) bool { return c.ReceiveQueuePackets == 2147483647 }},
 		{`"receiveQueueBytes":4096`, func(c Config) bool { return c.ReceiveQueueBytes == 4096 }},
 		{`"eventQueueLimit":16`, func(c Config) bool { return c.EventQueueLimit == 16 }},
+		{`"sendBufferLimit":1`, func(c Config) bool { return c.SendBufferLimit == 1 }},
+		{`"sendBufferLimit":2147483647`, func(c Config) bool { return c.SendBufferLimit == 2147483647 }},
 		{`"iceDisconnectedTimeoutMs":1500`, func(c Config) bool { return c.ICEDisconnectedTimeout == 1500*time.Millisecond }},
 		{`"iceFailedTimeoutMs":3000`, func(c Config) bool { return c.ICEFailedTimeout == 3*time.Second }},
 		{`"iceKeepaliveMs":1`, func(c Config) bool { return c.ICEKeepalive == time.Millisecond }},
@@ -228,6 +230,7 @@ func TestParseConfigMeshrtcRangeErrors(t *testing.T) {
 		{"receiveQueuePackets", 1, 2147483647},
 		{"receiveQueueBytes", 1, 2147483647},
 		{"eventQueueLimit", 16, 2147483647},
+		{"sendBufferLimit", 1, 2147483647},
 		{"iceDisconnectedTimeoutMs", 1, 2147483647},
 		{"iceFailedTimeoutMs", 1, 2147483647},
 		{"iceKeepaliveMs", 1, 2147483647},
