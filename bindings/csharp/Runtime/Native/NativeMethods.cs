@@ -60,7 +60,7 @@ namespace MeshRtc.Native
     public static class NativeConstants
     {
         public const int MESHRTC_VERSION_MAJOR = 0;
-        public const int MESHRTC_VERSION_MINOR = 2;
+        public const int MESHRTC_VERSION_MINOR = 3;
         public const int MESHRTC_VERSION_PATCH = 0;
         public const int MESHRTC_ABI_VERSION = 1;
 
