@@ -7,32 +7,38 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/meshrtc/meshrtc/core"
+	"github.com/pion/stun/v4"
+	"github.com/pion/turn/v5"
+	"github.com/pion/webrtc/v4"
 )
 
-// directPair is two peers connected straight over loopback (the operating
-// system's network, so meshrtc's own UDP layer is in use), each with a
+// directPair is two peers connected over loopback on the operating
+// system's network (so meshrtc's own UDP layer is in use), each with a
 // reliable ordered channel (negotiated, id 1).
 type directPair struct {
 	t     *testing.T
 	peers [2]*core.Peer
 	rel   [2]*core.Channel
-	sent  int // messages sent each way so far
+	sent  int            // messages sent each way so far
+	turn  netip.AddrPort // the TURN server relaying the pair, if any
 }
 
-// connectDirect connects two loopback-only peers and waits until both
-// channels are open.
-func connectDirect(t *testing.T) *directPair {
+// connectDirect connects two peers configured with configJSON and waits
+// until both channels are open.
+func connectDirect(t *testing.T, configJSON string) *directPair {
 	t.Helper()
 	p := &directPair{t: t}
 	for s := range p.peers {
 		peer := core.NewPeer()
-		if err := peer.Initialize(loopbackConfig("")); err != nil {
+		if err := peer.Initialize(configJSON); err != nil {
 			t.Fatalf("initialize: %v", err)
 		}
 		t.Cleanup(peer.Release)
@@ -88,8 +94,9 @@ func (p *directPair) until(what string, cond func() bool) {
 }
 
 // path is one side's selected candidate pair: the addresses a datagram
-// the remote sends it travels from and to.
-func (p *directPair) path(side int) (local, remote netip.AddrPort) {
+// the remote sends it travels from and to. For a relayed pair, from is
+// the TURN server's address and to the side's socket facing it.
+func (p *directPair) path(side int) (to, from netip.AddrPort) {
 	p.t.Helper()
 	pair, err := p.peers[side].PC().SCTP().Transport().ICETransport().GetSelectedCandidatePair()
 	if err != nil || pair == nil {
@@ -102,7 +109,22 @@ func (p *directPair) path(side int) (local, remote netip.AddrPort) {
 		}
 		return netip.AddrPortFrom(ip, port)
 	}
+	if relayed := pair.Local.Typ == webrtc.ICECandidateTypeRelay; relayed != p.turn.IsValid() {
+		p.t.Fatalf("side %d: local candidate %s with TURN server %v", side, pair.Local.Typ, p.turn)
+	} else if relayed {
+		return parse(pair.Local.RelatedAddress, pair.Local.RelatedPort), p.turn
+	}
 	return parse(pair.Local.Address, pair.Local.Port), parse(pair.Remote.Address, pair.Remote.Port)
+}
+
+// relayedPeer is the remote's relayed address, where side's datagrams go.
+func (p *directPair) relayedPeer(side int) netip.AddrPort {
+	p.t.Helper()
+	pair, err := p.peers[side].PC().SCTP().Transport().ICETransport().GetSelectedCandidatePair()
+	if err != nil || pair == nil || pair.Remote.Typ != webrtc.ICECandidateTypeRelay {
+		p.t.Fatalf("side %d: the selected pair is not relayed (%v, %v)", side, pair, err)
+	}
+	return netip.MustParseAddrPort(net.JoinHostPort(pair.Remote.Address, strconv.Itoa(int(pair.Remote.Port))))
 }
 
 // exchange sends one message each way on the reliable channel, checks
@@ -218,10 +240,17 @@ func checksum(parts ...[]byte) uint16 {
 // and port, as an attacker who knows the connection's addresses would.
 func (p *directPair) spoofBoth(s *spoofer, datagrams ...[]byte) {
 	p.t.Helper()
+	p.spoofEach(s, func(int) [][]byte { return datagrams })
+}
+
+// spoofEach sends each side the datagrams made for it, from its remote's
+// address and port (the TURN server's for a relayed pair).
+func (p *directPair) spoofEach(s *spoofer, datagrams func(side int) [][]byte) {
+	p.t.Helper()
 	for side := range p.peers {
-		local, remote := p.path(side)
-		for _, d := range datagrams {
-			s.send(remote, local, d)
+		to, from := p.path(side)
+		for _, d := range datagrams(side) {
+			s.send(from, to, d)
 		}
 	}
 }
@@ -237,4 +266,60 @@ func dtlsRecord(contentType byte, epoch uint16, seq uint64, body []byte) []byte 
 	copy(rec[5:11], s[2:])
 	binary.BigEndian.PutUint16(rec[11:], uint16(len(body)))
 	return append(rec, body...)
+}
+
+// startTURN starts a TURN server on 127.0.0.1 (UDP, relaying on
+// 127.0.0.1, one user) closed when the test ends, and returns its address
+// and the configuration of a peer whose only candidates are relayed
+// through it.
+func startTURN(t *testing.T) (netip.AddrPort, string) {
+	t.Helper()
+	conn, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const user, password, realm = "meshrtc", "secret", "meshrtc.test"
+	key := turn.GenerateAuthKey(user, realm, password)
+	server, err := turn.NewServer(turn.ServerConfig{
+		Realm: realm,
+		AuthHandler: func(ra *turn.RequestAttributes) (string, []byte, bool) {
+			return ra.Username, key, ra.Username == user
+		},
+		PacketConnConfigs: []turn.PacketConnConfig{{
+			PacketConn:            conn,
+			RelayAddressGenerator: &turn.RelayAddressGeneratorStatic{RelayAddress: net.IPv4(127, 0, 0, 1), Address: "127.0.0.1"},
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = server.Close() })
+	addr := conn.LocalAddr().(*net.UDPAddr).AddrPort()
+	return addr, fmt.Sprintf(`{"iceServers":[{"urls":["turn:%s"],"username":%q,"credential":%q}],"iceTransportPolicy":"relay",%s`,
+		addr, user, password, loopbackConfig("")[1:])
+}
+
+// channelData is a TURN ChannelData message on the first channel pion's
+// TURN client binds.
+func channelData(payload []byte) []byte {
+	return append([]byte{0x40, 0x00, byte(len(payload) >> 8), byte(len(payload))}, payload...)
+}
+
+// dataIndication is a TURN Data indication: payload from the peer at from.
+func dataIndication(t *testing.T, from netip.AddrPort, payload []byte) []byte {
+	t.Helper()
+	peer := xorPeerAddress{stun.XORMappedAddress{IP: from.Addr().AsSlice(), Port: int(from.Port())}}
+	m, err := stun.Build(stun.TransactionID, stun.NewType(stun.MethodData, stun.ClassIndication),
+		peer, stun.RawAttribute{Type: stun.AttrData, Value: payload})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.Raw
+}
+
+// xorPeerAddress is TURN's XOR-PEER-ADDRESS, coded as XOR-MAPPED-ADDRESS.
+type xorPeerAddress struct{ stun.XORMappedAddress }
+
+func (a xorPeerAddress) AddTo(m *stun.Message) error {
+	return a.AddToAs(m, stun.AttrXORPeerAddress)
 }

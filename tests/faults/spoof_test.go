@@ -52,7 +52,7 @@ func TestSpoofedDatagrams(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newSpoofer(t)
-			p := connectDirect(t)
+			p := connectDirect(t, loopbackConfig(""))
 			p.exchange()
 			p.spoofBoth(s, tc.datagrams...)
 			// The datagrams are queued before the messages on the same
@@ -109,4 +109,39 @@ func garbage(seed uint64, n int) [][]byte {
 		out = append(out, dtlsRecord(contentType, epoch, rng.Uint64N(1<<48), random(rng.IntN(120))))
 	}
 	return out
+}
+
+// TestSpoofedDatagramsRelayed sends the hostile records to both sides of a
+// connection relayed by a TURN server, from the server's address, wrapped
+// as the server relays the remote's datagrams: pion's TURN client hands
+// them on to DTLS as they are.
+func TestSpoofedDatagramsRelayed(t *testing.T) {
+	guard(t, 3*time.Minute)
+	turnAddr, turnConfig := startTURN(t)
+	for _, tc := range []struct {
+		name string
+		wrap func(t *testing.T, p *directPair, side int, record []byte) []byte
+	}{
+		{"ChannelData", func(_ *testing.T, _ *directPair, _ int, record []byte) []byte { return channelData(record) }},
+		{"DataIndication", func(t *testing.T, p *directPair, side int, record []byte) []byte {
+			return dataIndication(t, p.relayedPeer(side), record)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSpoofer(t)
+			p := connectDirect(t, turnConfig)
+			p.turn = turnAddr
+			p.exchange()
+			p.spoofEach(s, func(side int) [][]byte {
+				var out [][]byte
+				for _, rec := range [][]byte{spoofAlert, spoofPlainData, spoofCCS, spoofBadCCS} {
+					out = append(out, tc.wrap(t, p, side, rec))
+				}
+				return out
+			})
+			for range 3 {
+				p.exchange()
+			}
+		})
+	}
 }
