@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Runs every Go fuzz target of core (go test -list '^Fuzz') for a fixed time
+# each, one after the other (go test -fuzz takes one target at a time), with
+# one fuzzing worker. Every target uses loopback-only ICE.
+#
+#   scripts/fuzz.sh                    10 s per target (the suite's stage)
+#   scripts/fuzz.sh --time 9m          a long run
+#   scripts/fuzz.sh --time 1m FuzzMeshPacket FuzzICECandidate
+#
+# Prints one line per target (time, execs, new corpus entries) and fails on
+# the first crasher, showing the input go test saved in
+# core/testdata/fuzz/<target>/ and how to re-run it. New corpus entries stay
+# in go's cache ($(go env GOCACHE)/fuzz), not in the repository.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+usage() {
+  echo "usage: $0 [--time DURATION] [--minimize DURATION] [FuzzTarget...]" >&2
+  exit 2
+}
+
+fuzztime=10s
+minimize=10s
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --time) [[ $# -ge 2 ]] || usage; fuzztime=$2; shift 2 ;;
+    --minimize) [[ $# -ge 2 ]] || usage; minimize=$2; shift 2 ;;
+    -h | --help) usage ;;
+    -*) usage ;;
+    *) break ;;
+  esac
+done
+
+# seconds DURATION: a go duration of whole s, m or h as seconds.
+seconds() {
+  case $1 in
+    *h) echo $((${1%h} * 3600)) ;;
+    *m) echo $((${1%m} * 60)) ;;
+    *s) echo "${1%s}" ;;
+    *) echo "error: --time and --minimize take whole seconds, minutes or hours (10s, 9m, 1h), got $1" >&2; exit 2 ;;
+  esac
+}
+budget=$(seconds "$fuzztime") || exit 2
+minimize_s=$(seconds "$minimize") || exit 2
+
+need_go
+if [[ $# -gt 0 ]]; then
+  targets=("$@")
+else
+  mapfile -t targets < <(go test -list '^Fuzz' ./core/ | grep '^Fuzz')
+fi
+[[ ${#targets[@]} -gt 0 ]] || { echo "error: no fuzz targets found in ./core/" >&2; exit 1; }
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+for target in "${targets[@]}"; do
+  t0=$(date +%s)
+  # The timeout only catches a stuck fuzzing engine: each input has a
+  # hang guard of its own (hangGuard in core/fuzz_helpers_test.go).
+  go test -run '^$' -fuzz "^$target\$" -fuzztime "$fuzztime" -fuzzminimizetime "$minimize" \
+    -parallel 1 -timeout "$((budget + 2 * minimize_s + 300))s" ./core/ >"$log" 2>&1
+  rc=$?
+  last=$(grep '^fuzz: elapsed' "$log" | tail -n 1)
+  execs=$(sed -n 's/.*execs: \([0-9]*\).*/\1/p' <<<"$last")
+  found=$(sed -n 's/.*new interesting: \([0-9]*\).*/\1/p' <<<"$last")
+  echo "$target: ${fuzztime} (wall $(($(date +%s) - t0)) s), execs ${execs:-?}, new corpus entries ${found:-?}"
+  if [[ $rc -ne 0 ]]; then
+    echo "FAIL $target (go test exit $rc):"
+    grep -v '^fuzz: elapsed' "$log" | tail -n 60 | sed 's/^/    /'
+    crasher=$(sed -n 's/.*Failing input written to \(testdata\/fuzz\/[^ ]*\).*/\1/p' "$log" | tail -n 1)
+    if [[ -n $crasher ]]; then
+      echo "crasher core/$crasher (re-run: go test -run '$target/${crasher##*/}' ./core/):"
+      sed 's/^/    /' "core/$crasher"
+    fi
+    exit 1
+  fi
+done
+echo "all ${#targets[@]} fuzz targets passed ($fuzztime each)"
