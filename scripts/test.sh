@@ -43,6 +43,7 @@ gofmt_clean() {
 stage gofmt gofmt_clean
 stage go-vet go vet ./...
 stage go-test-race go test -race -count=1 -timeout 15m ./...
+stage fuzz scripts/fuzz.sh
 stage build scripts/build.sh
 stage godot tests/godot/run.sh
 stage c-tests tests/c/run.sh "build/$(go env GOOS)-$(go env GOARCH)"
