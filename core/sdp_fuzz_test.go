@@ -67,7 +67,7 @@ func FuzzSessionDescription(f *testing.F) {
 		if err == nil && !local && typ == "offer" && !answered(events) {
 			t.Fatalf("remote offer accepted without an answer; events %+v", events)
 		}
-		if err == nil || p.SignalingState() != SignalingStable {
+		if err == nil || p.SignalingState() != SignalingStable || p.PC().LocalDescription() != nil || p.PC().RemoteDescription() != nil {
 			p.reset(t)
 			ceiling(t)
 		}
