@@ -2,7 +2,11 @@
  * lines and end with "N passed, M failed", figures for the record (lines
  * starting with "figure ", which tests/faults/run.sh shows), memory
  * readings, bounded waits, the loopback-only peer configurations and the
- * rule every channel of a failed or closed connection must keep. */
+ * rule every channel of a failed or closed connection must keep.
+ *
+ * Each tests/faults/test_*.c starts with "//go:build ignore": this
+ * directory is also the Go package faults, and the go tool refuses C files
+ * in a package that does not use cgo. */
 #ifndef MESHRTC_FAULT_H
 #define MESHRTC_FAULT_H
 

@@ -1,3 +1,5 @@
+//go:build ignore
+
 /* test_flood: a sender floods a receiver that stops polling (issue 11
  * item 4: sending is bounded).
  *

@@ -1,3 +1,5 @@
+//go:build ignore
+
 /* test_kill_mesh: kill -9 of a mesh server and of a mesh client.
  *
  * A mesh server (meshrtc_mesh_create_server) and a client (create_client,

@@ -1,3 +1,5 @@
+//go:build ignore
+
 /* test_kill_peer: kill -9 of the remote peer (issue 11 items 3 and 8).
  *
  * The parent offers to a child process with a reliable and an unreliable

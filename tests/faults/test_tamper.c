@@ -1,3 +1,5 @@
+//go:build ignore
+
 /* test_tamper: tampered signaling (issue 11 item 8).
  *
  * Two peers of this process signal each other over a socketpair; the host
