@@ -16,7 +16,12 @@
 #   --baseline DIR  also run the C benchmark against DIR/libmeshrtc.so as
 #              impl "meshrtc-c-base", alternating with the current library in
 #              every round: before/after figures for a library change
-#   --metrics  comma list of setup,throughput,rtt,msg_rate,mesh,abi (default all)
+#   --metrics  comma list of setup,throughput,rtt,msg_rate,mesh,abi (default all),
+#              and the long ones, never run by default: soak (an 8-peer mesh
+#              under 100 reliable + 100 unreliable packets/s per peer; full:
+#              20 min after 1 min of warm-up) and cycles (pair create/connect/
+#              destroy; full: 1000 after 50), meshrtc-c and meshrtc-go only:
+#              RSS and (Go) live heap after the warm-up and at the end
 #   --impls    comma list of meshrtc-c,pion,pion-detached (default all)
 #              (pion and pion-detached can be left out for a quick A/B of
 #              library builds: --impls meshrtc-c --baseline DIR)
@@ -72,15 +77,18 @@ case $mode in
   full)
     : "${rounds:=3}"
     setup=(runs=20); tput=(bytes=67108864); rtt=(n=10000 warmup=500); rate=(n=200000)
-    mesh_ns=(8 16 32); mesh_idle_ms=10000; abi=(n=20000) ;;
+    mesh_ns=(8 16 32); mesh_idle_ms=10000; abi=(n=20000)
+    soak=(soak_s=1200 soak_warmup_s=60); cycles=(n=1000 warmup_cycles=50) ;;
   quick)
     : "${rounds:=1}"
     setup=(runs=10); tput=(bytes=16777216); rtt=(n=2000 warmup=200); rate=(n=50000)
-    mesh_ns=(8 16 32); mesh_idle_ms=2000; abi=(n=6400) ;;
+    mesh_ns=(8 16 32); mesh_idle_ms=2000; abi=(n=6400)
+    soak=(soak_s=120 soak_warmup_s=20); cycles=(n=200 warmup_cycles=20) ;;
   smoke)
     : "${rounds:=1}"
     setup=(runs=2); tput=(bytes=1048576); rtt=(n=50 warmup=10); rate=(n=2000 quiet_ms=100)
-    mesh_ns=(3); mesh_idle_ms=200; abi=(n=640) ;;
+    mesh_ns=(3); mesh_idle_ms=200; abi=(n=640)
+    soak=(soak_s=3 soak_warmup_s=1); cycles=(n=3 warmup_cycles=1) ;;
 esac
 
 out=build/bench
@@ -188,6 +196,12 @@ for ((r = 1; r <= rounds; r++)); do
         if ((r % 2)); then abi_order=(meshrtc-c meshrtc-go); else abi_order=(meshrtc-go meshrtc-c); fi
         [[ -n $basedir ]] && abi_order+=(meshrtc-c-base)
         for impl in "${abi_order[@]}"; do run "$impl" abi "$r" "${abi[@]}"; done ;;
+      soak | cycles)
+        # Memory over a long run: the C ABI and the Go core (whose live
+        # heap is visible), alternating by round.
+        if ((r % 2)); then mem_order=(meshrtc-c meshrtc-go); else mem_order=(meshrtc-go meshrtc-c); fi
+        if [[ $m == soak ]]; then mem_args=("${soak[@]}"); else mem_args=("${cycles[@]}"); fi
+        for impl in "${mem_order[@]}"; do run "$impl" "$m" "$r" "${mem_args[@]}"; done ;;
       *) echo "bench.sh: unknown metric $m" >&2; exit 2 ;;
     esac
   done

@@ -9,6 +9,8 @@
  *   msg_rate    n=200000 size=100 window=262144
  *   mesh        n=8 idle_s=10             full mesh through meshrtc_mesh_*
  *   abi         n=20000                   put_packet + get_packet pair cost
+ *   soak        n=8 soak_s=1200 soak_warmup_s=60   RSS over a mesh under steady traffic
+ *   cycles      n=1000 warmup_cycles=50   RSS over pair create/connect/destroy cycles
  *
  * Common keys: round=R (copied into the output), impl=NAME (the output's
  * "impl", default meshrtc-c), idle_us=U (how long the host sleeps when a
@@ -432,17 +434,9 @@ static int mesh_frame(meshrtc_mesh *meshes, int n, link_t *links, int nlinks, in
     return done;
 }
 
-static void bench_mesh(void) {
-    int n = (int)arg_long("n", 8);
-    double idle_s = (double)arg_long("idle_ms", 10000) / 1e3;
-    long frame_us = arg_long("frame_us", 16667);
-    int nlinks = n * (n - 1) / 2;
-    meshrtc_mesh *meshes = calloc((size_t)n, sizeof *meshes);
-    int *connected = calloc((size_t)n, sizeof *connected);
-    link_t *links = calloc((size_t)nlinks, sizeof *links);
-
-    long rss0 = rss_kb();
-    double t0 = now_s();
+/* Creates n meshes (ids 1..n) and a connection for every pair of them
+ * (links: n*(n-1)/2), and starts each connection's signaling. */
+static void mesh_build(meshrtc_mesh *meshes, int n, link_t *links) {
     for (int i = 0; i < n; i++) {
         CHECK(meshrtc_mesh_create(&meshes[i]), 0);
         CHECK(meshrtc_mesh_create_mesh(meshes[i], i + 1, NULL, 0), meshes[i]);
@@ -459,6 +453,20 @@ static void bench_mesh(void) {
             CHECK(meshrtc_peer_create_offer(links[l].p[0]), links[l].p[0]);
         }
     }
+}
+
+static void bench_mesh(void) {
+    int n = (int)arg_long("n", 8);
+    double idle_s = (double)arg_long("idle_ms", 10000) / 1e3;
+    long frame_us = arg_long("frame_us", 16667);
+    int nlinks = n * (n - 1) / 2;
+    meshrtc_mesh *meshes = calloc((size_t)n, sizeof *meshes);
+    int *connected = calloc((size_t)n, sizeof *connected);
+    link_t *links = calloc((size_t)nlinks, sizeof *links);
+
+    long rss0 = rss_kb();
+    double t0 = now_s();
+    mesh_build(meshes, n, links);
     double deadline = t0 + 120.0;
     while (mesh_frame(meshes, n, links, nlinks, connected) < n) {
         if (now_s() > deadline) {
@@ -492,6 +500,206 @@ static void bench_mesh(void) {
     free(links);
     /* The peers are left to meshrtc_shutdown: closing ~1000 connections
      * one by one is not what this measures. */
+}
+
+/* ------------------------------------------------------------ soak, cycles */
+
+/* Memory over a long run: the workloads of tests/bench/benchkit/memory.go
+ * (corebench's soak and cycles) through the C ABI. The library's Go heap
+ * is not visible from here: RSS only, each figure the least of five
+ * samples (see soak_rss_kb). */
+
+#define SOAK_TICK_S 0.010
+#define SOAK_PACKET 100
+
+typedef struct soak {
+    int n, nlinks;
+    meshrtc_mesh *meshes;
+    link_t *links;
+    int *connected;
+    long *taken, *taken_reliable; /* packets each mesh took, and the reliable ones */
+    long sent;                    /* broadcasts each mesh made */
+} soak_t;
+
+/* One host frame: signaling, then every mesh's poll, events and packets;
+ * sleeps 1 ms when there was nothing to take. A peer leaving is fatal. */
+static void soak_frame(soak_t *s) {
+    int busy = 0;
+    for (int l = 0; l < s->nlinks; l++) {
+        pump_peer(s->links[l].p[0], s->links[l].p[1]);
+        pump_peer(s->links[l].p[1], s->links[l].p[0]);
+    }
+    for (int i = 0; i < s->n; i++) {
+        int32_t type, id, avail, mode, len;
+        const uint8_t *data;
+        CHECK(meshrtc_mesh_poll(s->meshes[i]), s->meshes[i]);
+        while (meshrtc_mesh_next_event(s->meshes[i], &type, &id) == MESHRTC_OK) {
+            if (type != MESHRTC_MESH_EVENT_PEER_CONNECTED) {
+                fprintf(stderr, "bench_c: mesh %d: event %d for peer %d during the soak\n", i + 1, type, id);
+                exit(2);
+            }
+            s->connected[i]++;
+            busy = 1;
+        }
+        for (;;) {
+            CHECK(meshrtc_mesh_get_available_packet_count(s->meshes[i], &avail), s->meshes[i]);
+            if (avail == 0) break;
+            CHECK(meshrtc_mesh_get_packet_mode(s->meshes[i], &mode), s->meshes[i]);
+            CHECK(meshrtc_mesh_get_packet(s->meshes[i], &data, &len), s->meshes[i]);
+            s->taken[i]++;
+            s->taken_reliable[i] += mode == MESHRTC_TRANSFER_MODE_RELIABLE;
+            busy = 1;
+        }
+    }
+    if (!busy) sleep_us(1000);
+}
+
+/* Runs the host loop for secs with a broadcast every tick (ticks missed
+ * while the host was late are skipped, as a game's frame loop does). */
+static void soak_run(soak_t *s, double secs) {
+    static const uint8_t payload[SOAK_PACKET];
+    static const int32_t modes[2] = {MESHRTC_TRANSFER_MODE_RELIABLE, MESHRTC_TRANSFER_MODE_UNRELIABLE};
+    double end = now_s() + secs, next = 0;
+    while (now_s() < end) {
+        if (now_s() >= next) {
+            next = now_s() + SOAK_TICK_S;
+            for (int i = 0; i < s->n; i++) {
+                CHECK(meshrtc_mesh_set_target_peer(s->meshes[i], 0), s->meshes[i]);
+                for (int m = 0; m < 2; m++) {
+                    CHECK(meshrtc_mesh_set_transfer_mode(s->meshes[i], modes[m]), s->meshes[i]);
+                    CHECK(meshrtc_mesh_put_packet(s->meshes[i], payload, SOAK_PACKET), s->meshes[i]);
+                }
+            }
+            s->sent++;
+        }
+        soak_frame(s);
+    }
+}
+
+/* Runs the host loop without traffic until every reliable packet was
+ * taken, then 1 s more: nothing is in flight. */
+static void soak_quiesce(soak_t *s) {
+    double deadline = now_s() + 60.0;
+    for (int i = 0; i < s->n; i++) {
+        while (s->taken_reliable[i] < s->sent * (s->n - 1)) {
+            if (now_s() > deadline) {
+                fprintf(stderr, "bench_c: mesh %d took %ld of %ld reliable packets\n", i + 1, s->taken_reliable[i],
+                        s->sent * (s->n - 1));
+                exit(2);
+            }
+            soak_frame(s);
+        }
+    }
+    for (double end = now_s() + 1.0; now_s() < end;) soak_frame(s);
+}
+
+/* The least RSS of five samples, each after a quiet second of the host
+ * loop: what a packet in flight or a collection about to run held is gone. */
+static long soak_rss_kb(soak_t *s) {
+    long best = -1;
+    for (int i = 0; i < 5; i++) {
+        soak_quiesce(s);
+        long kb = rss_kb();
+        if (best < 0 || kb < best) best = kb;
+    }
+    return best;
+}
+
+static long sum_long(const long *v, int n) {
+    long total = 0;
+    for (int i = 0; i < n; i++) total += v[i];
+    return total;
+}
+
+static void print_rss(long warm, long end) {
+    printf(",\"rss_warm_mb\":%.1f,\"rss_end_mb\":%.1f,\"rss_growth_pct\":%.1f}\n", warm / 1024.0, end / 1024.0,
+           100.0 * (double)(end - warm) / (double)warm);
+}
+
+static void bench_soak(void) {
+    soak_t s = {.n = (int)arg_long("n", 8)};
+    double secs = (double)arg_long("soak_s", 1200), warmup = (double)arg_long("soak_warmup_s", 60);
+    s.nlinks = s.n * (s.n - 1) / 2;
+    s.meshes = calloc((size_t)s.n, sizeof *s.meshes);
+    s.links = calloc((size_t)s.nlinks, sizeof *s.links);
+    s.connected = calloc((size_t)s.n, sizeof *s.connected);
+    s.taken = calloc((size_t)s.n, sizeof *s.taken);
+    s.taken_reliable = calloc((size_t)s.n, sizeof *s.taken_reliable);
+    mesh_build(s.meshes, s.n, s.links);
+    double deadline = now_s() + 120.0;
+    for (int done = 0; !done;) {
+        soak_frame(&s);
+        done = 1;
+        for (int i = 0; i < s.n; i++) done &= s.connected[i] == s.n - 1;
+        if (now_s() > deadline) {
+            fprintf(stderr, "bench_c: %d-peer mesh did not connect within 120 s\n", s.n);
+            exit(2);
+        }
+    }
+    soak_run(&s, warmup);
+    long warm = soak_rss_kb(&s), sent0 = s.sent, taken0 = sum_long(s.taken, s.n);
+    fprintf(stderr, "bench_c: soak warm-up: rss %.1f MB\n", warm / 1024.0);
+    double t0 = now_s();
+    while (now_s() - t0 < secs) {
+        soak_run(&s, secs - (now_s() - t0) < 60 ? secs - (now_s() - t0) : 60);
+        fprintf(stderr, "bench_c: soak %.0f s: rss %.1f MB\n", now_s() - t0, rss_kb() / 1024.0);
+    }
+    double elapsed = now_s() - t0;
+    long end = soak_rss_kb(&s);
+    print_head("soak");
+    printf(",\"n\":%d,\"soak_s\":%.1f,\"broadcasts_s\":%.1f,\"packets_s\":%.1f", s.n, elapsed,
+           (double)(s.sent - sent0) / elapsed, (double)(sum_long(s.taken, s.n) - taken0) / elapsed);
+    print_rss(warm, end);
+    fflush(stdout);
+    for (int i = 0; i < s.n; i++) CHECK(meshrtc_mesh_destroy(s.meshes[i]), s.meshes[i]);
+    free(s.meshes);
+    free(s.links);
+    free(s.connected);
+    free(s.taken);
+    free(s.taken_reliable);
+    /* The peers are left to meshrtc_shutdown, as in bench_mesh. */
+}
+
+/* One cycle: a pair created and connected (pair_open), one message each
+ * way on each channel, the reliable ones waited for, everything destroyed. */
+static void cycle(void) {
+    static const uint8_t msg[5] = "cycle";
+    side a, b;
+    pair_open(&a, &b);
+    meshrtc_channel chans[4] = {a.rel, a.unrel, b.rel, b.unrel};
+    for (int i = 0; i < 4; i++) CHECK(meshrtc_channel_put_packet(chans[i], msg, (int32_t)sizeof msg), chans[i]);
+    wait_packet(b.peer, b.rel);
+    wait_packet(a.peer, a.rel);
+    pair_close(&a, &b);
+}
+
+/* The least RSS of five samples 200 ms apart, after the library's
+ * goroutines for closed connections had 2 s to end. */
+static long idle_rss_kb(void) {
+    long best = -1;
+    sleep_us(2000000);
+    for (int i = 0; i < 5; i++) {
+        if (i > 0) sleep_us(200000);
+        long kb = rss_kb();
+        if (best < 0 || kb < best) best = kb;
+    }
+    return best;
+}
+
+static void bench_cycles(void) {
+    int n = (int)arg_long("n", 1000), warmup = (int)arg_long("warmup_cycles", 50);
+    for (int i = 0; i < warmup; i++) cycle();
+    long warm = idle_rss_kb();
+    double t0 = now_s();
+    for (int i = 0; i < n; i++) {
+        cycle();
+        if (i % 100 == 99) fprintf(stderr, "bench_c: %d cycles: rss %.1f MB\n", i + 1, rss_kb() / 1024.0);
+    }
+    double cycle_ms = (now_s() - t0) * 1e3 / n;
+    long end = idle_rss_kb();
+    print_head("cycles");
+    printf(",\"n\":%d,\"warmup_cycles\":%d,\"cycle_ms\":%.1f", n, warmup, cycle_ms);
+    print_rss(warm, end);
 }
 
 /* ------------------------------------------------------------ abi */
@@ -579,7 +787,7 @@ int main(int argc, char **argv) {
     g_argc = argc;
     g_argv = argv;
     if (argc < 2) {
-        fprintf(stderr, "usage: %s setup|throughput|rtt|msg_rate|mesh|abi [key=value ...]\n", argv[0]);
+        fprintf(stderr, "usage: %s setup|throughput|rtt|msg_rate|mesh|abi|soak|cycles [key=value ...]\n", argv[0]);
         return 2;
     }
     if (meshrtc_abi_version() != MESHRTC_ABI_VERSION) {
@@ -591,7 +799,8 @@ int main(int argc, char **argv) {
     /* Signaling latency matters for setup and mesh connect: poll sooner there.
      * Elsewhere a longer sleep costs less CPU (measured: 10 µs raised
      * throughput's CPU per GiB by ~30 %, 50 µs added ~0.5 ms to setup). */
-    long idle_default = strcmp(argv[1], "setup") == 0 || strcmp(argv[1], "mesh") == 0 ? 10 : 50;
+    long idle_default =
+        strcmp(argv[1], "setup") == 0 || strcmp(argv[1], "mesh") == 0 || strcmp(argv[1], "cycles") == 0 ? 10 : 50;
     g_idle_us = arg_long("idle_us", idle_default);
     g_round = arg_long("round", 0);
     g_spin_us = arg_long("spin_us", 0);
@@ -615,6 +824,10 @@ int main(int argc, char **argv) {
         bench_mesh();
     } else if (strcmp(m, "abi") == 0) {
         bench_abi();
+    } else if (strcmp(m, "soak") == 0) {
+        bench_soak();
+    } else if (strcmp(m, "cycles") == 0) {
+        bench_cycles();
     } else {
         fprintf(stderr, "bench_c: unknown metric %s\n", m);
         return 2;

@@ -15,10 +15,10 @@ import sys
 
 # The figure each metric's spread is computed on.
 MAIN = {"setup_ms": "median", "throughput": "mb_s", "rtt_us": "p50", "msg_rate": "msgs_s",
-        "mesh": "connect_ms", "abi_call_ns": "ns"}
+        "mesh": "connect_ms", "abi_call_ns": "ns", "soak": "rss_end_mb", "cycles": "rss_end_mb"}
 # metric names as the bench.sh --metrics list spells them -> output metric names
 METRIC_NAMES = {"setup": "setup_ms", "throughput": "throughput", "rtt": "rtt_us", "msg_rate": "msg_rate",
-                "mesh": "mesh", "abi": "abi_call_ns"}
+                "mesh": "mesh", "abi": "abi_call_ns", "soak": "soak", "cycles": "cycles"}
 
 
 def load(path):
@@ -91,7 +91,7 @@ def cmd_validate(args):
     impls = args.impls.split(",")
     for m in args.metrics.split(","):
         metric = METRIC_NAMES[m]
-        wanted = ["meshrtc-c", "meshrtc-go"] if metric == "abi_call_ns" else impls
+        wanted = ["meshrtc-c", "meshrtc-go"] if metric in ("abi_call_ns", "soak", "cycles") else impls
         for impl in wanted:
             if not any(k[0] == impl and k[1] == metric for k in have):
                 problems.append(f"no {metric} result for {impl}")

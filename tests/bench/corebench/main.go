@@ -6,7 +6,9 @@
 // core's; its mesh adds where the memory goes (goroutines, stacks and heap
 // per connection after a GC). Output: one JSON line, impl "meshrtc-go".
 //
-//	corebench -metric abi|setup|rtt|throughput|msg_rate|mesh [flags] [-cpuprofile f] [-memprofile f]
+// -metric soak and -metric cycles report memory over a long run (see memory.go).
+//
+//	corebench -metric abi|setup|rtt|throughput|msg_rate|mesh|soak|cycles [flags] [-cpuprofile f] [-memprofile f]
 package main
 
 import (
@@ -27,7 +29,7 @@ const loopbackConfig = `{"meshrtc":{"interfaces":["lo"],"includeLoopback":true,"
 var (
 	metric     = flag.String("metric", "", "abi, setup, rtt, throughput, msg_rate or mesh")
 	round      = flag.Int("round", 0, "round number copied into the output")
-	count      = flag.Int("n", 0, "abi: put+get pairs (20000); rtt: round trips (10000); msg_rate: messages (200000); mesh: peers (8)")
+	count      = flag.Int("n", 0, "abi: put+get pairs (20000); rtt: round trips (10000); msg_rate: messages (200000); mesh: peers (8); soak: peers (8); cycles: cycles (1000)")
 	idleMs     = flag.Int("idle_ms", 10000, "mesh: idle period for the CPU measurement")
 	frameUs    = flag.Int("frame_us", 16667, "mesh: host frame while idle (0: no polling)")
 	warmup     = flag.Int("warmup", 500, "rtt: untimed round trips first")
@@ -72,6 +74,10 @@ func main() {
 		err = benchMesh()
 	case "setup":
 		err = benchSetup()
+	case "soak":
+		err = benchSoak()
+	case "cycles":
+		err = benchCycles()
 	default:
 		err = fmt.Errorf("unknown -metric %q", *metric)
 	}

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"runtime"
+	"time"
+
+	"github.com/meshrtc/meshrtc/core"
+	"github.com/meshrtc/meshrtc/tests/bench/benchkit"
+)
+
+// The soak and cycles metrics: memory over a long run (benchkit's
+// workloads, shared with tests/faults/soak_test.go). Each reports the RSS
+// and the live Go heap after a warm-up and at the end, and the RSS once the
+// runtime has returned its free pages to the OS (rss_released_*): RSS
+// minus the scavenger's lag.
+var (
+	soakSeconds  = flag.Int("soak_s", 1200, "soak: measured seconds of traffic (after the warm-up)")
+	soakWarmup   = flag.Int("soak_warmup_s", 60, "soak: seconds of traffic before the warm-up sample")
+	cyclesWarmup = flag.Int("warmup_cycles", 50, "cycles: cycles before the warm-up sample")
+)
+
+// progressPeriod is how often the soak prints a sample to stderr.
+const progressPeriod = 60 * time.Second
+
+// memFields are the figures both metrics report for a warm-up and an end sample.
+func memFields(warm, end benchkit.MemSample, warmReleased, endReleased int64) []any {
+	mb := func(kb int64) float64 { return r1(float64(kb) / 1024) }
+	heapMB := func(b uint64) float64 { return float64(int64(float64(b)/(1<<20)*100+0.5)) / 100 }
+	pct := func(from, to float64) float64 { return r1((to - from) / from * 100) }
+	return []any{
+		"rss_warm_mb", mb(warm.RSSKB), "rss_end_mb", mb(end.RSSKB),
+		"rss_growth_pct", pct(float64(warm.RSSKB), float64(end.RSSKB)),
+		"rss_released_warm_mb", mb(warmReleased), "rss_released_end_mb", mb(endReleased),
+		"rss_released_growth_pct", pct(float64(warmReleased), float64(endReleased)),
+		"heap_warm_mb", heapMB(warm.HeapAlloc), "heap_end_mb", heapMB(end.HeapAlloc),
+		"heap_growth_pct", pct(float64(warm.HeapAlloc), float64(end.HeapAlloc)),
+		"heap_growth_kb", (int64(end.HeapAlloc) - int64(warm.HeapAlloc)) >> 10,
+		"goroutines_warm", warm.Goroutines, "goroutines_end", end.Goroutines,
+	}
+}
+
+func progress(what string, m benchkit.MemSample) {
+	fmt.Fprintf(os.Stderr, "corebench: %s: rss %.1f MB, heap %.2f MB, %d goroutines\n",
+		what, float64(m.RSSKB)/1024, float64(m.HeapAlloc)/(1<<20), m.Goroutines)
+}
+
+func benchSoak() error {
+	n := benchkit.OrDefault(*count, 8)
+	s, err := benchkit.NewSoakMesh(n, *config)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := s.Connect(120 * time.Second); err != nil {
+		return err
+	}
+	quiesce := func() error { return s.Quiesce(time.Second, 60*time.Second) }
+	if err := s.Run(time.Duration(*soakWarmup) * time.Second); err != nil {
+		return err
+	}
+	warm, err := benchkit.Settle(math.MaxInt, 0, quiesce)
+	if err != nil {
+		return err
+	}
+	warmReleased := benchkit.ReleasedRSSKB()
+	progress("soak warm-up", warm)
+	sent0, taken0 := s.Sent, s.TotalReceived()
+	start := time.Now()
+	for total := time.Duration(*soakSeconds) * time.Second; time.Since(start) < total; {
+		if err := s.Run(min(progressPeriod, total-time.Since(start))); err != nil {
+			return err
+		}
+		progress(fmt.Sprintf("soak %.0f s", time.Since(start).Seconds()), benchkit.Measure())
+	}
+	elapsed := time.Since(start).Seconds()
+	end, err := benchkit.Settle(warm.Goroutines, 10*time.Second, quiesce)
+	if err != nil {
+		return err
+	}
+	endReleased := benchkit.ReleasedRSSKB()
+	fields := []any{"n", n, "soak_s", r1(elapsed), "broadcasts_s", r1(float64(s.Sent-sent0) / elapsed),
+		"packets_s", r1(float64(s.TotalReceived()-taken0) / elapsed)}
+	benchkit.Emit("meshrtc-go", *round, "soak", append(fields, memFields(warm, end, warmReleased, endReleased)...)...)
+	return nil
+}
+
+func benchCycles() error {
+	n := benchkit.OrDefault(*count, 1000)
+	cfg, err := core.ParseConfig(*config)
+	if err != nil {
+		return err
+	}
+	base := runtime.NumGoroutine()
+	cycles := func(count int) error {
+		for i := range count {
+			if err := benchkit.Cycle(cfg, 30*time.Second); err != nil {
+				return fmt.Errorf("cycle %d: %w", i, err)
+			}
+			if i%100 == 99 {
+				progress(fmt.Sprintf("%d cycles", i+1), benchkit.Measure())
+			}
+		}
+		return nil
+	}
+	if err := cycles(*cyclesWarmup); err != nil {
+		return err
+	}
+	warm, _ := benchkit.Settle(base, 20*time.Second, nil)
+	warmReleased := benchkit.ReleasedRSSKB()
+	start := time.Now()
+	if err := cycles(n); err != nil {
+		return err
+	}
+	cycleMs := time.Since(start).Seconds() * 1e3 / float64(n)
+	end, _ := benchkit.Settle(base, 20*time.Second, nil)
+	endReleased := benchkit.ReleasedRSSKB()
+	fields := []any{"n", n, "warmup_cycles", *cyclesWarmup, "cycle_ms", r1(cycleMs), "goroutines_base", base,
+		"heap_per_cycle_b", (int64(end.HeapAlloc) - int64(warm.HeapAlloc)) / int64(n)}
+	benchkit.Emit("meshrtc-go", *round, "cycles", append(fields, memFields(warm, end, warmReleased, endReleased)...)...)
+	return nil
+}
