@@ -11,7 +11,6 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
-	"github.com/pion/stun/v4"
 	"github.com/pion/transport/v5"
 	"github.com/pion/webrtc/v4"
 )
@@ -246,7 +245,7 @@ func parseICEServers(raw json.RawMessage) ([]ICEServer, error) {
 			return nil, errorf(ErrInvalidParameter, "iceServers[%d] has no urls", i)
 		}
 		for _, url := range server.URLs {
-			if _, err := stun.ParseURI(url); err != nil {
+			if _, err := parseICEURL(url); err != nil {
 				return nil, errorf(ErrInvalidParameter, "iceServers[%d]: bad url %q: %v", i, url, err)
 			}
 		}
