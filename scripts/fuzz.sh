@@ -7,10 +7,11 @@
 #   scripts/fuzz.sh --time 9m          a long run
 #   scripts/fuzz.sh --time 1m FuzzMeshPacket FuzzICECandidate
 #
-# Prints one line per target (time, execs, new corpus entries) and fails on
-# the first crasher, showing the input go test saved in
-# core/testdata/fuzz/<target>/ and how to re-run it. New corpus entries stay
-# in go's cache ($(go env GOCACHE)/fuzz), not in the repository.
+# Prints one line per target (time, execs, new corpus entries). A target that
+# fails is shown with the input go test saved in core/testdata/fuzz/<target>/
+# and how to re-run it; the other targets still run, then the script fails.
+# New corpus entries stay in go's cache ($(go env GOCACHE)/fuzz), not in the
+# repository.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -52,6 +53,7 @@ else
 fi
 [[ ${#targets[@]} -gt 0 ]] || { echo "error: no fuzz targets found in ./core/" >&2; exit 1; }
 
+failed=()
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 for target in "${targets[@]}"; do
@@ -73,7 +75,11 @@ for target in "${targets[@]}"; do
       echo "crasher core/$crasher (re-run: go test -run '$target/${crasher##*/}' ./core/):"
       sed 's/^/    /' "core/$crasher"
     fi
-    exit 1
+    failed+=("$target")
   fi
 done
+if [[ ${#failed[@]} -gt 0 ]]; then
+  echo "FAIL: ${#failed[@]} of ${#targets[@]} fuzz targets failed: ${failed[*]}"
+  exit 1
+fi
 echo "all ${#targets[@]} fuzz targets passed ($fuzztime each)"
