@@ -63,6 +63,9 @@ type Config struct {
 	// socket ICE opens, in bytes; 0 keeps the operating system's default.
 	UDPReceiveBuffer int
 
+	// SCTP tunes retransmission and congestion control (see SCTPOptions).
+	SCTP SCTPOptions
+
 	// Net replaces the operating system's network (pion vnet in tests). Not settable from JSON.
 	Net transport.Net
 }
@@ -100,6 +103,7 @@ func DefaultConfig() Config {
 		EventQueueLimit:     DefaultEventQueueLimit,
 		SendBufferLimit:     DefaultSendBufferLimit,
 		UDPReceiveBuffer:    DefaultUDPReceiveBuffer,
+		SCTP:                DefaultSCTPOptions(),
 		HostAcceptanceWait:  -1, SrflxAcceptanceWait: -1, PrflxAcceptanceWait: -1, RelayAcceptanceWait: -1,
 	}
 }
@@ -126,6 +130,10 @@ type meshrtcOptions struct {
 	PrflxAcceptanceWaitMs    *number   `json:"prflxAcceptanceWaitMs"`
 	RelayAcceptanceWaitMs    *number   `json:"relayAcceptanceWaitMs"`
 	UDPReceiveBuffer         *number   `json:"udpReceiveBuffer"`
+	SCTPRTOMaxMs             *number   `json:"sctpRtoMaxMs"`
+	SCTPMinCwnd              *number   `json:"sctpMinCwnd"`
+	SCTPFastRtxWnd           *number   `json:"sctpFastRtxWnd"`
+	SCTPCwndCAStep           *number   `json:"sctpCwndCaStep"`
 }
 
 // decodeStrict decodes the JSON object raw into *dst (a struct of pointer
@@ -309,6 +317,10 @@ func parseMeshrtcOptions(raw json.RawMessage, cfg *Config) error {
 		{"prflxAcceptanceWaitMs", opts.PrflxAcceptanceWaitMs, 0, math.MaxInt32, msSetter(&cfg.PrflxAcceptanceWait)},
 		{"relayAcceptanceWaitMs", opts.RelayAcceptanceWaitMs, 0, math.MaxInt32, msSetter(&cfg.RelayAcceptanceWait)},
 		{"udpReceiveBuffer", opts.UDPReceiveBuffer, 0, maxUDPReceiveBuffer, func(v int64) { cfg.UDPReceiveBuffer = int(v) }},
+		{"sctpRtoMaxMs", opts.SCTPRTOMaxMs, 0, maxSCTPRTOMaxMs, msSetter(&cfg.SCTP.RTOMax)},
+		{"sctpMinCwnd", opts.SCTPMinCwnd, 0, maxSCTPWindow, func(v int64) { cfg.SCTP.MinCwnd = uint32(v) }},
+		{"sctpFastRtxWnd", opts.SCTPFastRtxWnd, 0, maxSCTPWindow, func(v int64) { cfg.SCTP.FastRtxWnd = uint32(v) }},
+		{"sctpCwndCaStep", opts.SCTPCwndCAStep, 0, maxSCTPWindow, func(v int64) { cfg.SCTP.CwndCAStep = uint32(v) }},
 	}
 	for _, opt := range ints {
 		if opt.value == nil {
@@ -381,6 +393,7 @@ func (c *Config) newAPI() (*webrtc.API, webrtc.Configuration, error) {
 		}
 	}
 	se.SetSCTPMaxMessageSize(uint32(c.MaxMessageSize))
+	c.SCTP.apply(&se)
 	if c.Net != nil {
 		se.SetNet(c.Net)
 	} else {

@@ -374,7 +374,19 @@ int32_t meshrtc_peer_destroy(meshrtc_peer peer);
  * ICE opens, default 1048576, 0 = the operating system's default; the OS may
  * grant less, Linux up to net.core.rmem_max: a larger buffer keeps bursts
  * from being dropped by the kernel, which costs reliable channels a
- * retransmission and unreliable ones the message).
+ * retransmission and unreliable ones the message), and SCTP's retransmission
+ * and congestion control, 0 meaning the SCTP stack's own value for each
+ * (@since 0.3.0): "sctpRtoMaxMs" (cap of the retransmission timeout and its
+ * back-off, 0 to 60000, default 500; the stack's minimum timeout is 1 s, so
+ * a cap below 1 s is a fixed timeout, and the stack's own cap is 60 s, which
+ * stalls reliable data for minutes under heavy loss; it also spaces the 8
+ * retries of the association's set-up: too small a value lets a lossy
+ * connection fail before its channels open), "sctpMinCwnd" (floor of the
+ * congestion window in bytes, default 65536; the stack's is one packet),
+ * "sctpFastRtxWnd" (bytes one fast retransmission may resend, default
+ * 65536; the stack's is one packet), "sctpCwndCaStep" (growth of the
+ * congestion window per round trip in congestion avoidance, bytes, default
+ * 0); each of the last three 0 to 67108864.
  * Unknown keys inside "meshrtc" are errors; unknown top-level keys are logged
  * as warnings and ignored. Re-initializing closes the previous connection and
  * its channels and drops its queued events; the peer is back in STATE_NEW.
