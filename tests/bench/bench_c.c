@@ -82,20 +82,24 @@ static double cpu_s(void) {
            (double)ru.ru_stime.tv_usec / 1e6;
 }
 
-static long rss_kb(void) {
+/* The number after key (e.g. "VmRSS:") in /proc/self/status, -1 if unknown. */
+static long proc_status(const char *key) {
     FILE *f = fopen("/proc/self/status", "r");
     char line[256];
-    long kb = -1;
+    size_t k = strlen(key);
+    long value = -1;
     if (!f) return -1;
     while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, "VmRSS:", 6) == 0) {
-            kb = strtol(line + 6, NULL, 10);
+        if (strncmp(line, key, k) == 0) {
+            value = strtol(line + k, NULL, 10);
             break;
         }
     }
     fclose(f);
-    return kb;
+    return value;
 }
+
+static long rss_kb(void) { return proc_status("VmRSS:"); }
 
 static void sleep_us(long us) {
     struct timespec ts = {us / 1000000, (us % 1000000) * 1000L};
@@ -507,7 +511,7 @@ static void bench_mesh(void) {
 /* Memory over a long run: the workloads of tests/bench/benchkit/memory.go
  * (corebench's soak and cycles) through the C ABI. The library's Go heap
  * is not visible from here: RSS only, each figure the least of five
- * samples (see soak_rss_kb). */
+ * samples (see least_mem). */
 
 #define SOAK_TICK_S 0.010
 #define SOAK_PACKET 100
@@ -593,14 +597,32 @@ static void soak_quiesce(soak_t *s) {
     for (double end = now_s() + 1.0; now_s() < end;) soak_frame(s);
 }
 
-/* The least RSS of five samples, each after a quiet second of the host
- * loop: what a packet in flight or a collection about to run held is gone. */
-static long soak_rss_kb(soak_t *s) {
-    long best = -1;
+/* RSS (KiB), its anonymous part (heap, stacks; the rest is mostly the
+ * library's code, paged in as code paths first run) and OS threads. */
+typedef struct mem {
+    long rss, anon, threads;
+} mem_t;
+
+static mem_t mem_now(void) {
+    mem_t m = {rss_kb(), proc_status("RssAnon:"), proc_status("Threads:")};
+    return m;
+}
+
+/* Progress to stderr, e.g. "soak 60 s" or "cycles 100". */
+static void print_progress(const char *what, double count, const char *unit) {
+    mem_t m = mem_now();
+    fprintf(stderr, "bench_c: %s %.0f%s: rss %.1f MB (anonymous %.1f), %ld threads\n", what, count, unit,
+            m.rss / 1024.0, m.anon / 1024.0, m.threads);
+}
+
+/* The sample with the least RSS of five, each after wait(s): what a packet
+ * in flight or a collection about to run held is gone. */
+static mem_t least_mem(void (*wait)(soak_t *), soak_t *s) {
+    mem_t best = {-1, -1, -1};
     for (int i = 0; i < 5; i++) {
-        soak_quiesce(s);
-        long kb = rss_kb();
-        if (best < 0 || kb < best) best = kb;
+        wait(s);
+        mem_t m = mem_now();
+        if (best.rss < 0 || m.rss < best.rss) best = m;
     }
     return best;
 }
@@ -611,9 +633,11 @@ static long sum_long(const long *v, int n) {
     return total;
 }
 
-static void print_rss(long warm, long end) {
-    printf(",\"rss_warm_mb\":%.1f,\"rss_end_mb\":%.1f,\"rss_growth_pct\":%.1f}\n", warm / 1024.0, end / 1024.0,
-           100.0 * (double)(end - warm) / (double)warm);
+static void print_mem(mem_t warm, mem_t end) {
+    printf(",\"rss_warm_mb\":%.1f,\"rss_end_mb\":%.1f,\"rss_growth_pct\":%.1f,\"rss_anon_warm_mb\":%.1f,"
+           "\"rss_anon_end_mb\":%.1f,\"threads_warm\":%ld,\"threads_end\":%ld}\n",
+           warm.rss / 1024.0, end.rss / 1024.0, 100.0 * (double)(end.rss - warm.rss) / (double)warm.rss,
+           warm.anon / 1024.0, end.anon / 1024.0, warm.threads, end.threads);
 }
 
 static void bench_soak(void) {
@@ -637,19 +661,20 @@ static void bench_soak(void) {
         }
     }
     soak_run(&s, warmup);
-    long warm = soak_rss_kb(&s), sent0 = s.sent, taken0 = sum_long(s.taken, s.n);
-    fprintf(stderr, "bench_c: soak warm-up: rss %.1f MB\n", warm / 1024.0);
+    mem_t warm = least_mem(soak_quiesce, &s);
+    long sent0 = s.sent, taken0 = sum_long(s.taken, s.n);
+    print_progress("soak warm-up", 0, " s");
     double t0 = now_s();
     while (now_s() - t0 < secs) {
         soak_run(&s, secs - (now_s() - t0) < 60 ? secs - (now_s() - t0) : 60);
-        fprintf(stderr, "bench_c: soak %.0f s: rss %.1f MB\n", now_s() - t0, rss_kb() / 1024.0);
+        print_progress("soak", now_s() - t0, " s");
     }
     double elapsed = now_s() - t0;
-    long end = soak_rss_kb(&s);
+    mem_t end = least_mem(soak_quiesce, &s);
     print_head("soak");
     printf(",\"n\":%d,\"soak_s\":%.1f,\"broadcasts_s\":%.1f,\"packets_s\":%.1f", s.n, elapsed,
            (double)(s.sent - sent0) / elapsed, (double)(sum_long(s.taken, s.n) - taken0) / elapsed);
-    print_rss(warm, end);
+    print_mem(warm, end);
     fflush(stdout);
     for (int i = 0; i < s.n; i++) CHECK(meshrtc_mesh_destroy(s.meshes[i]), s.meshes[i]);
     free(s.meshes);
@@ -673,33 +698,27 @@ static void cycle(void) {
     pair_close(&a, &b);
 }
 
-/* The least RSS of five samples 200 ms apart, after the library's
- * goroutines for closed connections had 2 s to end. */
-static long idle_rss_kb(void) {
-    long best = -1;
-    sleep_us(2000000);
-    for (int i = 0; i < 5; i++) {
-        if (i > 0) sleep_us(200000);
-        long kb = rss_kb();
-        if (best < 0 || kb < best) best = kb;
-    }
-    return best;
+static void idle_wait(soak_t *unused) {
+    (void)unused;
+    sleep_us(200000);
 }
 
 static void bench_cycles(void) {
     int n = (int)arg_long("n", 1000), warmup = (int)arg_long("warmup_cycles", 50);
     for (int i = 0; i < warmup; i++) cycle();
-    long warm = idle_rss_kb();
+    sleep_us(2000000); /* the library's goroutines of closed connections end */
+    mem_t warm = least_mem(idle_wait, NULL);
     double t0 = now_s();
     for (int i = 0; i < n; i++) {
         cycle();
-        if (i % 100 == 99) fprintf(stderr, "bench_c: %d cycles: rss %.1f MB\n", i + 1, rss_kb() / 1024.0);
+        if (i % 100 == 99) print_progress("cycles", i + 1, "");
     }
     double cycle_ms = (now_s() - t0) * 1e3 / n;
-    long end = idle_rss_kb();
+    sleep_us(2000000);
+    mem_t end = least_mem(idle_wait, NULL);
     print_head("cycles");
     printf(",\"n\":%d,\"warmup_cycles\":%d,\"cycle_ms\":%.1f", n, warmup, cycle_ms);
-    print_rss(warm, end);
+    print_mem(warm, end);
 }
 
 /* ------------------------------------------------------------ abi */

@@ -41,15 +41,19 @@ func CPUSeconds() float64 {
 }
 
 // RSSKB is the process's resident set size in KiB, -1 if unknown.
-func RSSKB() int64 {
+func RSSKB() int64 { return ProcStatus("VmRSS") }
+
+// ProcStatus is the number after key in /proc/self/status (for sizes, in
+// KiB), -1 if unknown.
+func ProcStatus(key string) int64 {
 	data, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return -1
 	}
 	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb
+		if rest, ok := strings.CutPrefix(line, key+":"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return n
 		}
 	}
 	return -1

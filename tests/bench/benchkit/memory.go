@@ -35,7 +35,11 @@ type MemSample struct {
 	HeapAlloc  uint64 // bytes of live objects
 	HeapInuse  uint64 // bytes in spans with live objects
 	Goroutines int
+	Threads    int64 // OS threads
 	RSSKB      int64 // resident set size (KiB)
+	// RSSAnonKB is the anonymous part of RSSKB (heap, stacks); the rest is
+	// mostly the program's own code, paged in as code paths first run.
+	RSSAnonKB int64
 	// PionBuffers is the part of HeapAlloc in pion's packet buffers
 	// (transport/v5/packetio: ICE's and the DTLS mux's receive buffers, one
 	// of each per connection). They grow to the largest backlog their
@@ -65,7 +69,7 @@ func Measure() MemSample {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return MemSample{HeapAlloc: ms.HeapAlloc, HeapInuse: ms.HeapInuse, Goroutines: runtime.NumGoroutine(),
-		RSSKB: RSSKB(), PionBuffers: pionBuffers()}
+		Threads: ProcStatus("Threads"), RSSKB: RSSKB(), RSSAnonKB: ProcStatus("RssAnon"), PionBuffers: pionBuffers()}
 }
 
 // Settle waits up to timeout for goroutines to drop to at most want (pion

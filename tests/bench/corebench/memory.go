@@ -14,9 +14,12 @@ import (
 
 // The soak and cycles metrics: memory over a long run (benchkit's
 // workloads, shared with tests/faults/soak_test.go). Each reports the RSS
-// and the live Go heap after a warm-up and at the end, and the RSS once the
-// runtime has returned its free pages to the OS (rss_released_*): RSS
-// minus the scavenger's lag.
+// and the live Go heap after a warm-up and at the end, the RSS once the
+// runtime has returned its free pages to the OS (rss_released_*: RSS minus
+// the scavenger's lag), its anonymous part (rss_anon_*: the rest is the
+// binary's code, paged in as code paths first run), OS threads, and for
+// the soak the part of the heap in pion's grow-only packet buffers
+// (benchkit.MemSample.PionBuffers) and the growth of the rest.
 var (
 	soakSeconds  = flag.Int("soak_s", 1200, "soak: measured seconds of traffic (after the warm-up)")
 	soakWarmup   = flag.Int("soak_warmup_s", 60, "soak: seconds of traffic before the warm-up sample")
@@ -36,19 +39,27 @@ func memFields(warm, end benchkit.MemSample, warmReleased, endReleased int64) []
 		"rss_growth_pct", pct(float64(warm.RSSKB), float64(end.RSSKB)),
 		"rss_released_warm_mb", mb(warmReleased), "rss_released_end_mb", mb(endReleased),
 		"rss_released_growth_pct", pct(float64(warmReleased), float64(endReleased)),
+		"rss_anon_warm_mb", mb(warm.RSSAnonKB), "rss_anon_end_mb", mb(end.RSSAnonKB),
 		"heap_warm_mb", heapMB(warm.HeapAlloc), "heap_end_mb", heapMB(end.HeapAlloc),
 		"heap_growth_pct", pct(float64(warm.HeapAlloc), float64(end.HeapAlloc)),
 		"heap_growth_kb", (int64(end.HeapAlloc) - int64(warm.HeapAlloc)) >> 10,
 		"goroutines_warm", warm.Goroutines, "goroutines_end", end.Goroutines,
+		"threads_warm", warm.Threads, "threads_end", end.Threads,
+		"pion_buffers_warm_mb", heapMB(warm.PionBuffers), "pion_buffers_end_mb", heapMB(end.PionBuffers),
+		"heap_outside_pion_buffers_growth_kb", (end.Retained() - warm.Retained()) >> 10,
 	}
 }
 
 func progress(what string, m benchkit.MemSample) {
-	fmt.Fprintf(os.Stderr, "corebench: %s: rss %.1f MB, heap %.2f MB, %d goroutines\n",
-		what, float64(m.RSSKB)/1024, float64(m.HeapAlloc)/(1<<20), m.Goroutines)
+	fmt.Fprintf(os.Stderr, "corebench: %s: rss %.1f MB (anonymous %.1f), heap %.2f MB (pion packet buffers %.2f), %d goroutines, %d threads\n",
+		what, float64(m.RSSKB)/1024, float64(m.RSSAnonKB)/1024, float64(m.HeapAlloc)/(1<<20), float64(m.PionBuffers)/(1<<20),
+		m.Goroutines, m.Threads)
 }
 
 func benchSoak() error {
+	// pion's packet buffers, which only ever grow, apart from the rest of
+	// the heap (costs a little allocation speed).
+	defer benchkit.TrackBuffers()()
 	n := benchkit.OrDefault(*count, 8)
 	s, err := benchkit.NewSoakMesh(n, *config)
 	if err != nil {
