@@ -21,7 +21,13 @@
 #              under 100 reliable + 100 unreliable packets/s per peer; full:
 #              20 min after 1 min of warm-up) and cycles (pair create/connect/
 #              destroy; full: 1000 after 50), meshrtc-c and meshrtc-go only:
-#              RSS and (Go) live heap after the warm-up and at the end
+#              RSS and (Go) live heap after the warm-up and at the end;
+#              lossy (reliable ordered messages of 12 B-64 KiB, 2,000 in the
+#              full run, through a loopback relay dropping 5, 10 and 20 % of
+#              the datagrams each way and delaying the rest 50 +- 25 ms,
+#              tests/faults/relay), meshrtc-go (its SCTP defaults) and pion
+#              (raw pion's) only: time and goodput; a run that does not
+#              complete within its bound reports "completed": false
 #   --impls    comma list of meshrtc-c,pion,pion-detached (default all)
 #              (pion and pion-detached can be left out for a quick A/B of
 #              library builds: --impls meshrtc-c --baseline DIR)
@@ -62,7 +68,7 @@ while [[ $# -gt 0 ]]; do
     --baseline) basedir=$2; shift ;;
     --metrics) metrics=$2; shift ;;
     --impls) impls=$2; shift ;;
-    -h | --help) sed -n '2,38p' "$0"; exit 0 ;;
+    -h | --help) sed -n '/^set -euo/q;2,$p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -78,17 +84,17 @@ case $mode in
     : "${rounds:=3}"
     setup=(runs=20); tput=(bytes=67108864); rtt=(n=10000 warmup=500); rate=(n=200000)
     mesh_ns=(8 16 32); mesh_idle_ms=10000; abi=(n=20000)
-    soak=(soak_s=1200 soak_warmup_s=60); cycles=(n=1000 warmup_cycles=50) ;;
+    soak=(soak_s=1200 soak_warmup_s=60); cycles=(n=1000 warmup_cycles=50); lossy=(n=2000 bound_s=240) ;;
   quick)
     : "${rounds:=1}"
     setup=(runs=10); tput=(bytes=16777216); rtt=(n=2000 warmup=200); rate=(n=50000)
     mesh_ns=(8 16 32); mesh_idle_ms=2000; abi=(n=6400)
-    soak=(soak_s=120 soak_warmup_s=20); cycles=(n=200 warmup_cycles=20) ;;
+    soak=(soak_s=120 soak_warmup_s=20); cycles=(n=200 warmup_cycles=20); lossy=(n=300 bound_s=120) ;;
   smoke)
     : "${rounds:=1}"
     setup=(runs=2); tput=(bytes=1048576); rtt=(n=50 warmup=10); rate=(n=2000 quiet_ms=100)
     mesh_ns=(3); mesh_idle_ms=200; abi=(n=640)
-    soak=(soak_s=3 soak_warmup_s=1); cycles=(n=3 warmup_cycles=1) ;;
+    soak=(soak_s=3 soak_warmup_s=1); cycles=(n=3 warmup_cycles=1); lossy=(n=10 bound_s=20) ;;
 esac
 
 out=build/bench
@@ -202,6 +208,12 @@ for ((r = 1; r <= rounds; r++)); do
         if ((r % 2)); then mem_order=(meshrtc-c meshrtc-go); else mem_order=(meshrtc-go meshrtc-c); fi
         if [[ $m == soak ]]; then mem_args=("${soak[@]}"); else mem_args=("${cycles[@]}"); fi
         for impl in "${mem_order[@]}"; do run "$impl" "$m" "$r" "${mem_args[@]}"; done ;;
+      lossy)
+        # meshrtc's Go core (the C benchmark cannot drive the Go relay) and raw pion.
+        if ((r % 2)); then lossy_order=(meshrtc-go pion); else lossy_order=(pion meshrtc-go); fi
+        for loss in 5 10 20; do
+          for impl in "${lossy_order[@]}"; do run "$impl" lossy "$r" "${lossy[@]}" "loss=$loss"; done
+        done ;;
       *) echo "bench.sh: unknown metric $m" >&2; exit 2 ;;
     esac
   done

@@ -15,10 +15,12 @@ import sys
 
 # The figure each metric's spread is computed on.
 MAIN = {"setup_ms": "median", "throughput": "mb_s", "rtt_us": "p50", "msg_rate": "msgs_s",
-        "mesh": "connect_ms", "abi_call_ns": "ns", "soak": "rss_end_mb", "cycles": "rss_end_mb"}
+        "mesh": "connect_ms", "abi_call_ns": "ns", "soak": "rss_end_mb", "cycles": "rss_end_mb",
+        "lossy": "seconds"}
 # metric names as the bench.sh --metrics list spells them -> output metric names
 METRIC_NAMES = {"setup": "setup_ms", "throughput": "throughput", "rtt": "rtt_us", "msg_rate": "msg_rate",
-                "mesh": "mesh", "abi": "abi_call_ns", "soak": "soak", "cycles": "cycles"}
+                "mesh": "mesh", "abi": "abi_call_ns", "soak": "soak", "cycles": "cycles",
+                "lossy": "lossy"}
 
 
 def load(path):
@@ -36,7 +38,9 @@ def load(path):
 
 
 def key_of(line):
-    return (line["impl"], line["metric"], line.get("n") if line["metric"] == "mesh" else None)
+    """(impl, metric, the mesh's n or the lossy loss_pct): what one median is taken over."""
+    third = {"mesh": "n", "lossy": "loss_pct"}.get(line["metric"])
+    return (line["impl"], line["metric"], line.get(third) if third else None)
 
 
 def runs(lines):
@@ -92,6 +96,8 @@ def cmd_validate(args):
     for m in args.metrics.split(","):
         metric = METRIC_NAMES[m]
         wanted = ["meshrtc-c", "meshrtc-go"] if metric in ("abi_call_ns", "soak", "cycles") else impls
+        if metric == "lossy":
+            wanted = ["meshrtc-go", "pion"]
         for impl in wanted:
             if not any(k[0] == impl and k[1] == metric for k in have):
                 problems.append(f"no {metric} result for {impl}")

@@ -6,9 +6,12 @@
 // core's; its mesh adds where the memory goes (goroutines, stacks and heap
 // per connection after a GC). Output: one JSON line, impl "meshrtc-go".
 //
+// -metric lossy runs scripts/bench.sh's lossy metric: reliable messages
+// through a lossy, jittery relay (tests/faults/relay).
+//
 // -metric soak and -metric cycles report memory over a long run (see memory.go).
 //
-//	corebench -metric abi|setup|rtt|throughput|msg_rate|mesh|soak|cycles [flags] [-cpuprofile f] [-memprofile f]
+//	corebench -metric abi|setup|rtt|throughput|msg_rate|mesh|lossy|soak|cycles [flags] [-cpuprofile f] [-memprofile f]
 package main
 
 import (
@@ -29,7 +32,9 @@ const loopbackConfig = `{"meshrtc":{"interfaces":["lo"],"includeLoopback":true,"
 var (
 	metric     = flag.String("metric", "", "abi, setup, rtt, throughput, msg_rate or mesh")
 	round      = flag.Int("round", 0, "round number copied into the output")
-	count      = flag.Int("n", 0, "abi: put+get pairs (20000); rtt: round trips (10000); msg_rate: messages (200000); mesh: peers (8); soak: peers (8); cycles: cycles (1000)")
+	count      = flag.Int("n", 0, "abi: put+get pairs (20000); rtt: round trips (10000); msg_rate: messages (200000); mesh: peers (8); lossy: messages (2000); soak: peers (8); cycles: cycles (1000)")
+	lossPct    = flag.Float64("loss", 20, "lossy: % of datagrams the relay drops each way")
+	boundS     = flag.Int("bound_s", 300, "lossy: give up (and report what arrived) after this many seconds")
 	idleMs     = flag.Int("idle_ms", 10000, "mesh: idle period for the CPU measurement")
 	frameUs    = flag.Int("frame_us", 16667, "mesh: host frame while idle (0: no polling)")
 	warmup     = flag.Int("warmup", 500, "rtt: untimed round trips first")
@@ -74,6 +79,8 @@ func main() {
 		err = benchMesh()
 	case "setup":
 		err = benchSetup()
+	case "lossy":
+		err = benchLossy()
 	case "soak":
 		err = benchSoak()
 	case "cycles":
@@ -130,6 +137,10 @@ type side struct {
 	rel, unrel *core.Channel
 }
 
+// viaRelay, when set, rewrites each candidate (see relay.Relay.Candidate);
+// candidates it refuses are not passed on.
+var viaRelay func(from *core.Peer, candidate string) (string, bool)
+
 // pump plays from's signaling events to to, as the C host does.
 func pump(from, to *core.Peer) error {
 	for ev, ok := from.NextEvent(); ok; ev, ok = from.NextEvent() {
@@ -140,7 +151,13 @@ func pump(from, to *core.Peer) error {
 				err = to.SetRemoteDescription(ev.SDPType, ev.SDP)
 			}
 		case core.EventICECandidateCreated:
-			err = to.AddICECandidate(ev.Media, ev.Index, ev.Name)
+			name, ok := ev.Name, true
+			if viaRelay != nil {
+				name, ok = viaRelay(from, name)
+			}
+			if ok {
+				err = to.AddICECandidate(ev.Media, ev.Index, name)
+			}
 		case core.EventDataChannelReceived:
 			ev.Channel.Release()
 		}

@@ -10,7 +10,10 @@
 // goroutine polls the queues, so the rtt of the two differs by the library,
 // not by the loop.
 //
-//	pionbench -metric setup|throughput|rtt|msg_rate|mesh [-detached [-hostpoll]] [flags]
+// -metric lossy is scripts/bench.sh's lossy metric: reliable messages
+// through a lossy, jittery relay (tests/faults/relay).
+//
+//	pionbench -metric setup|throughput|rtt|msg_rate|mesh|lossy [-detached [-hostpoll]] [flags]
 //
 // One JSON line per run on stdout (DESIGN.md §6). It never asserts on timing:
 // it exits non-zero only when something fails outright.
@@ -43,7 +46,9 @@ var (
 	bytesN   = flag.Int64("bytes", 64<<20, "throughput: bytes to send")
 	msgSize  = flag.Int("msg", 64<<10, "throughput: message size")
 	window   = flag.Int("window", 0, "buffered-amount limit (default 1 MiB for throughput, 256 KiB for msg_rate)")
-	count    = flag.Int("n", 0, "rtt: round trips (10000); msg_rate: messages (200000); mesh: peers (8)")
+	count    = flag.Int("n", 0, "rtt: round trips (10000); msg_rate: messages (200000); mesh: peers (8); lossy: messages (2000)")
+	lossPct  = flag.Float64("loss", 20, "lossy: % of datagrams the relay drops each way")
+	boundS   = flag.Int("bound_s", 300, "lossy: give up (and report what arrived) after this many seconds")
 	warmup   = flag.Int("warmup", 500, "rtt: untimed round trips first")
 	size     = flag.Int("size", 0, "rtt: message size (64); msg_rate: message size (100)")
 	quietMs  = flag.Int("quiet_ms", 300, "msg_rate: stop when nothing arrived for this long after the last send")
@@ -65,6 +70,8 @@ func main() {
 		err = benchMsgRate()
 	case "mesh":
 		err = benchMesh()
+	case "lossy":
+		err = benchLossy()
 	default:
 		err = fmt.Errorf("unknown -metric %q", *metric)
 	}
@@ -173,6 +180,10 @@ func (e *end) setRemote(desc webrtc.SessionDescription) error {
 	return nil
 }
 
+// viaRelay, when set, rewrites each candidate of side 0 or 1 (see
+// relay.Relay.Candidate); candidates it refuses are not passed on.
+var viaRelay func(side int, c webrtc.ICECandidateInit) (webrtc.ICECandidateInit, bool)
+
 // link is one connection with both ends in this process. opened is closed
 // once every channel on both ends is open (and detached, with -detached).
 type link struct {
@@ -220,8 +231,15 @@ func newLink(api *webrtc.API, specs []chanSpec) (*link, error) {
 	for i, e := range l.ends {
 		other := l.ends[1-i]
 		e.pc.OnICECandidate(func(c *webrtc.ICECandidate) {
-			if c != nil {
-				other.addCandidate(c.ToJSON())
+			if c == nil {
+				return
+			}
+			init, ok := c.ToJSON(), true
+			if viaRelay != nil {
+				init, ok = viaRelay(i, init)
+			}
+			if ok {
+				other.addCandidate(init)
 			}
 		})
 	}
