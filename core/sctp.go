@@ -32,19 +32,18 @@ type SCTPOptions struct {
 }
 
 // Defaults of the SCTP options, from the loss bench (scripts/bench.sh
-// --metrics lossy; 20 % loss, 50 ± 25 ms, 300 messages of 12 B-64 KiB):
-//   - RTO 500 ms: 26 s. 1 s: 453 of 600 messages in 100 s; 300 ms or
-//     less is not faster (a window floor of 64 KiB over a 100 ms round trip
-//     caps the rate near 5 Mbit/s), and 300 ms let one connection in 15
-//     fail its SCTP set-up (INIT retries spanning 2.7 s, 4.5 s at 500 ms:
-//     15 of 15). 500 ms is above the round trip plus the 200 ms delayed
-//     acknowledgement of paths up to about 300 ms, so those see no
-//     spurious retransmission.
-//   - Window floor 64 KiB and fast retransmission window 64 KiB: 300
-//     messages in 25 s instead of 32 of them in 60 s (one packet each);
-//     128 KiB or more was slower: a timeout resends the whole window, and
-//     resent chunks can only be recovered by the next timeout.
-//   - Congestion-avoidance step: pion's (no measurable difference).
+// --metrics lossy: 12 B-64 KiB messages, 20 % loss, 50 ± 25 ms):
+//   - RTO cap 500 ms: 2,000 messages in 219 s. 1 s: 453 of 600 in 100 s.
+//     300 ms: about 146 s, but one connection in 15 failed its SCTP set-up
+//     (the 8 INIT retries, spaced by the cap, spanned 2.7 s; at 500 ms and
+//     1 s, 15 of 15 connected). 500 ms exceeds the round trip plus the
+//     200 ms delayed acknowledgement of paths up to about 300 ms, so those
+//     see no spurious retransmission.
+//   - Window floor and fast retransmission window 64 KiB: 300 messages in
+//     25 s instead of 32 of them in 60 s (one packet each); 16 or 32 KiB
+//     was slower, and so were 128 and 256 KiB (a timeout resends the whole
+//     window, and resent chunks can only be recovered by the next timeout).
+//   - Congestion-avoidance step: pion's (16 KiB made no measurable difference).
 const (
 	DefaultSCTPRTOMax     = 500 * time.Millisecond
 	DefaultSCTPMinCwnd    = 64 * 1024
