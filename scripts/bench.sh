@@ -22,7 +22,8 @@
 #              20 min after 1 min of warm-up) and cycles (pair create/connect/
 #              destroy; full: 1000 after 50), meshrtc-c and meshrtc-go only:
 #              RSS and (Go) live heap after the warm-up and at the end;
-#              lossy (reliable ordered messages of 12 B-64 KiB, 2,000 in the
+#              lossy (reliable ordered messages of 12 B-64 KiB, log-uniform
+#              sizes, about 15 MB for the 2,000 of the
 #              full run, through a loopback relay dropping 5, 10 and 20 % of
 #              the datagrams each way and delaying the rest 50 +- 25 ms,
 #              tests/faults/relay), meshrtc-go (its SCTP defaults) and pion
@@ -84,7 +85,7 @@ case $mode in
     : "${rounds:=3}"
     setup=(runs=20); tput=(bytes=67108864); rtt=(n=10000 warmup=500); rate=(n=200000)
     mesh_ns=(8 16 32); mesh_idle_ms=10000; abi=(n=20000)
-    soak=(soak_s=1200 soak_warmup_s=60); cycles=(n=1000 warmup_cycles=50); lossy=(n=2000 bound_s=240) ;;
+    soak=(soak_s=1200 soak_warmup_s=60); cycles=(n=1000 warmup_cycles=50); lossy=(n=2000 bound_s=180) ;;
   quick)
     : "${rounds:=1}"
     setup=(runs=10); tput=(bytes=16777216); rtt=(n=2000 warmup=200); rate=(n=50000)

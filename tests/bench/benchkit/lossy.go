@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"time"
 
@@ -11,9 +12,13 @@ import (
 )
 
 // The lossy metric: reliable ordered messages of LossyMinSize to
-// LossyMaxSize bytes (random sizes) through a relay that drops a share of
-// the datagrams each way and delays the rest 50 ± 25 ms; the sender keeps
-// its buffered amount within LossyWindow.
+// LossyMaxSize bytes through a relay that drops a share of the datagrams
+// each way and delays the rest 50 ± 25 ms; the sender keeps its buffered
+// amount within LossyWindow. Sizes are log-uniform (as many messages from
+// 12 to 24 bytes as from 32 to 64 KiB), as a game's traffic is mostly small
+// messages: 2,000 messages are about 15 MB. (The independent fault run that
+// asked for this figure measured 42-47 s at 5 % loss with pion's defaults,
+// which fits these sizes; uniform sizes, 64 MB, took over 240 s there.)
 const (
 	LossyMinSize = 12
 	LossyMaxSize = 64 << 10
@@ -31,7 +36,8 @@ func LossyRelay(lossPct float64) (*relay.Relay, error) {
 // depend on i only, so the receiver checks them without keeping a copy.
 func LossyMessage(i int) []byte {
 	rng := rand.New(rand.NewPCG(uint64(i), 0))
-	data := make([]byte, LossyMinSize+rng.IntN(LossyMaxSize-LossyMinSize+1))
+	size := LossyMinSize * math.Pow(float64(LossyMaxSize)/LossyMinSize, rng.Float64())
+	data := make([]byte, int(size))
 	binary.LittleEndian.PutUint32(data, uint32(i))
 	for k := 4; k < len(data); k++ {
 		data[k] = byte(i + k)
