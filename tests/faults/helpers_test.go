@@ -58,14 +58,8 @@ type pair struct {
 // waits until all four channels are open.
 func connectPair(t *testing.T, r *relay.Relay, configJSON string) *pair {
 	t.Helper()
-	p := &pair{t: t, r: r}
-	for s := range p.peers {
-		peer := core.NewPeer()
-		if err := peer.Initialize(configJSON); err != nil {
-			t.Fatalf("initialize: %v", err)
-		}
-		t.Cleanup(peer.Release)
-		p.peers[s] = peer
+	p := &pair{t: t, r: r, peers: newPeers(t, configJSON)}
+	for s, peer := range p.peers {
 		p.rel[s] = newChannel(t, peer, "reliable", `{"negotiated":true,"id":1}`)
 		p.unrel[s] = newChannel(t, peer, "unreliable", `{"negotiated":true,"id":2,"ordered":false,"maxRetransmits":0}`)
 	}
@@ -81,6 +75,21 @@ func connectPair(t *testing.T, r *relay.Relay, configJSON string) *pair {
 		time.Sleep(2 * time.Millisecond)
 	}
 	return p
+}
+
+// newPeers makes the two peers of a pair, configured with configJSON and
+// released when the test ends.
+func newPeers(t *testing.T, configJSON string) [2]*core.Peer {
+	t.Helper()
+	var peers [2]*core.Peer
+	for s := range peers {
+		peers[s] = core.NewPeer()
+		if err := peers[s].Initialize(configJSON); err != nil {
+			t.Fatalf("initialize: %v", err)
+		}
+		t.Cleanup(peers[s].Release)
+	}
+	return peers
 }
 
 func newChannel(t *testing.T, p *core.Peer, label, opts string) *core.Channel {
@@ -110,28 +119,46 @@ func (p *pair) open() bool {
 // are, candidates rewritten by the relay (the others dropped).
 func (p *pair) pump() {
 	p.t.Helper()
-	for from := range p.peers {
+	pumpSignaling(p.t, p.peers, func(from relay.Side, sdp string) {
+		if strings.Contains(sdp, "a=candidate") {
+			p.t.Fatalf("a description carries candidates, which would bypass the relay")
+		}
+	}, p.r.Candidate)
+}
+
+// pumpSignaling plays the host's signaling for two peers once: each
+// description is shown to check (if not nil) and passed on; each candidate
+// is passed on as candidate returns it (nil: unchanged), or dropped when it
+// returns false. Received in-band channels are released.
+func pumpSignaling(t *testing.T, peers [2]*core.Peer, check func(relay.Side, string),
+	candidate func(relay.Side, string) (string, bool)) {
+	t.Helper()
+	for from := range peers {
 		side := relay.Side(from)
-		src, dst := p.peers[from], p.peers[1-from]
+		src, dst := peers[from], peers[1-from]
 		for ev, ok := src.NextEvent(); ok; ev, ok = src.NextEvent() {
 			var err error
 			switch ev.Type {
 			case core.EventSessionDescriptionCreated:
-				if strings.Contains(ev.SDP, "a=candidate") {
-					p.t.Fatalf("a description carries candidates, which would bypass the relay")
+				if check != nil {
+					check(side, ev.SDP)
 				}
 				if err = src.SetLocalDescription(ev.SDPType, ev.SDP); err == nil {
 					err = dst.SetRemoteDescription(ev.SDPType, ev.SDP)
 				}
 			case core.EventICECandidateCreated:
-				if c, ok := p.r.Candidate(side, ev.Name); ok {
-					err = dst.AddICECandidate(ev.Media, ev.Index, c)
+				name, pass := ev.Name, true
+				if candidate != nil {
+					name, pass = candidate(side, ev.Name)
+				}
+				if pass {
+					err = dst.AddICECandidate(ev.Media, ev.Index, name)
 				}
 			case core.EventDataChannelReceived:
 				ev.Channel.Release()
 			}
 			if err != nil {
-				p.t.Fatalf("signaling: %v", err)
+				t.Fatalf("signaling: %v", err)
 			}
 		}
 	}

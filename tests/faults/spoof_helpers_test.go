@@ -35,14 +35,8 @@ type directPair struct {
 // until both channels are open.
 func connectDirect(t *testing.T, configJSON string) *directPair {
 	t.Helper()
-	p := &directPair{t: t}
-	for s := range p.peers {
-		peer := core.NewPeer()
-		if err := peer.Initialize(configJSON); err != nil {
-			t.Fatalf("initialize: %v", err)
-		}
-		t.Cleanup(peer.Release)
-		p.peers[s] = peer
+	p := &directPair{t: t, peers: newPeers(t, configJSON)}
+	for s, peer := range p.peers {
 		p.rel[s] = newChannel(t, peer, "reliable", `{"negotiated":true,"id":1}`)
 	}
 	if err := p.peers[0].CreateOffer(); err != nil {
@@ -55,28 +49,7 @@ func connectDirect(t *testing.T, configJSON string) *directPair {
 }
 
 // pump plays the host's signaling for both sides.
-func (p *directPair) pump() {
-	p.t.Helper()
-	for from := range p.peers {
-		src, dst := p.peers[from], p.peers[1-from]
-		for ev, ok := src.NextEvent(); ok; ev, ok = src.NextEvent() {
-			var err error
-			switch ev.Type {
-			case core.EventSessionDescriptionCreated:
-				if err = src.SetLocalDescription(ev.SDPType, ev.SDP); err == nil {
-					err = dst.SetRemoteDescription(ev.SDPType, ev.SDP)
-				}
-			case core.EventICECandidateCreated:
-				err = dst.AddICECandidate(ev.Media, ev.Index, ev.Name)
-			case core.EventDataChannelReceived:
-				ev.Channel.Release()
-			}
-			if err != nil {
-				p.t.Fatalf("signaling: %v", err)
-			}
-		}
-	}
-}
+func (p *directPair) pump() { pumpSignaling(p.t, p.peers, nil, nil) }
 
 // until pumps until cond holds; 20 s is a hang guard (loopback takes
 // milliseconds), long enough for SCTP to retransmit several times.
