@@ -150,7 +150,12 @@ run() {
       for kv in "$@"; do cmd+=("-${kv%%=*}" "${kv#*=}"); done ;;
   esac
   echo "bench.sh: round $r $impl $metric $*" >&2
-  line=$(timeout 600 "${cmd[@]}" 2>"$out/last-stderr.log") || status=$?
+  # A hang guard: 10 minutes, or the run's own length plus that (soak).
+  local limit=600 kv
+  for kv in "$@"; do
+    case $kv in soak_s=* | soak_warmup_s=*) limit=$((limit + ${kv#*=})) ;; esac
+  done
+  line=$(timeout "$limit" "${cmd[@]}" 2>"$out/last-stderr.log") || status=$?
   if [[ $status -ne 0 || -z $line ]]; then
     failures=$((failures + 1))
     sed 's/^/    /' "$out/last-stderr.log" >&2
