@@ -697,9 +697,10 @@ int32_t meshrtc_channel_is_negotiated(meshrtc_channel channel, int32_t *out_nego
  * meshrtc_channel_get_buffered_amount - *out_bytes receives how many bytes
  * are buffered for sending: queued by meshrtc_channel_put_packet and not yet
  * acknowledged by the remote. A host keeps its sending under a limit with it
- * (put_packet refuses data past "sendBufferLimit"). 0 once the channel's
- * connection is FAILED or CLOSED, or the peer was closed: what was buffered
- * is dropped then.
+ * (put_packet refuses data past "sendBufferLimit"). Never less than the
+ * truth; for a moment it may count the message being handed to the network
+ * stack twice. 0 once the channel's connection is FAILED or CLOSED, or the
+ * peer was closed: what was buffered is dropped then.
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_bytes NULL), invalid handle.
  * @since 0.1.0
  */
