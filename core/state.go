@@ -58,23 +58,6 @@ const (
 	WriteModeBinary
 )
 
-func connectionStateFromPion(s webrtc.PeerConnectionState) ConnectionState {
-	switch s {
-	case webrtc.PeerConnectionStateConnecting:
-		return ConnectionConnecting
-	case webrtc.PeerConnectionStateConnected:
-		return ConnectionConnected
-	case webrtc.PeerConnectionStateDisconnected:
-		return ConnectionDisconnected
-	case webrtc.PeerConnectionStateFailed:
-		return ConnectionFailed
-	case webrtc.PeerConnectionStateClosed:
-		return ConnectionClosed
-	default:
-		return ConnectionNew
-	}
-}
-
 func gatheringStateFromPion(s webrtc.ICEGatheringState) GatheringState {
 	switch s {
 	case webrtc.ICEGatheringStateGathering:
