@@ -5,11 +5,11 @@ package faults
 import (
 	"encoding/binary"
 	"math/rand/v2"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/meshrtc/meshrtc/core"
+	"github.com/meshrtc/meshrtc/tests/bench/benchkit"
 	"github.com/meshrtc/meshrtc/tests/faults/relay"
 	"github.com/pion/transport/v5/test"
 )
@@ -119,47 +119,19 @@ func (p *pair) open() bool {
 // are, candidates rewritten by the relay (the others dropped).
 func (p *pair) pump() {
 	p.t.Helper()
-	pumpSignaling(p.t, p.peers, func(from relay.Side, sdp string) {
-		if strings.Contains(sdp, "a=candidate") {
-			p.t.Fatalf("a description carries candidates, which would bypass the relay")
-		}
-	}, p.r.Candidate)
+	sides := map[*core.Peer]relay.Side{p.peers[relay.A]: relay.A, p.peers[relay.B]: relay.B}
+	pumpSignaling(p.t, p.peers, func(from *core.Peer, name string) (string, bool) {
+		return p.r.Candidate(sides[from], name)
+	})
 }
 
-// pumpSignaling plays the host's signaling for two peers once: each
-// description is shown to check (if not nil) and passed on; each candidate
-// is passed on as candidate returns it (nil: unchanged), or dropped when it
-// returns false. Received in-band channels are released.
-func pumpSignaling(t *testing.T, peers [2]*core.Peer, check func(relay.Side, string),
-	candidate func(relay.Side, string) (string, bool)) {
+// pumpSignaling plays the host's signaling for two peers once in each
+// direction (benchkit.Signal; candidate may be nil).
+func pumpSignaling(t *testing.T, peers [2]*core.Peer, candidate func(*core.Peer, string) (string, bool)) {
 	t.Helper()
 	for from := range peers {
-		side := relay.Side(from)
-		src, dst := peers[from], peers[1-from]
-		for ev, ok := src.NextEvent(); ok; ev, ok = src.NextEvent() {
-			var err error
-			switch ev.Type {
-			case core.EventSessionDescriptionCreated:
-				if check != nil {
-					check(side, ev.SDP)
-				}
-				if err = src.SetLocalDescription(ev.SDPType, ev.SDP); err == nil {
-					err = dst.SetRemoteDescription(ev.SDPType, ev.SDP)
-				}
-			case core.EventICECandidateCreated:
-				name, pass := ev.Name, true
-				if candidate != nil {
-					name, pass = candidate(side, ev.Name)
-				}
-				if pass {
-					err = dst.AddICECandidate(ev.Media, ev.Index, name)
-				}
-			case core.EventDataChannelReceived:
-				ev.Channel.Release()
-			}
-			if err != nil {
-				t.Fatalf("signaling: %v", err)
-			}
+		if _, err := benchkit.Signal(peers[from], peers[1-from], candidate); err != nil {
+			t.Fatalf("signaling: %v", err)
 		}
 	}
 }

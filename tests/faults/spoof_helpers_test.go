@@ -49,7 +49,7 @@ func connectDirect(t *testing.T, configJSON string) *directPair {
 }
 
 // pump plays the host's signaling for both sides.
-func (p *directPair) pump() { pumpSignaling(p.t, p.peers, nil, nil) }
+func (p *directPair) pump() { pumpSignaling(p.t, p.peers, nil) }
 
 // until pumps until cond holds; 20 s is a hang guard (loopback takes
 // milliseconds), long enough for SCTP to retransmit several times.

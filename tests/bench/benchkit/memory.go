@@ -305,7 +305,7 @@ func (s *SoakMesh) broadcast() error {
 func (s *SoakMesh) step() (busy bool, err error) {
 	for _, l := range s.links {
 		for k := range l {
-			b, err := Signal(l[k], l[1-k])
+			b, err := Signal(l[k], l[1-k], nil)
 			if err != nil {
 				return false, err
 			}
@@ -360,9 +360,11 @@ func (s *SoakMesh) Close() {
 }
 
 // Signal plays from's queued events to to as a host's signaling does; it
-// reports whether there were any. Channels announced in-band are released
+// reports whether there were any. Each candidate goes through candidate
+// when it is not nil (the relay's rewrite): passed on as it returns it, or
+// dropped when it returns false. Channels announced in-band are released
 // (the workloads use negotiated ones).
-func Signal(from, to *core.Peer) (bool, error) {
+func Signal(from, to *core.Peer, candidate func(from *core.Peer, name string) (string, bool)) (bool, error) {
 	busy := false
 	for ev, ok := from.NextEvent(); ok; ev, ok = from.NextEvent() {
 		busy = true
@@ -373,7 +375,13 @@ func Signal(from, to *core.Peer) (bool, error) {
 				err = to.SetRemoteDescription(ev.SDPType, ev.SDP)
 			}
 		case core.EventICECandidateCreated:
-			err = to.AddICECandidate(ev.Media, ev.Index, ev.Name)
+			name, pass := ev.Name, true
+			if candidate != nil {
+				name, pass = candidate(from, ev.Name)
+			}
+			if pass {
+				err = to.AddICECandidate(ev.Media, ev.Index, name)
+			}
 		case core.EventDataChannelReceived:
 			ev.Channel.Release()
 		}
@@ -432,7 +440,7 @@ func Cycle(cfg core.Config, timeout time.Duration) (err error) {
 			}
 			busy := false
 			for k := range peers {
-				b, err := Signal(peers[k], peers[1-k])
+				b, err := Signal(peers[k], peers[1-k], nil)
 				if err != nil {
 					return err
 				}

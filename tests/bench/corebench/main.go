@@ -143,29 +143,8 @@ var viaRelay func(from *core.Peer, candidate string) (string, bool)
 
 // pump plays from's signaling events to to, as the C host does.
 func pump(from, to *core.Peer) error {
-	for ev, ok := from.NextEvent(); ok; ev, ok = from.NextEvent() {
-		var err error
-		switch ev.Type {
-		case core.EventSessionDescriptionCreated:
-			if err = from.SetLocalDescription(ev.SDPType, ev.SDP); err == nil {
-				err = to.SetRemoteDescription(ev.SDPType, ev.SDP)
-			}
-		case core.EventICECandidateCreated:
-			name, ok := ev.Name, true
-			if viaRelay != nil {
-				name, ok = viaRelay(from, name)
-			}
-			if ok {
-				err = to.AddICECandidate(ev.Media, ev.Index, name)
-			}
-		case core.EventDataChannelReceived:
-			ev.Channel.Release()
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err := benchkit.Signal(from, to, viaRelay)
+	return err
 }
 
 // openPair creates both peers with the benchmark's negotiated channels and
