@@ -3,23 +3,51 @@
 # the built library (ASan/UBSan), the ABI checks and the demo. Installs what
 # it needs with apt-get and fails loudly when something is missing.
 # Prints one line per stage and closes with "N passed, M failed".
+#
+# Usage: scripts/test.sh              every stage, in order
+#        scripts/test.sh STAGE...     only these stages (in the suite's order;
+#                                     later stages may need "build" first)
+#        scripts/test.sh --list       the stage names
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
-need_go
-c_toolchain
-apt_install python3 ca-certificates
+listing=0
+selected=()
+for arg in "$@"; do
+  case $arg in
+    --list) listing=1 ;;
+    -h | --help) sed -n '2,12p' "$0"; exit 0 ;;
+    -*) echo "test.sh: unknown option $arg (see --help)" >&2; exit 2 ;;
+    *) selected+=("$arg") ;;
+  esac
+done
+
+if ((!listing)); then
+  need_go
+  c_toolchain
+  apt_install python3 ca-certificates
+fi
 
 start=$(date +%s)
 passed=0
 failed=0
 failures=()
+ran=()
 
-# stage NAME CMD...: runs one stage, logs its output to build/test-logs/NAME.log.
+# stage NAME CMD...: runs one stage (unless other stages were asked for),
+# logs its output to build/test-logs/NAME.log.
 stage() {
   local name=$1
   shift
+  if ((listing)); then
+    echo "$name"
+    return
+  fi
+  if ((${#selected[@]})) && [[ " ${selected[*]} " != *" $name "* ]]; then
+    return
+  fi
+  ran+=("$name")
   local log="build/test-logs/$name.log" t0=$(date +%s)
   mkdir -p build/test-logs
   echo "=== $name"
@@ -53,6 +81,17 @@ stage cpp tests/cpp/run.sh "build/$(go env GOOS)-$(go env GOARCH)"
 stage interop tests/interop/run.sh "build/$(go env GOOS)-$(go env GOARCH)"
 stage demo scripts/demo.sh
 stage bench-smoke scripts/bench.sh --quick --smoke
+
+((listing)) && exit 0
+# A stage asked for by a name the suite does not have fails: nothing is
+# skipped silently.
+for name in "${selected[@]}"; do
+  if [[ " ${ran[*]} " != *" $name "* ]]; then
+    failed=$((failed + 1))
+    failures+=("$name")
+    echo "--- FAIL $name: no such stage (scripts/test.sh --list)"
+  fi
+done
 
 echo
 echo "suite wall time: $(($(date +%s) - start)) s"
