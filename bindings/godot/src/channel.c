@@ -62,7 +62,7 @@ void mr_channel_free_instance(void *class_userdata, GDExtensionClassInstancePtr 
         return;
     }
     if (self->handle != 0 && !mr_shut_down) {
-        mr_check("meshrtc_channel_destroy", self->handle, meshrtc_channel_destroy(self->handle));
+        MR_CALL(meshrtc_channel_destroy, self->handle, self->handle);
     }
     free(self);
 }
@@ -123,7 +123,7 @@ static void v_get_packet(GDExtensionClassInstancePtr instance, const GDExtension
     }
     const uint8_t *data = NULL;
     int32_t len = 0;
-    int32_t err = mr_check("meshrtc_channel_get_packet", SELF->handle, meshrtc_channel_get_packet(SELF->handle, &data, &len));
+    int32_t err = MR_CALL(meshrtc_channel_get_packet, SELF->handle, SELF->handle, &data, &len);
     if (err == MESHRTC_OK) {
         if (r_buffer) {
             *r_buffer = data;
@@ -151,8 +151,8 @@ static void v_put_packet(GDExtensionClassInstancePtr instance, const GDExtension
     if (buffer == NULL && size == 0) {
         buffer = (const uint8_t *)"";
     }
-    RET_INT(mr_check("meshrtc_channel_put_packet", SELF->handle,
-                    meshrtc_channel_put_packet(SELF->handle, buffer, (int32_t)size)));
+    RET_INT(MR_CALL(meshrtc_channel_put_packet, SELF->handle,
+                    SELF->handle, buffer, (int32_t)size));
 }
 
 static void v_get_available_packet_count(GDExtensionClassInstancePtr instance, const GDExtensionConstTypePtr *args,
@@ -178,7 +178,7 @@ static void v_poll(GDExtensionClassInstancePtr instance, const GDExtensionConstT
         RET_INT(GD_ERR_UNCONFIGURED);
         return;
     }
-    RET_INT(mr_check("meshrtc_channel_poll", SELF->handle, meshrtc_channel_poll(SELF->handle)));
+    RET_INT(MR_CALL(meshrtc_channel_poll, SELF->handle, SELF->handle));
 }
 
 static void v_close(GDExtensionClassInstancePtr instance, const GDExtensionConstTypePtr *args,
@@ -186,7 +186,7 @@ static void v_close(GDExtensionClassInstancePtr instance, const GDExtensionConst
     (void)args;
     (void)r_ret;
     if (usable(SELF, "_close")) {
-        mr_check("meshrtc_channel_close", SELF->handle, meshrtc_channel_close(SELF->handle));
+        MR_CALL(meshrtc_channel_close, SELF->handle, SELF->handle);
     }
 }
 
@@ -200,7 +200,7 @@ static void v_set_write_mode(GDExtensionClassInstancePtr instance, const GDExten
     if (mode < INT32_MIN || mode > INT32_MAX) {
         mode = -1; /* let meshrtc reject it with its message */
     }
-    mr_check("meshrtc_channel_set_write_mode", SELF->handle, meshrtc_channel_set_write_mode(SELF->handle, (int32_t)mode));
+    MR_CALL(meshrtc_channel_set_write_mode, SELF->handle, SELF->handle, (int32_t)mode);
 }
 
 static void v_get_write_mode(GDExtensionClassInstancePtr instance, const GDExtensionConstTypePtr *args,
@@ -215,7 +215,7 @@ static void v_was_string_packet(GDExtensionClassInstancePtr instance, const GDEx
     (void)args;
     int32_t v = 0;
     if (usable(SELF, "_was_string_packet")) {
-        mr_check("meshrtc_channel_was_string_packet", SELF->handle, meshrtc_channel_was_string_packet(SELF->handle, &v));
+        MR_CALL(meshrtc_channel_was_string_packet, SELF->handle, SELF->handle, &v);
     }
     RET_BOOL(v);
 }
@@ -246,7 +246,7 @@ static void v_is_ordered(GDExtensionClassInstancePtr instance, const GDExtension
     (void)args;
     int32_t v = 0;
     if (usable(SELF, "_is_ordered")) {
-        mr_check("meshrtc_channel_is_ordered", SELF->handle, meshrtc_channel_is_ordered(SELF->handle, &v));
+        MR_CALL(meshrtc_channel_is_ordered, SELF->handle, SELF->handle, &v);
     }
     RET_BOOL(v);
 }
@@ -256,7 +256,7 @@ static void v_is_negotiated(GDExtensionClassInstancePtr instance, const GDExtens
     (void)args;
     int32_t v = 0;
     if (usable(SELF, "_is_negotiated")) {
-        mr_check("meshrtc_channel_is_negotiated", SELF->handle, meshrtc_channel_is_negotiated(SELF->handle, &v));
+        MR_CALL(meshrtc_channel_is_negotiated, SELF->handle, SELF->handle, &v);
     }
     RET_BOOL(v);
 }
@@ -286,8 +286,8 @@ static void v_get_buffered_amount(GDExtensionClassInstancePtr instance, const GD
     (void)args;
     int64_t v = 0;
     if (usable(SELF, "_get_buffered_amount")) {
-        if (mr_check("meshrtc_channel_get_buffered_amount", SELF->handle,
-                    meshrtc_channel_get_buffered_amount(SELF->handle, &v)) != MESHRTC_OK) {
+        if (MR_CALL(meshrtc_channel_get_buffered_amount, SELF->handle,
+                    SELF->handle, &v) != MESHRTC_OK) {
             v = 0;
         }
     }

@@ -134,6 +134,11 @@ void mr_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void mr_report(const char *call, int64_t handle, int32_t err);
 /* Returns err, reporting it first when it is not MESHRTC_OK. */
 int32_t mr_check(const char *call, int64_t handle, int32_t err);
+/* MR_CALL(fn, handle, args...) calls the meshrtc function fn(args...) and
+ * checks its result with mr_check under fn's own name, so each call names
+ * its function once. handle is the object whose last_error explains a
+ * failure (0: the thread's). */
+#define MR_CALL(fn, handle, ...) mr_check(#fn, (handle), fn(__VA_ARGS__))
 /* Moves queued library log lines to Godot's output. Warnings from pion's
  * own subsystems (ice, sctp, dtls, pc, ...) are normal events and are
  * shown only when mr_log_pion_warnings is set (MESHRTC_LOG_LEVEL=warn or

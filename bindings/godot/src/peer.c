@@ -45,7 +45,7 @@ GDExtensionObjectPtr mr_peer_create_instance(void *class_userdata) {
         return NULL;
     }
     self->owner = obj;
-    mr_check("meshrtc_peer_create", 0, meshrtc_peer_create(&self->handle));
+    MR_CALL(meshrtc_peer_create, 0, &self->handle);
     gd.object_set_instance(obj, &mr_sn.peer_class, self);
     return obj;
 }
@@ -57,7 +57,7 @@ void mr_peer_free_instance(void *class_userdata, GDExtensionClassInstancePtr ins
         return;
     }
     if (self->handle != 0 && !mr_shut_down) {
-        mr_check("meshrtc_peer_destroy", self->handle, meshrtc_peer_destroy(self->handle));
+        MR_CALL(meshrtc_peer_destroy, self->handle, self->handle);
     }
     free(self);
 }
@@ -69,8 +69,8 @@ static void v_get_connection_state(GDExtensionClassInstancePtr instance, const G
     (void)args;
     int32_t state = MESHRTC_STATE_CLOSED;
     if (usable(SELF, "_get_connection_state")) {
-        mr_check("meshrtc_peer_get_connection_state", SELF->handle,
-                meshrtc_peer_get_connection_state(SELF->handle, &state));
+        MR_CALL(meshrtc_peer_get_connection_state, SELF->handle,
+                SELF->handle, &state);
     }
     RET_INT(state);
 }
@@ -80,8 +80,8 @@ static void v_get_gathering_state(GDExtensionClassInstancePtr instance, const GD
     (void)args;
     int32_t state = MESHRTC_GATHERING_STATE_NEW;
     if (usable(SELF, "_get_gathering_state")) {
-        mr_check("meshrtc_peer_get_gathering_state", SELF->handle,
-                meshrtc_peer_get_gathering_state(SELF->handle, &state));
+        MR_CALL(meshrtc_peer_get_gathering_state, SELF->handle,
+                SELF->handle, &state);
     }
     RET_INT(state);
 }
@@ -91,8 +91,8 @@ static void v_get_signaling_state(GDExtensionClassInstancePtr instance, const GD
     (void)args;
     int32_t state = MESHRTC_SIGNALING_STATE_CLOSED;
     if (usable(SELF, "_get_signaling_state")) {
-        mr_check("meshrtc_peer_get_signaling_state", SELF->handle,
-                meshrtc_peer_get_signaling_state(SELF->handle, &state));
+        MR_CALL(meshrtc_peer_get_signaling_state, SELF->handle,
+                SELF->handle, &state);
     }
     RET_INT(state);
 }
@@ -112,7 +112,7 @@ static void v_initialize(GDExtensionClassInstancePtr instance, const GDExtension
         RET_INT(GD_ERR_INVALID_PARAMETER);
         return;
     }
-    int32_t err = mr_check("meshrtc_peer_initialize", SELF->handle, meshrtc_peer_initialize(SELF->handle, json));
+    int32_t err = MR_CALL(meshrtc_peer_initialize, SELF->handle, SELF->handle, json);
     free(json);
     mr_drain_logs(); /* e.g. warnings about unknown keys */
     RET_INT(err);
@@ -132,8 +132,8 @@ static void v_create_data_channel(GDExtensionClassInstancePtr instance, const GD
         return;
     }
     meshrtc_channel ch = 0;
-    int32_t err = mr_check("meshrtc_peer_create_data_channel", SELF->handle,
-                          meshrtc_peer_create_data_channel(SELF->handle, label, json, &ch));
+    int32_t err = MR_CALL(meshrtc_peer_create_data_channel, SELF->handle,
+                          SELF->handle, label, json, &ch);
     free(label);
     free(json);
     mr_drain_logs(); /* e.g. warnings about unknown option keys */
@@ -156,7 +156,7 @@ static void v_create_offer(GDExtensionClassInstancePtr instance, const GDExtensi
         RET_INT(GD_ERR_UNCONFIGURED);
         return;
     }
-    RET_INT(mr_check("meshrtc_peer_create_offer", SELF->handle, meshrtc_peer_create_offer(SELF->handle)));
+    RET_INT(MR_CALL(meshrtc_peer_create_offer, SELF->handle, SELF->handle));
 }
 
 typedef int32_t (*description_fn)(meshrtc_peer, const char *, const char *);
@@ -206,8 +206,8 @@ static void v_add_ice_candidate(GDExtensionClassInstancePtr instance, const GDEx
     char *name = gd_string_to_cstr(args[2]);
     int32_t err = MESHRTC_ERR_OUT_OF_MEMORY;
     if (media && name) {
-        err = mr_check("meshrtc_peer_add_ice_candidate", SELF->handle,
-                      meshrtc_peer_add_ice_candidate(SELF->handle, media, (int32_t)index, name));
+        err = MR_CALL(meshrtc_peer_add_ice_candidate, SELF->handle,
+                      SELF->handle, media, (int32_t)index, name);
     }
     free(media);
     free(name);
@@ -262,7 +262,7 @@ static void v_poll(GDExtensionClassInstancePtr instance, const GDExtensionConstT
     }
     mr_peer *self = SELF;
     meshrtc_peer handle = self->handle;
-    int32_t err = mr_check("meshrtc_peer_poll", handle, meshrtc_peer_poll(handle));
+    int32_t err = MR_CALL(meshrtc_peer_poll, handle, handle);
     mr_drain_logs();
     if (err != MESHRTC_OK) {
         RET_INT(err);
@@ -290,7 +290,7 @@ static void v_close(GDExtensionClassInstancePtr instance, const GDExtensionConst
     (void)args;
     (void)r_ret;
     if (usable(SELF, "_close")) {
-        mr_check("meshrtc_peer_close", SELF->handle, meshrtc_peer_close(SELF->handle));
+        MR_CALL(meshrtc_peer_close, SELF->handle, SELF->handle);
     }
 }
 
