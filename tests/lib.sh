@@ -22,6 +22,27 @@ need_build() {
   fi
 }
 
+# need_asan_build [build-dir]: need_build, refusing a -race build: the Go
+# race runtime is ThreadSanitizer's, which cannot share a process with ASan
+# (and here cannot even map its shadow memory).
+need_asan_build() {
+  need_build "$@"
+  if [[ $build == *-race ]]; then
+    echo "error: $build is a -race build; these tests need the ASan-compatible build" >&2
+    exit 1
+  fi
+}
+
+# sanitized_c sets CC and CFLAGS for C test programs built with ASan and
+# UBSan, and the options that make both fail a test on what they find
+# (tests/c/run.sh says why each is needed).
+sanitized_c() {
+  CC=${CC:-cc}
+  CFLAGS=(-std=c11 -Wall -Wextra -Werror -fsanitize=address,undefined -fno-omit-frame-pointer -g -Iinclude)
+  export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
+  export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
+}
+
 # seconds since nanosecond timestamp $1, one decimal (no bc needed)
 elapsed() { local ms=$((($(date +%s%N) - $1) / 1000000)); printf '%d.%d' $((ms / 1000)) $((ms % 1000 / 100)); }
 

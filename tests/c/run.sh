@@ -22,7 +22,8 @@
 #    see the library's C mallocs (packets, event strings, last-error texts)
 #    and found a real leak (last errors of exited threads, test_threads.c),
 #    so detect_leaks stays on.
-#    It is set explicitly below because some environments turn it off.
+#    It is set explicitly (sanitized_c, tests/lib.sh) because some
+#    environments turn it off.
 #  - UBSan only prints a diagnostic and carries on by default (exit status
 #    0), so UBSAN_OPTIONS=halt_on_error=1 is needed for undefined behaviour
 #    to fail a test; print_stacktrace=1 says where.
@@ -30,33 +31,11 @@
 # race detector is the tool for the Go side: scripts/build.sh --race).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-root=$PWD
-build="${1:-build/linux-amd64}"
-[[ $build = /* ]] || build="$root/$build"
-lib="$build/libmeshrtc.so"
-if [[ ! -f $lib ]]; then
-  echo "error: $lib not found (run scripts/build.sh first)" >&2
-  exit 1
-fi
-if [[ $build == *-race ]]; then
-  # The Go race runtime is ThreadSanitizer's, which cannot share a process
-  # with ASan (and here cannot even map its shadow memory).
-  echo "error: $build is a -race build; these tests need the ASan-compatible build" >&2
-  exit 1
-fi
-CC=${CC:-cc}
-CFLAGS=(-std=c11 -Wall -Wextra -Werror -fsanitize=address,undefined -fno-omit-frame-pointer -g -Iinclude)
+. tests/lib.sh
+need_asan_build "${1:-}"
+sanitized_c
 bin="tests/c/bin/$(basename "$build")"
 mkdir -p "$bin"
-
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
-
-passed=0
-failed=0
-start=$(date +%s%N)
-# seconds since nanosecond timestamp $1, one decimal (no bc needed)
-elapsed() { local ms=$((($(date +%s%N) - $1) / 1000000)); printf '%d.%d' $((ms / 1000)) $((ms % 1000 / 100)); }
 
 result() { # name status seconds log
   if [[ $2 -eq 0 ]]; then
@@ -116,6 +95,4 @@ if [[ $abi_status -ne 0 ]] && ! grep -q '^FAIL:' "$bin/check_abi.log"; then
   echo "FAIL abi: check_abi.sh exited with $abi_status"
 fi
 
-echo "total time $(elapsed "$start") s"
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+summary

@@ -17,15 +17,12 @@ cd "$(dirname "$0")/../.."
 need_go
 c_toolchain
 apt_install util-linux iproute2
-need_build "${1:-}"
+need_asan_build "${1:-}"
+sanitized_c
+CFLAGS+=(-D_GNU_SOURCE -Itests/c -Itests/faults)
 
 bin="tests/faults/bin/$(basename "$build")"
 mkdir -p "$bin"
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
-CC=${CC:-cc}
-CFLAGS=(-std=c11 -Wall -Wextra -Werror -fsanitize=address,undefined -fno-omit-frame-pointer -g
-  -D_GNU_SOURCE -Iinclude -Itests/c -Itests/faults)
 
 # in_namespace CMD...: runs CMD in a fresh network namespace with lo up.
 in_namespace() {
