@@ -1,5 +1,5 @@
 /* meshrtc benchmark through the C ABI (include/meshrtc.h and the built .so
- * only). One metric per process run, printed as one JSON line (DESIGN.md §6):
+ * only). One metric per process run, printed as one JSON line (tests/bench/README.md):
  *
  *   bench_c METRIC [key=value ...]
  *

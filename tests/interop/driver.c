@@ -18,7 +18,7 @@
 #include "meshrtc.h"
 
 /* Loopback-only ICE (the network rule), no acceptance waits (pion's prflx
- * wait would otherwise delay pairs with the browser, see DESIGN.md 7). */
+ * wait would otherwise delay pairs with the browser, tests/interop/README.md). */
 #define DEFAULT_CONFIG                                                                                       \
     "{\"iceServers\":[],\"meshrtc\":{\"interfaces\":[\"lo\"],\"includeLoopback\":true,\"mdns\":\"disabled\"," \
     "\"ipv6\":false,\"hostAcceptanceWaitMs\":0,\"prflxAcceptanceWaitMs\":0}}"

@@ -15,7 +15,7 @@
 //
 //	pionbench -metric setup|throughput|rtt|msg_rate|mesh|lossy [-detached [-hostpoll]] [flags]
 //
-// One JSON line per run on stdout (DESIGN.md §6). It never asserts on timing:
+// One JSON line per run on stdout (tests/bench/README.md). It never asserts on timing:
 // it exits non-zero only when something fails outright.
 package main
 
