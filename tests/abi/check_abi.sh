@@ -84,7 +84,7 @@ def norm_type(tokens):
     for t in tokens:
         if t == "*":
             stars += "*"
-        elif t not in ("const", "extern", "volatile", "restrict", "__restrict"):
+        elif t not in ("const", "extern", "volatile", "restrict", "__restrict", "MESHRTC_API"):
             words.append(t)
     return " ".join(words) + stars
 

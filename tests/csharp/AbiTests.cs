@@ -61,7 +61,7 @@ namespace MeshRtc.Tests
             string text = Regex.Replace(Header(), @"^\s*#.*$", " ", RegexOptions.Multiline);
             foreach (Match m in Regex.Matches(text, @"([A-Za-z_][\w \t\*]*?)\b(meshrtc_\w+)\s*\(([^;{}]*?)\)\s*;"))
             {
-                string ret = m.Groups[1].Value.Trim();
+                string ret = Regex.Replace(m.Groups[1].Value, @"\bMESHRTC_API\b", " ").Trim();
                 string name = m.Groups[2].Value;
                 string args = m.Groups[3].Value.Trim();
                 var ps = new List<CParam>();
