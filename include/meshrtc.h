@@ -67,6 +67,20 @@
 
 #include <stdint.h>
 
+/* Linkage. MESHRTC_API opens every function declaration below. On Windows it
+ * is __declspec(dllimport): programs link against meshrtc.dll through its
+ * import library (meshrtc.lib for MSVC, libmeshrtc.dll.a for MinGW) and call
+ * the DLL's functions without import thunks. Elsewhere it is empty. Define it
+ * before including this header to override it (e.g. empty, to declare the
+ * functions for a static link). @since 0.3.0 */
+#ifndef MESHRTC_API
+#if defined(_WIN32)
+#define MESHRTC_API __declspec(dllimport)
+#else
+#define MESHRTC_API
+#endif
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -255,14 +269,14 @@ typedef struct meshrtc_channel_stats {
  * with the header's and refuses to run on a mismatch. Never fails.
  * @since 0.1.0
  */
-int32_t meshrtc_abi_version(void);
+MESHRTC_API int32_t meshrtc_abi_version(void);
 
 /*
  * meshrtc_version - the library version (MESHRTC_VERSION_* of its build).
  * Errors: MESHRTC_ERR_INVALID_PARAMETER if an out-parameter is NULL.
  * @since 0.1.0
  */
-int32_t meshrtc_version(int32_t *out_major, int32_t *out_minor, int32_t *out_patch);
+MESHRTC_API int32_t meshrtc_version(int32_t *out_major, int32_t *out_minor, int32_t *out_patch);
 
 /*
  * meshrtc_last_error - the message of the last failed call.
@@ -277,7 +291,7 @@ int32_t meshrtc_version(int32_t *out_major, int32_t *out_minor, int32_t *out_pat
  * unknown handle), MESHRTC_ERR_PARAMETER_RANGE_ERROR (buffer too small).
  * @since 0.1.0
  */
-int32_t meshrtc_last_error(int64_t handle, char *buf, int32_t cap, int32_t *out_len);
+MESHRTC_API int32_t meshrtc_last_error(int64_t handle, char *buf, int32_t cap, int32_t *out_len);
 
 /*
  * meshrtc_log_set_level - capture library log lines for the host.
@@ -289,7 +303,7 @@ int32_t meshrtc_last_error(int64_t handle, char *buf, int32_t cap, int32_t *out_
  * Errors: MESHRTC_ERR_INVALID_PARAMETER if level is not 0..5.
  * @since 0.1.0
  */
-int32_t meshrtc_log_set_level(int32_t level);
+MESHRTC_API int32_t meshrtc_log_set_level(int32_t level);
 
 /*
  * meshrtc_log_next - take the oldest captured log line.
@@ -301,7 +315,7 @@ int32_t meshrtc_log_set_level(int32_t level);
  * MESHRTC_ERR_PARAMETER_RANGE_ERROR (buffer too small).
  * @since 0.1.0
  */
-int32_t meshrtc_log_next(int32_t *out_level, char *buf, int32_t cap, int32_t *out_len);
+MESHRTC_API int32_t meshrtc_log_next(int32_t *out_level, char *buf, int32_t cap, int32_t *out_len);
 
 /*
  * meshrtc_set_gc - tune the garbage collector of the library's Go runtime
@@ -321,7 +335,7 @@ int32_t meshrtc_log_next(int32_t *out_level, char *buf, int32_t cap, int32_t *ou
  * changed).
  * @since 0.2.0
  */
-int32_t meshrtc_set_gc(int32_t gc_percent, int64_t memory_limit, int32_t *out_gc_percent, int64_t *out_memory_limit);
+MESHRTC_API int32_t meshrtc_set_gc(int32_t gc_percent, int64_t memory_limit, int32_t *out_gc_percent, int64_t *out_memory_limit);
 
 /*
  * meshrtc_shutdown - close and destroy every object the host left alive.
@@ -330,7 +344,7 @@ int32_t meshrtc_set_gc(int32_t gc_percent, int64_t memory_limit, int32_t *out_gc
  * afterwards; new objects can be created at once. Never fails.
  * @since 0.1.0
  */
-int32_t meshrtc_shutdown(int32_t *out_leaked);
+MESHRTC_API int32_t meshrtc_shutdown(int32_t *out_leaked);
 
 /* -------------------------------------------------------------------- peer */
 
@@ -342,7 +356,7 @@ int32_t meshrtc_shutdown(int32_t *out_leaked);
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_peer NULL), MESHRTC_FAILED.
  * @since 0.1.0
  */
-int32_t meshrtc_peer_create(meshrtc_peer *out_peer);
+MESHRTC_API int32_t meshrtc_peer_create(meshrtc_peer *out_peer);
 
 /*
  * meshrtc_peer_destroy - close the connection and release the handle.
@@ -350,7 +364,7 @@ int32_t meshrtc_peer_create(meshrtc_peer *out_peer);
  * Errors: invalid handle (see GLOBAL RULES).
  * @since 0.1.0
  */
-int32_t meshrtc_peer_destroy(meshrtc_peer peer);
+MESHRTC_API int32_t meshrtc_peer_destroy(meshrtc_peer peer);
 
 /*
  * meshrtc_peer_initialize - WebRTCPeerConnection.initialize(configuration).
@@ -398,7 +412,7 @@ int32_t meshrtc_peer_destroy(meshrtc_peer peer);
  * handle.
  * @since 0.1.0
  */
-int32_t meshrtc_peer_initialize(meshrtc_peer peer, const char *config_json);
+MESHRTC_API int32_t meshrtc_peer_initialize(meshrtc_peer peer, const char *config_json);
 
 /*
  * meshrtc_peer_create_data_channel - WebRTCPeerConnection.create_data_channel.
@@ -414,8 +428,8 @@ int32_t meshrtc_peer_initialize(meshrtc_peer peer, const char *config_json);
  * handle.
  * @since 0.1.0
  */
-int32_t meshrtc_peer_create_data_channel(meshrtc_peer peer, const char *label, const char *options_json,
-                                         meshrtc_channel *out_channel);
+MESHRTC_API int32_t meshrtc_peer_create_data_channel(meshrtc_peer peer, const char *label, const char *options_json,
+                                                     meshrtc_channel *out_channel);
 
 /*
  * meshrtc_peer_create_offer - WebRTCPeerConnection.create_offer.
@@ -430,7 +444,7 @@ int32_t meshrtc_peer_create_data_channel(meshrtc_peer peer, const char *label, c
  * invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_peer_create_offer(meshrtc_peer peer);
+MESHRTC_API int32_t meshrtc_peer_create_offer(meshrtc_peer peer);
 
 /*
  * meshrtc_peer_set_local_description - WebRTCPeerConnection.set_local_description.
@@ -441,7 +455,7 @@ int32_t meshrtc_peer_create_offer(meshrtc_peer peer);
  * current signaling state), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_peer_set_local_description(meshrtc_peer peer, const char *type, const char *sdp);
+MESHRTC_API int32_t meshrtc_peer_set_local_description(meshrtc_peer peer, const char *type, const char *sdp);
 
 /*
  * meshrtc_peer_set_remote_description - WebRTCPeerConnection.set_remote_description.
@@ -451,7 +465,7 @@ int32_t meshrtc_peer_set_local_description(meshrtc_peer peer, const char *type, 
  * Errors: as meshrtc_peer_set_local_description.
  * @since 0.1.0
  */
-int32_t meshrtc_peer_set_remote_description(meshrtc_peer peer, const char *type, const char *sdp);
+MESHRTC_API int32_t meshrtc_peer_set_remote_description(meshrtc_peer peer, const char *type, const char *sdp);
 
 /*
  * meshrtc_peer_add_ice_candidate - WebRTCPeerConnection.add_ice_candidate.
@@ -463,7 +477,7 @@ int32_t meshrtc_peer_set_remote_description(meshrtc_peer peer, const char *type,
  * MESHRTC_FAILED (rejected by the connection), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_peer_add_ice_candidate(meshrtc_peer peer, const char *media, int32_t index, const char *name);
+MESHRTC_API int32_t meshrtc_peer_add_ice_candidate(meshrtc_peer peer, const char *media, int32_t index, const char *name);
 
 /*
  * meshrtc_peer_poll - WebRTCPeerConnection.poll.
@@ -473,7 +487,7 @@ int32_t meshrtc_peer_add_ice_candidate(meshrtc_peer peer, const char *media, int
  * Errors: invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_peer_poll(meshrtc_peer peer);
+MESHRTC_API int32_t meshrtc_peer_poll(meshrtc_peer peer);
 
 /*
  * meshrtc_peer_next_event - take the oldest queued event.
@@ -485,7 +499,7 @@ int32_t meshrtc_peer_poll(meshrtc_peer peer);
  * MESHRTC_ERR_INVALID_PARAMETER (out_event NULL), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_peer_next_event(meshrtc_peer peer, meshrtc_peer_event *out_event);
+MESHRTC_API int32_t meshrtc_peer_next_event(meshrtc_peer peer, meshrtc_peer_event *out_event);
 
 /*
  * meshrtc_peer_close - WebRTCPeerConnection.close. The connection and its
@@ -493,28 +507,28 @@ int32_t meshrtc_peer_next_event(meshrtc_peer peer, meshrtc_peer_event *out_event
  * Errors: invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_peer_close(meshrtc_peer peer);
+MESHRTC_API int32_t meshrtc_peer_close(meshrtc_peer peer);
 
 /*
  * meshrtc_peer_get_connection_state - *out_state receives MESHRTC_STATE_*.
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_state NULL), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_peer_get_connection_state(meshrtc_peer peer, int32_t *out_state);
+MESHRTC_API int32_t meshrtc_peer_get_connection_state(meshrtc_peer peer, int32_t *out_state);
 
 /*
  * meshrtc_peer_get_gathering_state - *out_state receives MESHRTC_GATHERING_STATE_*.
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_state NULL), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_peer_get_gathering_state(meshrtc_peer peer, int32_t *out_state);
+MESHRTC_API int32_t meshrtc_peer_get_gathering_state(meshrtc_peer peer, int32_t *out_state);
 
 /*
  * meshrtc_peer_get_signaling_state - *out_state receives MESHRTC_SIGNALING_STATE_*.
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_state NULL), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_peer_get_signaling_state(meshrtc_peer peer, int32_t *out_state);
+MESHRTC_API int32_t meshrtc_peer_get_signaling_state(meshrtc_peer peer, int32_t *out_state);
 
 /*
  * meshrtc_peer_get_stats - the selected candidate pair: ICE types of both
@@ -524,7 +538,7 @@ int32_t meshrtc_peer_get_signaling_state(meshrtc_peer peer, int32_t *out_state);
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_stats NULL), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_peer_get_stats(meshrtc_peer peer, meshrtc_peer_stats *out_stats);
+MESHRTC_API int32_t meshrtc_peer_get_stats(meshrtc_peer peer, meshrtc_peer_stats *out_stats);
 
 /* ----------------------------------------------------------------- channel */
 
@@ -534,7 +548,7 @@ int32_t meshrtc_peer_get_stats(meshrtc_peer peer, meshrtc_peer_stats *out_stats)
  * Errors: invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_channel_destroy(meshrtc_channel channel);
+MESHRTC_API int32_t meshrtc_channel_destroy(meshrtc_channel channel);
 
 /*
  * meshrtc_channel_poll - WebRTCDataChannel.poll. Optional: the owning peer
@@ -543,7 +557,7 @@ int32_t meshrtc_channel_destroy(meshrtc_channel channel);
  * Errors: invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_channel_poll(meshrtc_channel channel);
+MESHRTC_API int32_t meshrtc_channel_poll(meshrtc_channel channel);
 
 /*
  * meshrtc_channel_close - WebRTCDataChannel.close. Messages already accepted
@@ -553,7 +567,7 @@ int32_t meshrtc_channel_poll(meshrtc_channel channel);
  * Errors: invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_channel_close(meshrtc_channel channel);
+MESHRTC_API int32_t meshrtc_channel_close(meshrtc_channel channel);
 
 /*
  * meshrtc_channel_put_packet - PacketPeer.put_packet: send one message in the
@@ -576,7 +590,7 @@ int32_t meshrtc_channel_close(meshrtc_channel channel);
  * connection FAILED or CLOSED: the message says which), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_channel_put_packet(meshrtc_channel channel, const uint8_t *data, int32_t len);
+MESHRTC_API int32_t meshrtc_channel_put_packet(meshrtc_channel channel, const uint8_t *data, int32_t len);
 
 /*
  * meshrtc_channel_get_packet - PacketPeer.get_packet: take the next received
@@ -591,14 +605,14 @@ int32_t meshrtc_channel_put_packet(meshrtc_channel channel, const uint8_t *data,
  * (NULL out-parameter), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_channel_get_packet(meshrtc_channel channel, const uint8_t **out_data, int32_t *out_len);
+MESHRTC_API int32_t meshrtc_channel_get_packet(meshrtc_channel channel, const uint8_t **out_data, int32_t *out_len);
 
 /*
  * meshrtc_channel_get_available_packet_count - how many messages are queued.
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_count NULL), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_channel_get_available_packet_count(meshrtc_channel channel, int32_t *out_count);
+MESHRTC_API int32_t meshrtc_channel_get_available_packet_count(meshrtc_channel channel, int32_t *out_count);
 
 /*
  * meshrtc_channel_get_max_packet_size - the largest message put_packet
@@ -607,7 +621,7 @@ int32_t meshrtc_channel_get_available_packet_count(meshrtc_channel channel, int3
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_size NULL), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_channel_get_max_packet_size(meshrtc_channel channel, int32_t *out_size);
+MESHRTC_API int32_t meshrtc_channel_get_max_packet_size(meshrtc_channel channel, int32_t *out_size);
 
 /*
  * meshrtc_channel_set_write_mode - MESHRTC_WRITE_MODE_TEXT or _BINARY (the
@@ -615,14 +629,14 @@ int32_t meshrtc_channel_get_max_packet_size(meshrtc_channel channel, int32_t *ou
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (other value), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_channel_set_write_mode(meshrtc_channel channel, int32_t mode);
+MESHRTC_API int32_t meshrtc_channel_set_write_mode(meshrtc_channel channel, int32_t mode);
 
 /*
  * meshrtc_channel_get_write_mode - *out_mode receives MESHRTC_WRITE_MODE_*.
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_mode NULL), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_channel_get_write_mode(meshrtc_channel channel, int32_t *out_mode);
+MESHRTC_API int32_t meshrtc_channel_get_write_mode(meshrtc_channel channel, int32_t *out_mode);
 
 /*
  * meshrtc_channel_was_string_packet - *out_is_string receives 1 if the last
@@ -630,14 +644,14 @@ int32_t meshrtc_channel_get_write_mode(meshrtc_channel channel, int32_t *out_mod
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_is_string NULL), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_channel_was_string_packet(meshrtc_channel channel, int32_t *out_is_string);
+MESHRTC_API int32_t meshrtc_channel_was_string_packet(meshrtc_channel channel, int32_t *out_is_string);
 
 /*
  * meshrtc_channel_get_ready_state - *out_state receives MESHRTC_CHANNEL_STATE_*.
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_state NULL), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_channel_get_ready_state(meshrtc_channel channel, int32_t *out_state);
+MESHRTC_API int32_t meshrtc_channel_get_ready_state(meshrtc_channel channel, int32_t *out_state);
 
 /*
  * meshrtc_channel_get_label - the channel's label, with the size protocol.
@@ -645,21 +659,21 @@ int32_t meshrtc_channel_get_ready_state(meshrtc_channel channel, int32_t *out_st
  * cap > 0), MESHRTC_ERR_PARAMETER_RANGE_ERROR (buffer too small), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_channel_get_label(meshrtc_channel channel, char *buf, int32_t cap, int32_t *out_len);
+MESHRTC_API int32_t meshrtc_channel_get_label(meshrtc_channel channel, char *buf, int32_t cap, int32_t *out_len);
 
 /*
  * meshrtc_channel_get_protocol - the channel's sub-protocol, with the size
  * protocol. Errors: as meshrtc_channel_get_label.
  * @since 0.1.0
  */
-int32_t meshrtc_channel_get_protocol(meshrtc_channel channel, char *buf, int32_t cap, int32_t *out_len);
+MESHRTC_API int32_t meshrtc_channel_get_protocol(meshrtc_channel channel, char *buf, int32_t cap, int32_t *out_len);
 
 /*
  * meshrtc_channel_is_ordered - *out_ordered receives 1 if messages arrive in order.
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_ordered NULL), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_channel_is_ordered(meshrtc_channel channel, int32_t *out_ordered);
+MESHRTC_API int32_t meshrtc_channel_is_ordered(meshrtc_channel channel, int32_t *out_ordered);
 
 /*
  * meshrtc_channel_get_id - *out_id receives the SCTP stream id, or 65535 while
@@ -667,7 +681,7 @@ int32_t meshrtc_channel_is_ordered(meshrtc_channel channel, int32_t *out_ordered
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_id NULL), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_channel_get_id(meshrtc_channel channel, int32_t *out_id);
+MESHRTC_API int32_t meshrtc_channel_get_id(meshrtc_channel channel, int32_t *out_id);
 
 /*
  * meshrtc_channel_get_max_packet_life_time - *out_ms receives the lifetime in
@@ -675,7 +689,7 @@ int32_t meshrtc_channel_get_id(meshrtc_channel channel, int32_t *out_id);
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_ms NULL), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_channel_get_max_packet_life_time(meshrtc_channel channel, int32_t *out_ms);
+MESHRTC_API int32_t meshrtc_channel_get_max_packet_life_time(meshrtc_channel channel, int32_t *out_ms);
 
 /*
  * meshrtc_channel_get_max_retransmits - *out_count receives the retransmit
@@ -683,7 +697,7 @@ int32_t meshrtc_channel_get_max_packet_life_time(meshrtc_channel channel, int32_
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_count NULL), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_channel_get_max_retransmits(meshrtc_channel channel, int32_t *out_count);
+MESHRTC_API int32_t meshrtc_channel_get_max_retransmits(meshrtc_channel channel, int32_t *out_count);
 
 /*
  * meshrtc_channel_is_negotiated - *out_negotiated receives 1 for a channel
@@ -691,7 +705,7 @@ int32_t meshrtc_channel_get_max_retransmits(meshrtc_channel channel, int32_t *ou
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_negotiated NULL), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_channel_is_negotiated(meshrtc_channel channel, int32_t *out_negotiated);
+MESHRTC_API int32_t meshrtc_channel_is_negotiated(meshrtc_channel channel, int32_t *out_negotiated);
 
 /*
  * meshrtc_channel_get_buffered_amount - *out_bytes receives how many bytes
@@ -704,7 +718,7 @@ int32_t meshrtc_channel_is_negotiated(meshrtc_channel channel, int32_t *out_nego
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_bytes NULL), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_channel_get_buffered_amount(meshrtc_channel channel, int64_t *out_bytes);
+MESHRTC_API int32_t meshrtc_channel_get_buffered_amount(meshrtc_channel channel, int64_t *out_bytes);
 
 /*
  * meshrtc_channel_get_dropped_count - *out_count receives how many received
@@ -713,7 +727,7 @@ int32_t meshrtc_channel_get_buffered_amount(meshrtc_channel channel, int64_t *ou
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_count NULL), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_channel_get_dropped_count(meshrtc_channel channel, int64_t *out_count);
+MESHRTC_API int32_t meshrtc_channel_get_dropped_count(meshrtc_channel channel, int64_t *out_count);
 
 /*
  * meshrtc_channel_get_stats - messages and payload bytes sent and received
@@ -721,7 +735,7 @@ int32_t meshrtc_channel_get_dropped_count(meshrtc_channel channel, int64_t *out_
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_stats NULL), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_channel_get_stats(meshrtc_channel channel, meshrtc_channel_stats *out_stats);
+MESHRTC_API int32_t meshrtc_channel_get_stats(meshrtc_channel channel, meshrtc_channel_stats *out_stats);
 
 /* -------------------------------------------------------------------- mesh */
 
@@ -753,7 +767,7 @@ int32_t meshrtc_channel_get_stats(meshrtc_channel channel, meshrtc_channel_stats
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_mesh NULL).
  * @since 0.1.0
  */
-int32_t meshrtc_mesh_create(meshrtc_mesh *out_mesh);
+MESHRTC_API int32_t meshrtc_mesh_create(meshrtc_mesh *out_mesh);
 
 /*
  * meshrtc_mesh_destroy - close the mesh (and the connections of its peers)
@@ -762,7 +776,7 @@ int32_t meshrtc_mesh_create(meshrtc_mesh *out_mesh);
  * Errors: invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_mesh_destroy(meshrtc_mesh mesh);
+MESHRTC_API int32_t meshrtc_mesh_destroy(meshrtc_mesh mesh);
 
 /*
  * meshrtc_mesh_set_options - library options Godot does not have, as a JSON
@@ -773,7 +787,7 @@ int32_t meshrtc_mesh_destroy(meshrtc_mesh mesh);
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (bad JSON, value or key), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_mesh_set_options(meshrtc_mesh mesh, const char *options_json);
+MESHRTC_API int32_t meshrtc_mesh_set_options(meshrtc_mesh mesh, const char *options_json);
 
 /*
  * meshrtc_mesh_create_server - WebRTCMultiplayerPeer.create_server: this is
@@ -784,7 +798,7 @@ int32_t meshrtc_mesh_set_options(meshrtc_mesh mesh, const char *options_json);
  * NULL array), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_mesh_create_server(meshrtc_mesh mesh, const int32_t *channels_config, int32_t channels_count);
+MESHRTC_API int32_t meshrtc_mesh_create_server(meshrtc_mesh mesh, const int32_t *channels_config, int32_t channels_count);
 
 /*
  * meshrtc_mesh_create_client - WebRTCMultiplayerPeer.create_client: this is
@@ -794,8 +808,8 @@ int32_t meshrtc_mesh_create_server(meshrtc_mesh mesh, const int32_t *channels_co
  * invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_mesh_create_client(meshrtc_mesh mesh, int32_t peer_id, const int32_t *channels_config,
-                                   int32_t channels_count);
+MESHRTC_API int32_t meshrtc_mesh_create_client(meshrtc_mesh mesh, int32_t peer_id, const int32_t *channels_config,
+                                               int32_t channels_count);
 
 /*
  * meshrtc_mesh_create_mesh - WebRTCMultiplayerPeer.create_mesh: this is
@@ -804,8 +818,8 @@ int32_t meshrtc_mesh_create_client(meshrtc_mesh mesh, int32_t peer_id, const int
  * invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_mesh_create_mesh(meshrtc_mesh mesh, int32_t peer_id, const int32_t *channels_config,
-                                 int32_t channels_count);
+MESHRTC_API int32_t meshrtc_mesh_create_mesh(meshrtc_mesh mesh, int32_t peer_id, const int32_t *channels_config,
+                                             int32_t channels_count);
 
 /*
  * meshrtc_mesh_initialize - Godot 3's WebRTCMultiplayer.initialize(peer_id,
@@ -817,7 +831,7 @@ int32_t meshrtc_mesh_create_mesh(meshrtc_mesh mesh, int32_t peer_id, const int32
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (peer_id < 1), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_mesh_initialize(meshrtc_mesh mesh, int32_t peer_id, int32_t server_compatibility);
+MESHRTC_API int32_t meshrtc_mesh_initialize(meshrtc_mesh mesh, int32_t peer_id, int32_t server_compatibility);
 
 /*
  * meshrtc_mesh_add_peer - WebRTCMultiplayerPeer.add_peer: adds the peer
@@ -833,7 +847,7 @@ int32_t meshrtc_mesh_initialize(meshrtc_mesh mesh, int32_t peer_id, int32_t serv
  * invalid mesh or peer handle.
  * @since 0.1.0
  */
-int32_t meshrtc_mesh_add_peer(meshrtc_mesh mesh, meshrtc_peer peer, int32_t peer_id, int32_t unreliable_lifetime);
+MESHRTC_API int32_t meshrtc_mesh_add_peer(meshrtc_mesh mesh, meshrtc_peer peer, int32_t peer_id, int32_t unreliable_lifetime);
 
 /*
  * meshrtc_mesh_remove_peer - WebRTCMultiplayerPeer.remove_peer: closes the
@@ -841,7 +855,7 @@ int32_t meshrtc_mesh_add_peer(meshrtc_mesh mesh, meshrtc_peer peer, int32_t peer
  * Errors: MESHRTC_ERR_DOES_NOT_EXIST (no such peer), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_mesh_remove_peer(meshrtc_mesh mesh, int32_t peer_id);
+MESHRTC_API int32_t meshrtc_mesh_remove_peer(meshrtc_mesh mesh, int32_t peer_id);
 
 /*
  * meshrtc_mesh_disconnect_peer - MultiplayerPeer.disconnect_peer: force (non
@@ -850,14 +864,14 @@ int32_t meshrtc_mesh_remove_peer(meshrtc_mesh mesh, int32_t peer_id);
  * Errors: MESHRTC_ERR_DOES_NOT_EXIST (no such peer), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_mesh_disconnect_peer(meshrtc_mesh mesh, int32_t peer_id, int32_t force);
+MESHRTC_API int32_t meshrtc_mesh_disconnect_peer(meshrtc_mesh mesh, int32_t peer_id, int32_t force);
 
 /*
  * meshrtc_mesh_has_peer - *out_has receives 1 if peer_id is in the mesh.
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_has NULL), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_mesh_has_peer(meshrtc_mesh mesh, int32_t peer_id, int32_t *out_has);
+MESHRTC_API int32_t meshrtc_mesh_has_peer(meshrtc_mesh mesh, int32_t peer_id, int32_t *out_has);
 
 /*
  * meshrtc_mesh_get_peer - WebRTCMultiplayerPeer.get_peer: the peer's
@@ -873,8 +887,8 @@ int32_t meshrtc_mesh_has_peer(meshrtc_mesh mesh, int32_t peer_id, int32_t *out_h
  * such peer), MESHRTC_ERR_PARAMETER_RANGE_ERROR, invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_mesh_get_peer(meshrtc_mesh mesh, int32_t peer_id, meshrtc_peer *out_peer, meshrtc_channel *out_channels,
-                              int32_t channels_cap, int32_t *out_channel_count, int32_t *out_connected);
+MESHRTC_API int32_t meshrtc_mesh_get_peer(meshrtc_mesh mesh, int32_t peer_id, meshrtc_peer *out_peer, meshrtc_channel *out_channels,
+                                          int32_t channels_cap, int32_t *out_channel_count, int32_t *out_connected);
 
 /*
  * meshrtc_mesh_get_peers - the ids of the peers in the mesh, in the order
@@ -885,7 +899,7 @@ int32_t meshrtc_mesh_get_peer(meshrtc_mesh mesh, int32_t peer_id, meshrtc_peer *
  * NULL with ids_cap > 0), MESHRTC_ERR_PARAMETER_RANGE_ERROR, invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_mesh_get_peers(meshrtc_mesh mesh, int32_t *out_ids, int32_t ids_cap, int32_t *out_count);
+MESHRTC_API int32_t meshrtc_mesh_get_peers(meshrtc_mesh mesh, int32_t *out_ids, int32_t ids_cap, int32_t *out_count);
 
 /*
  * meshrtc_mesh_set_target_peer - MultiplayerPeer.set_target_peer: 0 sends to
@@ -893,14 +907,14 @@ int32_t meshrtc_mesh_get_peers(meshrtc_mesh mesh, int32_t *out_ids, int32_t ids_
  * Errors: invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_mesh_set_target_peer(meshrtc_mesh mesh, int32_t peer_id);
+MESHRTC_API int32_t meshrtc_mesh_set_target_peer(meshrtc_mesh mesh, int32_t peer_id);
 
 /*
  * meshrtc_mesh_get_target_peer - *out_peer_id receives the target peer.
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_peer_id NULL), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_mesh_get_target_peer(meshrtc_mesh mesh, int32_t *out_peer_id);
+MESHRTC_API int32_t meshrtc_mesh_get_target_peer(meshrtc_mesh mesh, int32_t *out_peer_id);
 
 /*
  * meshrtc_mesh_set_transfer_mode - MESHRTC_TRANSFER_MODE_* for put_packet
@@ -908,14 +922,14 @@ int32_t meshrtc_mesh_get_target_peer(meshrtc_mesh mesh, int32_t *out_peer_id);
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (other value), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_mesh_set_transfer_mode(meshrtc_mesh mesh, int32_t mode);
+MESHRTC_API int32_t meshrtc_mesh_set_transfer_mode(meshrtc_mesh mesh, int32_t mode);
 
 /*
  * meshrtc_mesh_get_transfer_mode - *out_mode receives the transfer mode.
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_mode NULL), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_mesh_get_transfer_mode(meshrtc_mesh mesh, int32_t *out_mode);
+MESHRTC_API int32_t meshrtc_mesh_get_transfer_mode(meshrtc_mesh mesh, int32_t *out_mode);
 
 /*
  * meshrtc_mesh_set_transfer_channel - 0 (default) sends on the built-in
@@ -924,14 +938,14 @@ int32_t meshrtc_mesh_get_transfer_mode(meshrtc_mesh mesh, int32_t *out_mode);
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (outside 0..255), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_mesh_set_transfer_channel(meshrtc_mesh mesh, int32_t channel);
+MESHRTC_API int32_t meshrtc_mesh_set_transfer_channel(meshrtc_mesh mesh, int32_t channel);
 
 /*
  * meshrtc_mesh_get_transfer_channel - *out_channel receives the transfer channel.
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_channel NULL), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_mesh_get_transfer_channel(meshrtc_mesh mesh, int32_t *out_channel);
+MESHRTC_API int32_t meshrtc_mesh_get_transfer_channel(meshrtc_mesh mesh, int32_t *out_channel);
 
 /*
  * meshrtc_mesh_put_packet - MultiplayerPeer.put_packet to the target peer(s)
@@ -943,7 +957,7 @@ int32_t meshrtc_mesh_get_transfer_channel(meshrtc_mesh mesh, int32_t *out_channe
  * meshrtc_channel_put_packet), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_mesh_put_packet(meshrtc_mesh mesh, const uint8_t *data, int32_t len);
+MESHRTC_API int32_t meshrtc_mesh_put_packet(meshrtc_mesh mesh, const uint8_t *data, int32_t len);
 
 /*
  * meshrtc_mesh_get_packet - take the packet get_packet_peer/channel/mode
@@ -954,7 +968,7 @@ int32_t meshrtc_mesh_put_packet(meshrtc_mesh mesh, const uint8_t *data, int32_t 
  * (NULL out-parameter), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_mesh_get_packet(meshrtc_mesh mesh, const uint8_t **out_data, int32_t *out_len);
+MESHRTC_API int32_t meshrtc_mesh_get_packet(meshrtc_mesh mesh, const uint8_t **out_data, int32_t *out_len);
 
 /*
  * meshrtc_mesh_get_available_packet_count - *out_count receives how many
@@ -963,7 +977,7 @@ int32_t meshrtc_mesh_get_packet(meshrtc_mesh mesh, const uint8_t **out_data, int
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_count NULL), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_mesh_get_available_packet_count(meshrtc_mesh mesh, int32_t *out_count);
+MESHRTC_API int32_t meshrtc_mesh_get_available_packet_count(meshrtc_mesh mesh, int32_t *out_count);
 
 /*
  * meshrtc_mesh_get_packet_peer - *out_peer_id receives the sender of the next
@@ -971,7 +985,7 @@ int32_t meshrtc_mesh_get_available_packet_count(meshrtc_mesh mesh, int32_t *out_
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_peer_id NULL), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_mesh_get_packet_peer(meshrtc_mesh mesh, int32_t *out_peer_id);
+MESHRTC_API int32_t meshrtc_mesh_get_packet_peer(meshrtc_mesh mesh, int32_t *out_peer_id);
 
 /*
  * meshrtc_mesh_get_packet_channel - *out_channel receives the next packet's
@@ -979,7 +993,7 @@ int32_t meshrtc_mesh_get_packet_peer(meshrtc_mesh mesh, int32_t *out_peer_id);
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_channel NULL), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_mesh_get_packet_channel(meshrtc_mesh mesh, int32_t *out_channel);
+MESHRTC_API int32_t meshrtc_mesh_get_packet_channel(meshrtc_mesh mesh, int32_t *out_channel);
 
 /*
  * meshrtc_mesh_get_packet_mode - *out_mode receives the MESHRTC_TRANSFER_MODE_*
@@ -987,7 +1001,7 @@ int32_t meshrtc_mesh_get_packet_channel(meshrtc_mesh mesh, int32_t *out_channel)
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_mode NULL), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_mesh_get_packet_mode(meshrtc_mesh mesh, int32_t *out_mode);
+MESHRTC_API int32_t meshrtc_mesh_get_packet_mode(meshrtc_mesh mesh, int32_t *out_mode);
 
 /*
  * meshrtc_mesh_poll - MultiplayerPeer.poll: notices peers that connected or
@@ -997,7 +1011,7 @@ int32_t meshrtc_mesh_get_packet_mode(meshrtc_mesh mesh, int32_t *out_mode);
  * Errors: invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_mesh_poll(meshrtc_mesh mesh);
+MESHRTC_API int32_t meshrtc_mesh_poll(meshrtc_mesh mesh);
 
 /*
  * meshrtc_mesh_close - MultiplayerPeer.close: closes every peer's connection,
@@ -1006,7 +1020,7 @@ int32_t meshrtc_mesh_poll(meshrtc_mesh mesh);
  * Errors: invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_mesh_close(meshrtc_mesh mesh);
+MESHRTC_API int32_t meshrtc_mesh_close(meshrtc_mesh mesh);
 
 /*
  * meshrtc_mesh_next_event - take the oldest mesh event: *out_type receives a
@@ -1015,7 +1029,7 @@ int32_t meshrtc_mesh_close(meshrtc_mesh mesh);
  * (NULL out-parameter), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_mesh_next_event(meshrtc_mesh mesh, int32_t *out_type, int32_t *out_peer_id);
+MESHRTC_API int32_t meshrtc_mesh_next_event(meshrtc_mesh mesh, int32_t *out_type, int32_t *out_peer_id);
 
 /*
  * meshrtc_mesh_get_unique_id - *out_id receives this peer's id.
@@ -1024,14 +1038,14 @@ int32_t meshrtc_mesh_next_event(meshrtc_mesh mesh, int32_t *out_type, int32_t *o
  * invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_mesh_get_unique_id(meshrtc_mesh mesh, int32_t *out_id);
+MESHRTC_API int32_t meshrtc_mesh_get_unique_id(meshrtc_mesh mesh, int32_t *out_id);
 
 /*
  * meshrtc_mesh_get_connection_status - *out_status receives MESHRTC_CONNECTION_*.
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_status NULL), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_mesh_get_connection_status(meshrtc_mesh mesh, int32_t *out_status);
+MESHRTC_API int32_t meshrtc_mesh_get_connection_status(meshrtc_mesh mesh, int32_t *out_status);
 
 /*
  * meshrtc_mesh_is_server_relay_supported - *out_supported receives 1 in
@@ -1039,7 +1053,7 @@ int32_t meshrtc_mesh_get_connection_status(meshrtc_mesh mesh, int32_t *out_statu
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_supported NULL), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_mesh_is_server_relay_supported(meshrtc_mesh mesh, int32_t *out_supported);
+MESHRTC_API int32_t meshrtc_mesh_is_server_relay_supported(meshrtc_mesh mesh, int32_t *out_supported);
 
 /*
  * meshrtc_mesh_set_refuse_new_connections - while non-zero, add_peer returns
@@ -1047,14 +1061,14 @@ int32_t meshrtc_mesh_is_server_relay_supported(meshrtc_mesh mesh, int32_t *out_s
  * Errors: invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_mesh_set_refuse_new_connections(meshrtc_mesh mesh, int32_t refuse);
+MESHRTC_API int32_t meshrtc_mesh_set_refuse_new_connections(meshrtc_mesh mesh, int32_t refuse);
 
 /*
  * meshrtc_mesh_is_refusing_new_connections - *out_refusing receives 1 or 0.
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_refusing NULL), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_mesh_is_refusing_new_connections(meshrtc_mesh mesh, int32_t *out_refusing);
+MESHRTC_API int32_t meshrtc_mesh_is_refusing_new_connections(meshrtc_mesh mesh, int32_t *out_refusing);
 
 /*
  * meshrtc_mesh_get_max_packet_size - *out_size receives 1200, Godot's value
@@ -1062,7 +1076,7 @@ int32_t meshrtc_mesh_is_refusing_new_connections(meshrtc_mesh mesh, int32_t *out
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_size NULL), invalid handle.
  * @since 0.1.0
  */
-int32_t meshrtc_mesh_get_max_packet_size(meshrtc_mesh mesh, int32_t *out_size);
+MESHRTC_API int32_t meshrtc_mesh_get_max_packet_size(meshrtc_mesh mesh, int32_t *out_size);
 
 #endif /* MESHRTC_TYPES_ONLY */
 
