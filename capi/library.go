@@ -56,8 +56,7 @@ func meshrtc_log_next(outLevel *C.int32_t, buf *C.char, capacity C.int32_t, outL
 		}
 		var err error
 		found := core.Logs.NextIf(func(e core.LogEntry) bool {
-			text := e.Scope + ": " + e.Text
-			if err = putText(text, buf, capacity, outLen); err != nil {
+			if err = putText(e.Line(), buf, capacity, outLen); err != nil {
 				return false
 			}
 			*outLevel = C.int32_t(e.Level)

@@ -37,11 +37,15 @@ func meshrtc_peer_destroy(peer C.meshrtc_peer) C.int32_t {
 //export meshrtc_peer_initialize
 func meshrtc_peer_initialize(peer C.meshrtc_peer, configJSON *C.char) C.int32_t {
 	return withPeer(peer, func(p *core.Peer, _ *object) error {
-		config, err := optionalString(configJSON, "config_json")
+		text, err := optionalString(configJSON, "config_json")
 		if err != nil {
 			return err
 		}
-		return p.Initialize(config)
+		cfg, err := core.ParseConfig(text)
+		if err != nil {
+			return err
+		}
+		return p.Initialize(cfg)
 	})
 }
 
@@ -197,14 +201,10 @@ func meshrtc_peer_get_signaling_state(peer C.meshrtc_peer, outState *C.int32_t) 
 func meshrtc_peer_get_stats(peer C.meshrtc_peer, outStats *C.meshrtc_peer_stats) C.int32_t {
 	return withPeer(peer, func(p *core.Peer, _ *object) error {
 		st := p.Stats()
-		rtt := st.RTT.Microseconds()
-		if st.RTT < 0 {
-			rtt = -1
-		}
 		return out(outStats, "out_stats", C.meshrtc_peer_stats{
 			local_candidate_type:  C.int32_t(st.LocalCandidate),
 			remote_candidate_type: C.int32_t(st.RemoteCandidate),
-			rtt_us:                C.int64_t(rtt),
+			rtt_us:                C.int64_t(st.RTTMicroseconds()),
 			bytes_sent:            C.int64_t(st.BytesSent),
 			bytes_received:        C.int64_t(st.BytesReceived),
 			packets_sent:          C.int64_t(st.PacketsSent),

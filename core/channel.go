@@ -300,9 +300,6 @@ func (c *Channel) GetPacket() (Packet, error) {
 	return p, nil
 }
 
-// PeekPacket returns the next packet without taking it.
-func (c *Channel) PeekPacket() (Packet, bool) { return c.queue.peek() }
-
 // AvailablePacketCount is how many received packets are queued.
 func (c *Channel) AvailablePacketCount() int { return c.queue.len() }
 
@@ -346,9 +343,6 @@ func (c *Channel) Ordered() bool { return c.dc.Ordered() }
 
 // Negotiated reports whether the channel was negotiated by the application.
 func (c *Channel) Negotiated() bool { return c.negotiated }
-
-// Reliable reports whether neither a lifetime nor a retransmit limit is set.
-func (c *Channel) Reliable() bool { return c.reliable }
 
 // ID is the SCTP stream id, or 65535 while an in-band channel's id is not yet known.
 func (c *Channel) ID() int32 { return optionalUint16(c.dc.ID()) }

@@ -357,8 +357,11 @@ func TestPeerInitializeRejectsBadConfig(t *testing.T) {
 	p := NewPeer()
 	defer p.Release()
 	for _, text := range []string{`{`, loopbackWith(`"nope":1`), `{"iceServers":[{"urls":"bad"}]}`} {
-		wantCode(t, text, p.Initialize(text), CodeInvalidParameter)
+		wantCode(t, text, initJSON(p, text), CodeInvalidParameter)
 	}
+	cfg := DefaultConfig()
+	cfg.PortMin, cfg.PortMax = 60000, 50000
+	wantCode(t, "inverted port range", p.Initialize(cfg), CodeInvalidParameter)
 	if p.ConnectionState() != ConnectionNew {
 		t.Fatalf("state %d after a refused initialize", p.ConnectionState())
 	}

@@ -54,11 +54,6 @@ func (q *fifo[T]) pop() (T, bool) {
 	return v, ok
 }
 
-func (q *fifo[T]) clear() {
-	clear(q.items[q.head:])
-	q.reset()
-}
-
 // reset empties the queue, whose slots are already zeroed, and gives back
 // storage a passed backlog left.
 func (q *fifo[T]) reset() {

@@ -81,7 +81,7 @@ type fuzzPeer struct {
 func newFuzzPeer(f *testing.F) *fuzzPeer {
 	f.Helper()
 	p := &fuzzPeer{Peer: &Peer{log: Logs.NewLogger("peer")}, cfg: parsedLoopback()}
-	if err := p.InitializeConfig(p.cfg); err != nil {
+	if err := p.Initialize(p.cfg); err != nil {
 		f.Fatalf("initialize: %v", err)
 	}
 	f.Cleanup(p.Release)
@@ -91,7 +91,7 @@ func newFuzzPeer(f *testing.F) *fuzzPeer {
 // reset starts a new connection on the same loopback-only configuration.
 func (p *fuzzPeer) reset(t *testing.T) {
 	t.Helper()
-	if err := p.InitializeConfig(p.cfg); err != nil {
+	if err := p.Initialize(p.cfg); err != nil {
 		t.Fatalf("re-initialize: %v", err)
 	}
 }

@@ -28,11 +28,20 @@ func newTestPeer(t *testing.T, extra ...string) *Peer {
 	if len(extra) > 0 {
 		cfg = extra[0]
 	}
-	if err := p.Initialize(cfg); err != nil {
+	if err := initJSON(p, cfg); err != nil {
 		t.Fatalf("initialize: %v", err)
 	}
 	t.Cleanup(p.Release)
 	return p
+}
+
+// initJSON is meshrtc_peer_initialize: parse, then initialize.
+func initJSON(p *Peer, configJSON string) error {
+	cfg, err := ParseConfig(configJSON)
+	if err != nil {
+		return err
+	}
+	return p.Initialize(cfg)
 }
 
 // signal plays the host's part for two peers: it drains both event queues,

@@ -30,9 +30,12 @@ type LogEntry struct {
 	Text  string
 }
 
-// String formats the entry the way it is printed to stderr and handed to hosts.
+// Line formats the entry as meshrtc_log_next hands it to hosts: "scope: text".
+func (e LogEntry) Line() string { return e.Scope + ": " + e.Text }
+
+// String formats the entry the way it is printed to stderr.
 func (e LogEntry) String() string {
-	return "meshrtc " + e.Scope + ": " + e.Text
+	return "meshrtc " + e.Line()
 }
 
 // LogHub is a pion LoggerFactory. Lines go to a bounded queue the host drains

@@ -253,3 +253,10 @@ func TestParseLogLevel(t *testing.T) {
 		}
 	}
 }
+
+func TestLogEntryFormats(t *testing.T) {
+	e := LogEntry{Level: LogWarn, Scope: "peer", Text: "hello"}
+	if e.Line() != "peer: hello" || e.String() != "meshrtc peer: hello" {
+		t.Fatalf("Line %q, String %q", e.Line(), e.String())
+	}
+}

@@ -235,13 +235,6 @@ func validTransferMode(mode TransferMode) bool {
 	return mode >= TransferModeUnreliable && mode <= TransferModeReliable
 }
 
-// Mode is how the mesh was configured (MeshModeNone before and after Close).
-func (m *Mesh) Mode() MeshMode {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.mode
-}
-
 // ConnectionStatus is get_connection_status.
 func (m *Mesh) ConnectionStatus() ConnectionStatus {
 	m.mu.Lock()
@@ -258,13 +251,6 @@ func (m *Mesh) UniqueID() (int32, error) {
 		return 1, errorf(ErrUnconfigured, "the mesh is disconnected")
 	}
 	return m.uniqueID, nil
-}
-
-// IsServer reports whether the mesh's own id is 1.
-func (m *Mesh) IsServer() bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.uniqueID == TargetPeerServer
 }
 
 // IsServerRelaySupported is true in server and client modes, as in Godot.

@@ -50,17 +50,3 @@ func (m *Mesh) NextEvent() (MeshEvent, bool) {
 	defer m.mu.Unlock()
 	return m.events.pop()
 }
-
-// PendingEvents is how many events are queued.
-func (m *Mesh) PendingEvents() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.events.len()
-}
-
-// DroppedEvents is how many events were dropped because the queue was full.
-func (m *Mesh) DroppedEvents() uint64 {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.droppedEvents
-}

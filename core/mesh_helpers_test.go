@@ -56,7 +56,7 @@ func newMeshWorld(t testing.TB) *meshWorld {
 func (w *meshWorld) peer() *Peer {
 	w.t.Helper()
 	p := &Peer{log: Logs.NewLogger("peer")}
-	if err := p.InitializeConfig(w.config()); err != nil {
+	if err := p.Initialize(w.config()); err != nil {
 		w.t.Fatalf("initialize: %v", err)
 	}
 	w.t.Cleanup(p.Release)

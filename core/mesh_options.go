@@ -88,10 +88,3 @@ func (m *Mesh) SetOptions(opts MeshOptions) error {
 	m.opts = opts
 	return nil
 }
-
-// Options returns the mesh's options.
-func (m *Mesh) Options() MeshOptions {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.opts
-}

@@ -287,7 +287,7 @@ func TestMeshChannelLayout(t *testing.T) {
 
 	// A peer whose connection is re-initialized (its channels die while it
 	// is NEW) is dropped by poll instead of waiting forever.
-	must(t, conn2.InitializeConfig(w.config()))
+	must(t, conn2.Initialize(w.config()))
 	m.Poll()
 	if m.HasPeer(3) {
 		t.Fatal("a peer whose channels were closed must be removed")

@@ -47,24 +47,16 @@ const maxPendingCandidates = 256
 // webrtc-native does, so it is usable without Initialize.
 func NewPeer() *Peer {
 	p := &Peer{log: Logs.NewLogger("peer")}
-	if err := p.InitializeConfig(DefaultConfig()); err != nil {
+	if err := p.Initialize(DefaultConfig()); err != nil {
 		p.log.Errorf("default initialize failed: %v", err)
 	}
 	return p
 }
 
-// Initialize parses a configuration (see ParseConfig) and starts a new
-// connection with it, closing the previous one and its channels.
-func (p *Peer) Initialize(configJSON string) error {
-	cfg, err := ParseConfig(configJSON)
-	if err != nil {
-		return err
-	}
-	return p.InitializeConfig(cfg)
-}
-
-// InitializeConfig is Initialize with a parsed configuration.
-func (p *Peer) InitializeConfig(cfg Config) error {
+// Initialize starts a new connection with cfg (ParseConfig reads one from
+// JSON), closing the previous one and its channels. A configuration pion
+// refuses leaves the peer as it was.
+func (p *Peer) Initialize(cfg Config) error {
 	api, conf, err := cfg.newAPI()
 	if err != nil {
 		return err
@@ -365,9 +357,6 @@ func (p *Peer) Poll() error { return nil }
 // NextEvent takes the oldest queued event.
 func (p *Peer) NextEvent() (PeerEvent, bool) { return p.events.pop() }
 
-// PendingEvents is how many events are queued.
-func (p *Peer) PendingEvents() int { return p.events.len() }
-
 // Close closes the connection and its channels. Initialize starts a new one.
 func (p *Peer) Close() {
 	p.current().close()
@@ -405,6 +394,3 @@ func (p *Peer) SignalingState() SignalingState {
 	}
 	return signalingStateFromPion(s.pc.SignalingState())
 }
-
-// PC exposes the pion connection for statistics and tests.
-func (p *Peer) PC() *webrtc.PeerConnection { return p.current().pc }

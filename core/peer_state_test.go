@@ -131,7 +131,7 @@ func TestPeerInitialState(t *testing.T) {
 	if _, ok := p.NextEvent(); ok || p.PendingEvents() != 0 {
 		t.Fatal("events before anything happened")
 	}
-	if p.PC() == nil {
+	if p.pc() == nil {
 		t.Fatal("no pion connection")
 	}
 	wantCode(t, "create_offer without channels", p.CreateOffer(), CodeUnconfigured)
@@ -515,7 +515,7 @@ func TestPeerReinitialize(t *testing.T) {
 	}
 
 	// Re-initialize a only: its old channels close, it is NEW again, b's channels follow.
-	if err := a.Initialize(loopbackConfig); err != nil {
+	if err := initJSON(a, loopbackConfig); err != nil {
 		t.Fatal(err)
 	}
 	if !closed(negA, inA)() {
@@ -532,7 +532,7 @@ func TestPeerReinitialize(t *testing.T) {
 	wantCode(t, "create_offer on the new connection without channels", a.CreateOffer(), CodeUnconfigured)
 
 	// Re-initialize b too, then a new connection works on the same two peers.
-	if err := b.Initialize(loopbackConfig); err != nil {
+	if err := initJSON(b, loopbackConfig); err != nil {
 		t.Fatal(err)
 	}
 	if b.ConnectionState() != ConnectionNew {

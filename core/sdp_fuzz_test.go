@@ -67,7 +67,7 @@ func FuzzSessionDescription(f *testing.F) {
 		if err == nil && !local && typ == "offer" && !answered(events) {
 			t.Fatalf("remote offer accepted without an answer; events %+v", events)
 		}
-		if err == nil || p.SignalingState() != SignalingStable || p.PC().LocalDescription() != nil || p.PC().RemoteDescription() != nil {
+		if err == nil || p.SignalingState() != SignalingStable || p.pc().LocalDescription() != nil || p.pc().RemoteDescription() != nil {
 			p.reset(t)
 			ceiling(t)
 		}
@@ -111,7 +111,7 @@ func FuzzICECandidate(f *testing.F) {
 	held := 0 // candidates held back for the remote description
 	f.Fuzz(func(t *testing.T, media string, index int32, name string, afterRemote bool) {
 		hangGuard(t)
-		if remote := p.PC().RemoteDescription() != nil; remote != afterRemote || held == maxPendingCandidates {
+		if remote := p.pc().RemoteDescription() != nil; remote != afterRemote || held == maxPendingCandidates {
 			p.reset(t)
 			ceiling(t)
 			held = 0

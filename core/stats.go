@@ -1,6 +1,7 @@
 package core
 
 import (
+	"net/netip"
 	"time"
 
 	"github.com/pion/datachannel"
@@ -36,9 +37,13 @@ func candidateTypeFromPion(t webrtc.ICECandidateType) CandidateType {
 // PeerStats describes the connection's selected candidate pair.
 type PeerStats struct {
 	LocalCandidate, RemoteCandidate CandidateType
-	RTT                             time.Duration // -1 while unknown
-	BytesSent, BytesReceived        uint64        // on the selected pair
-	PacketsSent, PacketsReceived    uint64
+	// Addresses of the pair, the zero value while none is selected.
+	// LocalRelatedAddress is the address a relayed or server-reflexive
+	// local candidate was derived from (W3C's relatedAddress).
+	LocalAddress, RemoteAddress, LocalRelatedAddress netip.AddrPort
+	RTT                                              time.Duration // -1 while unknown
+	BytesSent, BytesReceived                         uint64        // on the selected pair
+	PacketsSent, PacketsReceived                     uint64
 }
 
 // Stats reads the selected candidate pair's types, round-trip time and counters.
@@ -55,6 +60,9 @@ func (p *Peer) Stats() PeerStats {
 	}
 	stats.LocalCandidate = candidateTypeFromPion(pair.Local.Typ)
 	stats.RemoteCandidate = candidateTypeFromPion(pair.Remote.Typ)
+	stats.LocalAddress = candidateAddress(*pair.Local)
+	stats.RemoteAddress = candidateAddress(*pair.Remote)
+	stats.LocalRelatedAddress = addrPort(pair.Local.RelatedAddress, pair.Local.RelatedPort)
 	if ps, ok := ice.GetSelectedCandidatePairStats(); ok {
 		if ps.CurrentRoundTripTime > 0 {
 			stats.RTT = time.Duration(ps.CurrentRoundTripTime * float64(time.Second))
@@ -63,6 +71,24 @@ func (p *Peer) Stats() PeerStats {
 		stats.PacketsSent, stats.PacketsReceived = uint64(ps.PacketsSent), uint64(ps.PacketsReceived)
 	}
 	return stats
+}
+
+func candidateAddress(c webrtc.ICECandidate) netip.AddrPort { return addrPort(c.Address, c.Port) }
+
+func addrPort(addr string, port uint16) netip.AddrPort {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return netip.AddrPort{}
+	}
+	return netip.AddrPortFrom(ip.Unmap(), port)
+}
+
+// RTTMicroseconds is RTT in whole microseconds, -1 while unknown.
+func (s PeerStats) RTTMicroseconds() int64 {
+	if s.RTT < 0 {
+		return -1
+	}
+	return s.RTT.Microseconds()
 }
 
 // ChannelStats counts one channel's messages and payload bytes.

@@ -238,7 +238,7 @@ func TestForgedDatagramRealTraffic(t *testing.T) {
 	var rel, unrel [2]*Channel
 	for i := range peers {
 		peers[i] = NewPeer()
-		if err := peers[i].InitializeConfig(cfg); err != nil {
+		if err := peers[i].Initialize(cfg); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(peers[i].Release)

@@ -81,10 +81,14 @@ func connectPair(t *testing.T, r *relay.Relay, configJSON string) *pair {
 // released when the test ends.
 func newPeers(t *testing.T, configJSON string) [2]*core.Peer {
 	t.Helper()
+	cfg, err := core.ParseConfig(configJSON)
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
 	var peers [2]*core.Peer
 	for s := range peers {
 		peers[s] = core.NewPeer()
-		if err := peers[s].Initialize(configJSON); err != nil {
+		if err := peers[s].Initialize(cfg); err != nil {
 			t.Fatalf("initialize: %v", err)
 		}
 		t.Cleanup(peers[s].Release)

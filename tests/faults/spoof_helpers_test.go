@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -17,7 +16,6 @@ import (
 	"github.com/meshrtc/meshrtc/core"
 	"github.com/pion/stun/v4"
 	"github.com/pion/turn/v5"
-	"github.com/pion/webrtc/v4"
 )
 
 // directPair is two peers connected over loopback on the operating
@@ -71,33 +69,29 @@ func (p *directPair) until(what string, cond func() bool) {
 // the TURN server's address and to the side's socket facing it.
 func (p *directPair) path(side int) (to, from netip.AddrPort) {
 	p.t.Helper()
-	pair, err := p.peers[side].PC().SCTP().Transport().ICETransport().GetSelectedCandidatePair()
-	if err != nil || pair == nil {
-		p.t.Fatalf("side %d: no selected candidate pair (%v)", side, err)
-	}
-	parse := func(addr string, port uint16) netip.AddrPort {
-		ip, err := netip.ParseAddr(addr)
-		if err != nil || !ip.Is4() {
-			p.t.Fatalf("side %d: candidate address %q is not IPv4 (%v)", side, addr, err)
+	st := p.peers[side].Stats()
+	ipv4 := func(addr netip.AddrPort) netip.AddrPort {
+		if !addr.Addr().Is4() {
+			p.t.Fatalf("side %d: candidate address %v is not IPv4 (no pair selected?)", side, addr)
 		}
-		return netip.AddrPortFrom(ip, port)
+		return addr
 	}
-	if relayed := pair.Local.Typ == webrtc.ICECandidateTypeRelay; relayed != p.turn.IsValid() {
-		p.t.Fatalf("side %d: local candidate %s with TURN server %v", side, pair.Local.Typ, p.turn)
+	if relayed := st.LocalCandidate == core.CandidateRelay; relayed != p.turn.IsValid() {
+		p.t.Fatalf("side %d: local candidate type %d with TURN server %v", side, st.LocalCandidate, p.turn)
 	} else if relayed {
-		return parse(pair.Local.RelatedAddress, pair.Local.RelatedPort), p.turn
+		return ipv4(st.LocalRelatedAddress), p.turn
 	}
-	return parse(pair.Local.Address, pair.Local.Port), parse(pair.Remote.Address, pair.Remote.Port)
+	return ipv4(st.LocalAddress), ipv4(st.RemoteAddress)
 }
 
 // relayedPeer is the remote's relayed address, where side's datagrams go.
 func (p *directPair) relayedPeer(side int) netip.AddrPort {
 	p.t.Helper()
-	pair, err := p.peers[side].PC().SCTP().Transport().ICETransport().GetSelectedCandidatePair()
-	if err != nil || pair == nil || pair.Remote.Typ != webrtc.ICECandidateTypeRelay {
-		p.t.Fatalf("side %d: the selected pair is not relayed (%v, %v)", side, pair, err)
+	st := p.peers[side].Stats()
+	if st.RemoteCandidate != core.CandidateRelay {
+		p.t.Fatalf("side %d: the selected pair is not relayed (remote type %d)", side, st.RemoteCandidate)
 	}
-	return netip.MustParseAddrPort(net.JoinHostPort(pair.Remote.Address, strconv.Itoa(int(pair.Remote.Port))))
+	return st.RemoteAddress
 }
 
 // exchange sends one message each way on the reliable channel, checks

@@ -191,7 +191,7 @@ func NewSoakMesh(n int, configJSON string) (*SoakMesh, error) {
 			var l [2]*core.Peer
 			for k := range l {
 				l[k] = core.NewPeer()
-				if err := l[k].InitializeConfig(cfg); err != nil {
+				if err := l[k].Initialize(cfg); err != nil {
 					s.Close()
 					return nil, err
 				}
@@ -416,7 +416,7 @@ func Cycle(cfg core.Config, timeout time.Duration) (err error) {
 	}()
 	for k := range peers {
 		peers[k] = core.NewPeer()
-		if err := peers[k].InitializeConfig(cfg); err != nil {
+		if err := peers[k].Initialize(cfg); err != nil {
 			return err
 		}
 		for c, opts := range cycleChannels {

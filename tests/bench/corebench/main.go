@@ -165,7 +165,7 @@ func openPair() (a, b *side, err error) {
 	sides := [2]*side{}
 	for i := range sides {
 		p := core.NewPeer()
-		if err := p.InitializeConfig(cfg); err != nil {
+		if err := p.Initialize(cfg); err != nil {
 			return nil, nil, err
 		}
 		s := &side{peer: p}
@@ -452,7 +452,7 @@ func benchMesh() error {
 		for j := i + 1; j < n; j++ {
 			l := link{core.NewPeer(), core.NewPeer()}
 			for _, p := range []*core.Peer{l.a, l.b} {
-				if err := p.InitializeConfig(cfg); err != nil {
+				if err := p.Initialize(cfg); err != nil {
 					return err
 				}
 			}
