@@ -111,20 +111,6 @@ func (r *registry) remove(h int64) (*object, bool) {
 	return o.(*object), true
 }
 
-// handleOf finds the handle of the live object holding value (the host's
-// handle for a connection it gave a mesh), 0 if there is none.
-func (r *registry) handleOf(value any) int64 {
-	var found int64
-	r.objects.Range(func(h, o any) bool {
-		if o.(*object).value == value {
-			found = h.(int64)
-			return false
-		}
-		return true
-	})
-	return found
-}
-
 // removeAll empties the registry and returns what it held, each object to
 // exactly one caller when removes race with it.
 func (r *registry) removeAll() []*object {

@@ -17,44 +17,32 @@ import (
 // meshObject is a mesh plus the handles of the channels it created, which
 // the mesh owns: the host reads them but never destroys them.
 type meshObject struct {
-	handle   int64
-	mesh     *core.Mesh
-	mu       sync.Mutex
-	channels map[*core.Channel]int64
+	handle int64
+	mesh   *core.Mesh
+	// mu orders handing out channel handles (get_peer) before dropping the
+	// handles of departed members, so none is handed out after its drop.
+	mu sync.Mutex
 }
 
-// channelHandles returns handles for chs, creating missing ones, and drops
-// handles of channels that left the mesh (peers removed since last time).
+// channelHandles returns the handles of chs, registering the channels that
+// have none yet as owned by the mesh.
 func (mo *meshObject) channelHandles(chs []*core.Channel) []int64 {
-	live := map[*core.Channel]bool{}
-	for _, p := range mo.mesh.GetPeers() {
-		for _, ch := range p.Channels {
-			live[ch] = true
-		}
-	}
-	mo.mu.Lock()
-	defer mo.mu.Unlock()
-	for ch, h := range mo.channels {
-		if !live[ch] {
-			dropOwned(h)
-			delete(mo.channels, ch)
-		}
-	}
 	handles := make([]int64, len(chs))
 	for i, ch := range chs {
-		h, ok := mo.channels[ch]
-		if !ok {
-			h = objects.addOwned(kindChannel, ch, mo.handle).handle
-			mo.channels[ch] = h
+		if ch.Handle() == 0 {
+			ch.SetHandle(objects.addOwned(kindChannel, ch, mo.handle).handle)
 		}
-		handles[i] = h
+		handles[i] = ch.Handle()
 	}
 	return handles
 }
 
-func dropOwned(h int64) {
-	if o, ok := objects.remove(h); ok {
-		release(o)
+// dropDeparted drops the handles of the channels of members that left.
+func (mo *meshObject) dropDeparted() {
+	for _, ch := range mo.mesh.TakeDeparted() {
+		if o, ok := objects.remove(ch.Handle()); ok {
+			release(o)
+		}
 	}
 }
 
@@ -63,15 +51,25 @@ func (mo *meshObject) release() {
 	mo.mesh.Close()
 	mo.mu.Lock()
 	defer mo.mu.Unlock()
-	for ch, h := range mo.channels {
-		dropOwned(h)
-		delete(mo.channels, ch)
-	}
+	mo.dropDeparted()
 }
 
 // withMesh is call for mesh exports.
 func withMesh(h C.meshrtc_mesh, fn func(*core.Mesh, *object) error) C.int32_t {
 	return call(C.int64_t(h), kindMesh, func(o *object) error { return fn(o.value.(*meshObject).mesh, o) })
+}
+
+// withMeshChanging is withMesh for the exports that can remove members
+// (poll, remove_peer, disconnect_peer, close) and get_peer: the handles of
+// departed members' channels are dropped after fn.
+func withMeshChanging(h C.meshrtc_mesh, fn func(*core.Mesh, *meshObject) error) C.int32_t {
+	return call(C.int64_t(h), kindMesh, func(o *object) error {
+		mo := o.value.(*meshObject)
+		mo.mu.Lock()
+		defer mo.mu.Unlock()
+		defer mo.dropDeparted()
+		return fn(mo.mesh, mo)
+	})
 }
 
 // meshGetter is the body of the exports that read one integer.
@@ -100,7 +98,7 @@ func meshrtc_mesh_create(outMesh *C.meshrtc_mesh) C.int32_t {
 		if outMesh == nil {
 			return invalid("out_mesh is NULL")
 		}
-		mo := &meshObject{mesh: core.NewMesh(), channels: map[*core.Channel]int64{}}
+		mo := &meshObject{mesh: core.NewMesh()}
 		o := objects.add(kindMesh, mo)
 		mo.handle = o.handle
 		*outMesh = C.meshrtc_mesh(o.handle)
@@ -181,12 +179,12 @@ func meshrtc_mesh_add_peer(mesh C.meshrtc_mesh, peer C.meshrtc_peer, peerID C.in
 
 //export meshrtc_mesh_remove_peer
 func meshrtc_mesh_remove_peer(mesh C.meshrtc_mesh, peerID C.int32_t) C.int32_t {
-	return withMesh(mesh, func(m *core.Mesh, _ *object) error { return m.RemovePeer(int32(peerID)) })
+	return withMeshChanging(mesh, func(m *core.Mesh, _ *meshObject) error { return m.RemovePeer(int32(peerID)) })
 }
 
 //export meshrtc_mesh_disconnect_peer
 func meshrtc_mesh_disconnect_peer(mesh C.meshrtc_mesh, peerID C.int32_t, force C.int32_t) C.int32_t {
-	return withMesh(mesh, func(m *core.Mesh, _ *object) error { return m.DisconnectPeer(int32(peerID), force != 0) })
+	return withMeshChanging(mesh, func(m *core.Mesh, _ *meshObject) error { return m.DisconnectPeer(int32(peerID), force != 0) })
 }
 
 //export meshrtc_mesh_has_peer
@@ -199,7 +197,7 @@ func meshrtc_mesh_has_peer(mesh C.meshrtc_mesh, peerID C.int32_t, outHas *C.int3
 //export meshrtc_mesh_get_peer
 func meshrtc_mesh_get_peer(mesh C.meshrtc_mesh, peerID C.int32_t, outPeer *C.meshrtc_peer, outChannels *C.meshrtc_channel,
 	channelsCap C.int32_t, outChannelCount *C.int32_t, outConnected *C.int32_t) C.int32_t {
-	return withMesh(mesh, func(m *core.Mesh, o *object) error {
+	return withMeshChanging(mesh, func(m *core.Mesh, mo *meshObject) error {
 		switch {
 		case outPeer == nil || outChannelCount == nil || outConnected == nil:
 			return invalid("out_peer, out_channel_count and out_connected must not be NULL")
@@ -214,12 +212,14 @@ func meshrtc_mesh_get_peer(mesh C.meshrtc_mesh, peerID C.int32_t, outPeer *C.mes
 		if int(channelsCap) < len(p.Channels) {
 			return fmt.Errorf("%w: channels_cap %d is less than the peer's %d channels", core.ErrRange, channelsCap, len(p.Channels))
 		}
-		handles := o.value.(*meshObject).channelHandles(p.Channels)
 		dst := unsafe.Slice((*C.meshrtc_channel)(unsafe.Pointer(outChannels)), int(channelsCap))
-		for i, h := range handles {
+		for i, h := range mo.channelHandles(p.Channels) {
 			dst[i] = C.meshrtc_channel(h)
 		}
-		*outPeer = C.meshrtc_peer(objects.handleOf(p.Connection))
+		*outPeer = 0 // the host destroyed its handle of the connection
+		if _, err := objects.lookup(p.Connection.Handle(), kindPeer); err == nil {
+			*outPeer = C.meshrtc_peer(p.Connection.Handle())
+		}
 		*outConnected = boolInt(p.Connected)
 		return nil
 	})
@@ -234,14 +234,14 @@ func meshrtc_mesh_get_peers(mesh C.meshrtc_mesh, outIDs *C.int32_t, idsCap C.int
 		case idsCap < 0 || (outIDs == nil && idsCap > 0):
 			return invalid("out_ids NULL with ids_cap %d, or ids_cap negative", idsCap)
 		}
-		peers := m.GetPeers()
-		*outCount = C.int32_t(len(peers))
-		if int(idsCap) < len(peers) {
-			return fmt.Errorf("%w: ids_cap %d is less than the %d peers", core.ErrRange, idsCap, len(peers))
+		ids := m.PeerIDs()
+		*outCount = C.int32_t(len(ids))
+		if int(idsCap) < len(ids) {
+			return fmt.Errorf("%w: ids_cap %d is less than the %d peers", core.ErrRange, idsCap, len(ids))
 		}
 		dst := unsafe.Slice((*C.int32_t)(unsafe.Pointer(outIDs)), int(idsCap))
-		for i, p := range peers {
-			dst[i] = C.int32_t(p.ID)
+		for i, id := range ids {
+			dst[i] = C.int32_t(id)
 		}
 		return nil
 	})
@@ -330,7 +330,7 @@ func meshrtc_mesh_get_packet_mode(mesh C.meshrtc_mesh, outMode *C.int32_t) C.int
 
 //export meshrtc_mesh_poll
 func meshrtc_mesh_poll(mesh C.meshrtc_mesh) C.int32_t {
-	return withMesh(mesh, func(m *core.Mesh, _ *object) error {
+	return withMeshChanging(mesh, func(m *core.Mesh, _ *meshObject) error {
 		m.Poll()
 		return nil
 	})
@@ -338,7 +338,7 @@ func meshrtc_mesh_poll(mesh C.meshrtc_mesh) C.int32_t {
 
 //export meshrtc_mesh_close
 func meshrtc_mesh_close(mesh C.meshrtc_mesh) C.int32_t {
-	return withMesh(mesh, func(m *core.Mesh, _ *object) error {
+	return withMeshChanging(mesh, func(m *core.Mesh, _ *meshObject) error {
 		m.Close()
 		return nil
 	})

@@ -23,7 +23,9 @@ func meshrtc_peer_create(outPeer *C.meshrtc_peer) C.int32_t {
 		if outPeer == nil {
 			return invalid("out_peer is NULL")
 		}
-		o := objects.add(kindPeer, core.NewPeer())
+		p := core.NewPeer()
+		o := objects.add(kindPeer, p)
+		p.SetHandle(o.handle) // a mesh hands it back in get_peer
 		*outPeer = C.meshrtc_peer(o.handle)
 		return nil
 	})

@@ -15,6 +15,8 @@ import (
 // Received messages are read by one goroutine per open channel into a bounded
 // queue (see packetQueue); the host takes them with GetPacket.
 type Channel struct {
+	HostHandle
+
 	dc             *webrtc.DataChannel
 	negotiated     bool
 	lifetime       int32 // ms, unsetLimit when not set

@@ -118,7 +118,7 @@ type Mesh struct {
 	status       ConnectionStatus
 	extraModes   []TransferMode // channels_config
 
-	peers map[int32]*meshPeer
+	peers map[int32]*member
 	// order is the receive and broadcast order: insertion order in Godot 4
 	// (its HashMap), ascending ids in Godot 3 (its Map).
 	order []int32
@@ -136,10 +136,15 @@ type Mesh struct {
 
 	events        fifo[MeshEvent]
 	droppedEvents uint64
+
+	// departed holds the channels of members that left, until the host
+	// layer takes them (TakeDeparted) to drop the handles it gave them.
+	departed []*Channel
 }
 
-// meshPeer is one connection of the mesh (Godot's ConnectedPeer).
-type meshPeer struct {
+// member is one remote peer of the mesh, its connection and channels
+// (Godot's ConnectedPeer).
+type member struct {
 	id        int32
 	conn      *Peer
 	channels  []*Channel
@@ -158,7 +163,7 @@ func NewMesh() *Mesh {
 	return &Mesh{
 		opts:         DefaultMeshOptions(),
 		log:          Logs.NewLogger("mesh"),
-		peers:        map[int32]*meshPeer{},
+		peers:        map[int32]*member{},
 		transferMode: TransferModeReliable,
 	}
 }
@@ -347,9 +352,10 @@ func (m *Mesh) Close() {
 			m.push(MeshEventPeerDisconnected, id)
 		}
 		e.uncount()
+		m.departed = append(m.departed, e.channels...)
 		conns = append(conns, e.conn)
 	}
-	m.peers = map[int32]*meshPeer{}
+	m.peers = map[int32]*member{}
 	m.order = nil
 	m.extraModes = nil
 	m.uniqueID = 0

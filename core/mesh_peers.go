@@ -6,8 +6,9 @@ import (
 	"time"
 )
 
-// MeshPeer describes one peer of the mesh (Godot's get_peer dictionary).
-type MeshPeer struct {
+// MeshMember describes one remote peer of the mesh: its connection and
+// channels (Godot's get_peer dictionary).
+type MeshMember struct {
 	ID         int32
 	Connection *Peer
 	// Channels: index 0 "reliable", 1 "ordered", 2 "unreliable", then one per
@@ -104,7 +105,7 @@ func (m *Mesh) AddPeer(conn *Peer, peerID int32, unreliableLifetime int32) error
 		extra = m.extraModes
 	}
 	layout := channelLayout(unreliableLifetime, extra)
-	e := &meshPeer{id: peerID, conn: conn, channels: make([]*Channel, 0, len(layout)), modes: make([]TransferMode, 0, len(layout))}
+	e := &member{id: peerID, conn: conn, channels: make([]*Channel, 0, len(layout)), modes: make([]TransferMode, 0, len(layout))}
 	for _, c := range layout {
 		ch, err := conn.CreateDataChannel(c.label, c.opts)
 		if err != nil {
@@ -179,6 +180,7 @@ func (m *Mesh) removeLocked(id int32, notify bool) *Peer {
 	e := m.peers[id]
 	delete(m.peers, id)
 	e.uncount()
+	m.departed = append(m.departed, e.channels...)
 	if i := slices.Index(m.order, id); i >= 0 {
 		m.order = slices.Delete(m.order, i, i+1)
 	}
@@ -212,30 +214,48 @@ func (m *Mesh) HasPeer(peerID int32) bool {
 }
 
 // GetPeer describes one peer. Unknown id → ERR_DOES_NOT_EXIST.
-func (m *Mesh) GetPeer(peerID int32) (MeshPeer, error) {
+func (m *Mesh) GetPeer(peerID int32) (MeshMember, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	e, ok := m.peers[peerID]
 	if !ok {
-		return MeshPeer{}, errorf(ErrDoesNotExist, "no peer %d in the mesh", peerID)
+		return MeshMember{}, errorf(ErrDoesNotExist, "no peer %d in the mesh", peerID)
 	}
 	return e.describe(), nil
 }
 
 // GetPeers describes every peer, in the mesh's order (insertion order;
 // ascending ids in Godot 3 mode).
-func (m *Mesh) GetPeers() []MeshPeer {
+func (m *Mesh) GetPeers() []MeshMember {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	out := make([]MeshPeer, 0, len(m.order))
+	out := make([]MeshMember, 0, len(m.order))
 	for _, id := range m.order {
 		out = append(out, m.peers[id].describe())
 	}
 	return out
 }
 
-func (e *meshPeer) describe() MeshPeer {
-	return MeshPeer{ID: e.id, Connection: e.conn, Channels: slices.Clone(e.channels), Connected: e.connected}
+// PeerIDs lists the peers' ids in the mesh's order (get_peers).
+func (m *Mesh) PeerIDs() []int32 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.order)
+}
+
+// TakeDeparted returns the channels of the members that left the mesh
+// (removed, disconnected or closed) since the last call, each once, so that
+// a host layer can drop what it keeps for them.
+func (m *Mesh) TakeDeparted() []*Channel {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	gone := m.departed
+	m.departed = nil
+	return gone
+}
+
+func (e *member) describe() MeshMember {
+	return MeshMember{ID: e.id, Connection: e.conn, Channels: slices.Clone(e.channels), Connected: e.connected}
 }
 
 // Poll drives the mesh: it finds peers whose connection is CONNECTED with
@@ -304,7 +324,7 @@ func (m *Mesh) Poll() {
 
 // channelStates reports whether every channel is open and whether one is
 // closing or closed.
-func (e *meshPeer) channelStates() (allOpen, closed bool) {
+func (e *member) channelStates() (allOpen, closed bool) {
 	allOpen = true
 	for _, ch := range e.channels {
 		switch ch.State() {
@@ -319,13 +339,13 @@ func (e *meshPeer) channelStates() (allOpen, closed bool) {
 }
 
 // uncount takes the peer's queued packets out of the mesh's count (Mesh.queued).
-func (e *meshPeer) uncount() {
+func (e *member) uncount() {
 	for _, ch := range e.channels {
 		ch.queue.uncount()
 	}
 }
 
-func (e *meshPeer) channelClosed() bool {
+func (e *member) channelClosed() bool {
 	_, closed := e.channelStates()
 	return closed
 }

@@ -19,6 +19,8 @@ import (
 // none waits on the network. pion's callbacks only queue events; the host
 // takes them with NextEvent on its own thread.
 type Peer struct {
+	HostHandle
+
 	mu      sync.Mutex
 	cfg     Config
 	session atomic.Pointer[session] // the connection of the last initialize; set under mu
