@@ -879,7 +879,11 @@ MESHRTC_API int32_t meshrtc_mesh_has_peer(meshrtc_mesh mesh, int32_t peer_id, in
  * handles in index order (reliable, ordered, unreliable, then extras) and
  * whether it is connected. The channel handles belong to the mesh: read and
  * poll them, never destroy them (MESHRTC_ERR_UNAUTHORIZED); they stay valid
- * while the peer is in the mesh. *out_channel_count always receives the
+ * while the peer is in the mesh, and the same handles come back on every
+ * call. Once the peer has left the mesh they are released by the next
+ * meshrtc_mesh_poll, remove_peer, disconnect_peer, close, get_peer or
+ * destroy, and then return MESHRTC_ERR_DOES_NOT_EXIST. The call costs the
+ * same whatever the number of live handles. *out_channel_count always receives the
  * count; with channels_cap below it the call returns
  * MESHRTC_ERR_PARAMETER_RANGE_ERROR and writes nothing else.
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (NULL out-parameter, channels_cap < 0,
