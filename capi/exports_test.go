@@ -97,13 +97,18 @@ func exports() []export {
 		action("peer_create_offer", kindPeer, meshrtc_peer_create_offer),
 		{"peer_initialize", kindPeer, func(h int64) cInt32 { return meshrtc_peer_initialize(cPeer(h), cstr(loopbackConfig)) }, nil},
 		{"peer_create_data_channel", kindPeer,
-			func(h int64) cInt32 { var c cChannel; return meshrtc_peer_create_data_channel(cPeer(h), cstr("x"), nil, &c) },
+			func(h int64) cInt32 {
+				var c cChannel
+				return meshrtc_peer_create_data_channel(cPeer(h), cstr("x"), nil, &c)
+			},
 			func(h int64) cInt32 { return meshrtc_peer_create_data_channel(cPeer(h), cstr("x"), nil, nil) }},
 		{"peer_set_local_description", kindPeer, func(h int64) cInt32 { return meshrtc_peer_set_local_description(cPeer(h), cstr("offer"), cstr("v=0")) },
 			func(h int64) cInt32 { return meshrtc_peer_set_local_description(cPeer(h), nil, cstr("v=0")) }},
 		{"peer_set_remote_description", kindPeer, func(h int64) cInt32 { return meshrtc_peer_set_remote_description(cPeer(h), cstr("offer"), cstr("v=0")) },
 			func(h int64) cInt32 { return meshrtc_peer_set_remote_description(cPeer(h), cstr("offer"), nil) }},
-		{"peer_add_ice_candidate", kindPeer, func(h int64) cInt32 { return meshrtc_peer_add_ice_candidate(cPeer(h), cstr("0"), 0, cstr("candidate:1")) },
+		{"peer_add_ice_candidate", kindPeer, func(h int64) cInt32 {
+			return meshrtc_peer_add_ice_candidate(cPeer(h), cstr("0"), 0, cstr("candidate:1"))
+		},
 			func(h int64) cInt32 { return meshrtc_peer_add_ice_candidate(cPeer(h), cstr("0"), 0, nil) }},
 		{"peer_next_event", kindPeer, func(h int64) cInt32 { var ev cPeerEvent; return meshrtc_peer_next_event(cPeer(h), &ev) },
 			func(h int64) cInt32 { return meshrtc_peer_next_event(cPeer(h), nil) }},
@@ -117,7 +122,11 @@ func exports() []export {
 		action("channel_close", kindChannel, meshrtc_channel_close),
 		{"channel_put_packet", kindChannel, func(h int64) cInt32 { return meshrtc_channel_put_packet(cChannel(h), &data[0], 3) },
 			func(h int64) cInt32 { return meshrtc_channel_put_packet(cChannel(h), nil, 3) }},
-		{"channel_get_packet", kindChannel, func(h int64) cInt32 { var p *cUint8; var n cInt32; return meshrtc_channel_get_packet(cChannel(h), &p, &n) },
+		{"channel_get_packet", kindChannel, func(h int64) cInt32 {
+			var p *cUint8
+			var n cInt32
+			return meshrtc_channel_get_packet(cChannel(h), &p, &n)
+		},
 			func(h int64) cInt32 { var n cInt32; return meshrtc_channel_get_packet(cChannel(h), nil, &n) }},
 		getter32("channel_get_available_packet_count", kindChannel, meshrtc_channel_get_available_packet_count),
 		getter32("channel_get_max_packet_size", kindChannel, meshrtc_channel_get_max_packet_size),
@@ -151,7 +160,11 @@ func exports() []export {
 			var chs [8]cChannel
 			var n, c cInt32
 			return meshrtc_mesh_get_peer(cMesh(h), 2, &p, &chs[0], 8, &n, &c)
-		}, func(h int64) cInt32 { var chs [8]cChannel; var n, c cInt32; return meshrtc_mesh_get_peer(cMesh(h), 2, nil, &chs[0], 8, &n, &c) }},
+		}, func(h int64) cInt32 {
+			var chs [8]cChannel
+			var n, c cInt32
+			return meshrtc_mesh_get_peer(cMesh(h), 2, nil, &chs[0], 8, &n, &c)
+		}},
 		{"mesh_get_peers", kindMesh, func(h int64) cInt32 { var n cInt32; return meshrtc_mesh_get_peers(cMesh(h), nil, 0, &n) },
 			func(h int64) cInt32 { return meshrtc_mesh_get_peers(cMesh(h), nil, 0, nil) }},
 		{"mesh_set_target_peer", kindMesh, func(h int64) cInt32 { return meshrtc_mesh_set_target_peer(cMesh(h), 0) }, nil},
