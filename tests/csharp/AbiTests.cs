@@ -252,6 +252,18 @@ namespace MeshRtc.Tests
             MeshRtcLibrary.CheckAbi(1, 1);
         }
 
+        /// <summary>
+        /// Run without the library on the search path (tests/csharp/run.sh
+        /// does): the first object throws DllNotFoundException saying where
+        /// the library belongs, not an error from a type initializer.
+        /// </summary>
+        public static void LibraryMissing()
+        {
+            var e = T.Throws<DllNotFoundException>(() => new WebRtcPeerConnection(), "first object without the library");
+            T.Check(e.Message.Contains("LD_LIBRARY_PATH") && e.Message.Contains("Runtime/Plugins/"),
+                "the message says where the library belongs: " + e.Message);
+        }
+
         public static void GcSettings()
         {
             var before = MeshRtcLibrary.SetGc();
@@ -261,6 +273,7 @@ namespace MeshRtc.Tests
             var e = T.Throws<MeshRtcException>(() => MeshRtcLibrary.SetGc(5), "gc percent 5");
             T.Equal(Error.InvalidParameter, e.Code, "code");
             T.Check(e.NativeMessage.Contains("gc_percent 5"), "message: " + e.NativeMessage);
+            T.Equal("meshrtc_set_gc", e.Function, "function in the exception");
             T.Equal(150, MeshRtcLibrary.SetGc().GcPercent, "unchanged after the failure");
             now = MeshRtcLibrary.SetGc(-1, 0);
             T.Equal(0L, now.MemoryLimit, "no limit");

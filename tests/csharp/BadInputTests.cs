@@ -2,7 +2,10 @@
 // misuse raise the right exceptions (ObjectDisposedException, Argument*,
 // MeshRtcException with the Godot code and the library's message).
 using System;
+using System.Collections.Generic;
 using System.Linq;
+using System.Text.RegularExpressions;
+using MeshRtc.Native;
 using TM = MeshRtc.WebRtcMultiplayerPeer.TransferModeEnum;
 
 namespace MeshRtc.Tests
@@ -214,6 +217,109 @@ namespace MeshRtc.Tests
             }
         }
 
+        /// <summary>
+        /// Every wrapper call that fails in the library names its C function:
+        /// the native objects are destroyed behind the wrappers, so each call
+        /// fails with DoesNotExist, and every function of a peer, channel or
+        /// mesh must be in the list.
+        /// </summary>
+        public static void FunctionNames()
+        {
+            var p = new WebRtcPeerConnection();
+            var live = new WebRtcPeerConnection();
+            var c = p.CreateDataChannel("x");
+            var m = new WebRtcMultiplayerPeer();
+            T.Equal(0, NativeMethods.meshrtc_channel_destroy(c.Handle), "destroy the channel natively");
+            T.Equal(0, NativeMethods.meshrtc_peer_destroy(p.Handle), "destroy the peer natively");
+            T.Equal(0, NativeMethods.meshrtc_mesh_destroy(m.Handle), "destroy the mesh natively");
+            byte[] buf = null;
+            int n;
+            var calls = new Dictionary<string, Action>
+            {
+                { "meshrtc_peer_initialize", () => p.Initialize() },
+                { "meshrtc_peer_create_data_channel", () => p.CreateDataChannel("y") },
+                { "meshrtc_peer_create_offer", () => p.CreateOffer() },
+                { "meshrtc_peer_set_local_description", () => p.SetLocalDescription("offer", "v=0") },
+                { "meshrtc_peer_set_remote_description", () => p.SetRemoteDescription("offer", "v=0") },
+                { "meshrtc_peer_add_ice_candidate", () => p.AddIceCandidate("0", 0, "") },
+                { "meshrtc_peer_poll", () => p.Poll() },
+                { "meshrtc_peer_close", () => p.Close() },
+                { "meshrtc_peer_get_connection_state", () => p.GetConnectionState() },
+                { "meshrtc_peer_get_gathering_state", () => p.GetGatheringState() },
+                { "meshrtc_peer_get_signaling_state", () => p.GetSignalingState() },
+                { "meshrtc_peer_get_stats", () => p.GetStats() },
+                { "meshrtc_channel_poll", () => c.Poll() },
+                { "meshrtc_channel_close", () => c.Close() },
+                { "meshrtc_channel_put_packet", () => c.PutPacket(new byte[1]) },
+                { "meshrtc_channel_get_packet", () => c.TryGetPacket(ref buf, out n) },
+                { "meshrtc_channel_get_available_packet_count", () => c.GetAvailablePacketCount() },
+                { "meshrtc_channel_get_max_packet_size", () => c.GetMaxPacketSize() },
+                { "meshrtc_channel_set_write_mode", () => c.WriteMode = WebRtcDataChannel.WriteModeEnum.Text },
+                { "meshrtc_channel_get_write_mode", () => { var w = c.WriteMode; } },
+                { "meshrtc_channel_was_string_packet", () => c.WasStringPacket() },
+                { "meshrtc_channel_get_ready_state", () => c.GetReadyState() },
+                { "meshrtc_channel_get_label", () => c.GetLabel() },
+                { "meshrtc_channel_get_protocol", () => c.GetProtocol() },
+                { "meshrtc_channel_is_ordered", () => c.IsOrdered() },
+                { "meshrtc_channel_get_id", () => c.GetId() },
+                { "meshrtc_channel_get_max_packet_life_time", () => c.GetMaxPacketLifeTime() },
+                { "meshrtc_channel_get_max_retransmits", () => c.GetMaxRetransmits() },
+                { "meshrtc_channel_is_negotiated", () => c.IsNegotiated() },
+                { "meshrtc_channel_get_buffered_amount", () => c.GetBufferedAmount() },
+                { "meshrtc_channel_get_dropped_count", () => c.GetDroppedCount() },
+                { "meshrtc_channel_get_stats", () => c.GetStats() },
+                { "meshrtc_mesh_set_options", () => m.SetOptions("{}") },
+                { "meshrtc_mesh_create_server", () => m.CreateServer() },
+                { "meshrtc_mesh_create_client", () => m.CreateClient(2) },
+                { "meshrtc_mesh_create_mesh", () => m.CreateMesh(1) },
+                { "meshrtc_mesh_initialize", () => m.Initialize(1) },
+                { "meshrtc_mesh_add_peer", () => m.AddPeer(live, 2) },
+                { "meshrtc_mesh_remove_peer", () => m.RemovePeer(2) },
+                { "meshrtc_mesh_disconnect_peer", () => m.DisconnectPeer(2) },
+                { "meshrtc_mesh_has_peer", () => m.HasPeer(2) },
+                { "meshrtc_mesh_get_peer", () => m.GetPeer(2) },
+                { "meshrtc_mesh_get_peers", () => m.GetPeerIds() },
+                { "meshrtc_mesh_set_target_peer", () => m.TargetPeer = 2 },
+                { "meshrtc_mesh_get_target_peer", () => { var t = m.TargetPeer; } },
+                { "meshrtc_mesh_set_transfer_mode", () => m.TransferMode = TM.Reliable },
+                { "meshrtc_mesh_get_transfer_mode", () => { var t = m.TransferMode; } },
+                { "meshrtc_mesh_set_transfer_channel", () => m.TransferChannel = 1 },
+                { "meshrtc_mesh_get_transfer_channel", () => { var t = m.TransferChannel; } },
+                { "meshrtc_mesh_set_refuse_new_connections", () => m.RefuseNewConnections = true },
+                { "meshrtc_mesh_is_refusing_new_connections", () => { var r = m.RefuseNewConnections; } },
+                { "meshrtc_mesh_put_packet", () => m.PutPacket(new byte[1]) },
+                { "meshrtc_mesh_get_packet", () => m.GetPacket() },
+                { "meshrtc_mesh_get_available_packet_count", () => m.GetAvailablePacketCount() },
+                { "meshrtc_mesh_get_packet_peer", () => m.GetPacketPeer() },
+                { "meshrtc_mesh_get_packet_channel", () => m.GetPacketChannel() },
+                { "meshrtc_mesh_get_packet_mode", () => m.GetPacketMode() },
+                { "meshrtc_mesh_poll", () => m.Poll() },
+                { "meshrtc_mesh_close", () => m.Close() },
+                { "meshrtc_mesh_get_unique_id", () => m.GetUniqueId() },
+                { "meshrtc_mesh_get_connection_status", () => m.GetConnectionStatus() },
+                { "meshrtc_mesh_is_server_relay_supported", () => m.IsServerRelaySupported() },
+                { "meshrtc_mesh_get_max_packet_size", () => m.GetMaxPacketSize() },
+            };
+            foreach (var call in calls)
+            {
+                var e = T.ThrowsCode(Error.DoesNotExist, call.Value, call.Key);
+                T.Equal(call.Key, e.Function, "function in the exception");
+                T.Check(e.Message.StartsWith(call.Key + " failed"), "the message starts with it: " + e.Message);
+            }
+            // Everything but create and destroy (not reached through a live
+            // wrapper) and next_event (reached only after a poll succeeded).
+            var untested = typeof(NativeMethods).GetMethods()
+                .Select(f => f.Name)
+                .Where(f => Regex.IsMatch(f, "^meshrtc_(peer|channel|mesh)_") && !Regex.IsMatch(f, "_(create|destroy|next_event)$"))
+                .Where(f => !calls.ContainsKey(f))
+                .ToList();
+            T.Check(untested.Count == 0, "functions missing from the list: " + string.Join(", ", untested));
+            c.Dispose();
+            p.Dispose();
+            m.Dispose();
+            live.Dispose();
+        }
+
         public static void Logs()
         {
             MeshRtcLibrary.SetLogLevel(LogLevel.Warn);
@@ -228,7 +334,8 @@ namespace MeshRtc.Tests
                 while (MeshRtcLibrary.TryGetLogLine(out level, out line))
                     if (line.Contains("someUnknownW3cKey")) { found = true; T.Equal(LogLevel.Warn, level, "warning level"); }
                 T.Check(found, "warning about the unknown key captured");
-                T.ThrowsCode(Error.InvalidParameter, () => MeshRtcLibrary.SetLogLevel((LogLevel)9), "bad log level");
+                var e = T.ThrowsCode(Error.InvalidParameter, () => MeshRtcLibrary.SetLogLevel((LogLevel)9), "bad log level");
+                T.Equal("meshrtc_log_set_level", e.Function, "function in the exception");
             }
             finally
             {

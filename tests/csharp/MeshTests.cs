@@ -160,7 +160,9 @@ namespace MeshRtc.Tests
                         T.Check(ReferenceEquals(info.Channels[0], m.GetPeer(other).Channels[0]), "channel wrappers reused");
                         // A mesh-owned channel cannot be destroyed; Dispose only drops the wrapper.
                         long mh = info.Channels[0].Handle;
-                        T.ThrowsCode(Error.Unauthorized, () => MeshRtcLibrary.Check(Native.NativeMethods.meshrtc_channel_destroy(mh), "meshrtc_channel_destroy"), "destroy a mesh channel");
+                        HandleCall destroy = Native.NativeMethods.meshrtc_channel_destroy;
+                        var e = T.ThrowsCode(Error.Unauthorized, () => MeshRtcLibrary.Check(destroy(mh), destroy), "destroy a mesh channel");
+                        T.Equal("meshrtc_channel_destroy", e.Function, "the failed function, named from its delegate");
                         var dropped = m.GetPeer(other).Channels[1];
                         dropped.Dispose();
                         T.Throws<ObjectDisposedException>(() => dropped.GetLabel(), "disposed wrapper");

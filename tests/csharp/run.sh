@@ -13,7 +13,9 @@
 #  - every test of MeshRtc.Tests.exe (run under mono, the library found
 #    through LD_LIBRARY_PATH);
 #  - the Mono process exits by itself with status 0 (a process whose managed
-#    code was entered from a Go thread would hang here).
+#    code was entered from a Go thread would hang here);
+#  - without the library on the search path, the first object throws
+#    DllNotFoundException saying where the library belongs.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
@@ -87,4 +89,7 @@ check "compile MeshRtc.Tests.exe" $tests_ok "$bin/build-tests.log"
 run_test_program "$bin/tests.log" "mono process" "mono process exited normally (status 0)" \
   env LD_LIBRARY_PATH="$build${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
   mono --debug "$bin/MeshRtc.Tests.exe" "$root" "$bin/layout.txt"
+run_test_program "$bin/tests-no-library.log" "mono process without the library" \
+  "mono process without the library exited normally (status 0)" \
+  env -u LD_LIBRARY_PATH mono --debug "$bin/MeshRtc.Tests.exe" "$root" "$bin/layout.txt" library-missing
 summary

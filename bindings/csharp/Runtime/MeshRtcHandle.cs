@@ -8,7 +8,8 @@ namespace MeshRtc
     /// <summary>
     /// A meshrtc handle (int64) in a SafeHandle: destroyed exactly once, by
     /// Dispose or else by the finalizer, and never while a call is using it
-    /// (every call holds a reference through <see cref="Use"/>).
+    /// (every call holds a reference through <see cref="Use"/>, which the
+    /// call helpers Call and Get do for one C function each).
     /// SafeHandle's own IntPtr cannot hold the handle on 32-bit targets, so
     /// it only carries a "valid" marker and the 64-bit value lives beside it.
     /// </summary>
@@ -32,6 +33,34 @@ namespace MeshRtc
             this.value = value;
             this.kind = kind;
             SetHandle(new IntPtr(1));
+        }
+
+        /// <summary>A new owned handle from a create function (checks the ABI first).</summary>
+        internal static MeshRtcHandle Create(Kind kind, NativeGetter<long> create)
+        {
+            MeshRtcLibrary.EnsureLoaded();
+            long v;
+            MeshRtcLibrary.Check(create(out v), create);
+            return new MeshRtcHandle(v, kind, true);
+        }
+
+        /// <summary>The wrapper class's name, for ObjectDisposedException and ToString.</summary>
+        internal string ObjectName
+        {
+            get
+            {
+                switch (kind)
+                {
+                    case Kind.Peer: return "WebRtcPeerConnection";
+                    case Kind.Channel: return "WebRtcDataChannel";
+                    default: return "WebRtcMultiplayerPeer";
+                }
+            }
+        }
+
+        public override string ToString()
+        {
+            return ObjectName + "(" + value + (IsClosed ? ", disposed)" : ")");
         }
 
         public override bool IsInvalid { get { return handle == IntPtr.Zero; } }
@@ -60,9 +89,9 @@ namespace MeshRtc
         }
 
         /// <summary>Holds the handle for one call; ObjectDisposedException once disposed.</summary>
-        internal Scope Use(string objectName)
+        internal Scope Use()
         {
-            if (IsClosed) throw new ObjectDisposedException(objectName);
+            if (IsClosed) throw new ObjectDisposedException(ObjectName);
             bool added = false;
             try
             {
@@ -70,9 +99,73 @@ namespace MeshRtc
             }
             catch (ObjectDisposedException)
             {
-                throw new ObjectDisposedException(objectName);
+                throw new ObjectDisposedException(ObjectName);
             }
             return new Scope(this, added);
+        }
+
+        // One checked C function on this handle each: fn is a delegate made
+        // once (see NativeCalls.cs), and a failure throws MeshRtcException
+        // naming it.
+        internal void Call(HandleCall fn)
+        {
+            using (var s = Use()) MeshRtcLibrary.Check(fn(s.Value), fn);
+        }
+
+        internal void Call<A>(HandleCall<A> fn, A a)
+        {
+            using (var s = Use()) MeshRtcLibrary.Check(fn(s.Value, a), fn);
+        }
+
+        internal void Call<A, B>(HandleCall<A, B> fn, A a, B b)
+        {
+            using (var s = Use()) MeshRtcLibrary.Check(fn(s.Value, a, b), fn);
+        }
+
+        internal void Call<A, B, C>(HandleCall<A, B, C> fn, A a, B b, C c)
+        {
+            using (var s = Use()) MeshRtcLibrary.Check(fn(s.Value, a, b, c), fn);
+        }
+
+        internal T Get<T>(HandleGetter<T> fn)
+        {
+            T v;
+            using (var s = Use()) MeshRtcLibrary.Check(fn(s.Value, out v), fn);
+            return v;
+        }
+
+        internal T Get<A, T>(HandleGetter<A, T> fn, A a)
+        {
+            T v;
+            using (var s = Use()) MeshRtcLibrary.Check(fn(s.Value, a, out v), fn);
+            return v;
+        }
+
+        internal T Get<A, B, T>(HandleGetter<A, B, T> fn, A a, B b)
+        {
+            T v;
+            using (var s = Use()) MeshRtcLibrary.Check(fn(s.Value, a, b, out v), fn);
+            return v;
+        }
+
+        /// <summary>Get for functions that return Unavailable when there is nothing (next_event): false then.</summary>
+        internal bool TryGet<T>(HandleGetter<T> fn, out T value)
+        {
+            using (var s = Use())
+            {
+                int rc = fn(s.Value, out value);
+                if (rc == (int)Error.Unavailable) return false;
+                MeshRtcLibrary.Check(rc, fn);
+                return true;
+            }
+        }
+
+        /// <summary>Text of a get_label-like function (size protocol).</summary>
+        internal string Text(TextGetter fn)
+        {
+            string text;
+            using (var s = Use()) MeshRtcLibrary.Check(Utf8.Read(fn, s.Value, out text), fn);
+            return text;
         }
 
         internal struct Scope : IDisposable

@@ -33,6 +33,17 @@ namespace MeshRtc
         static volatile bool checkedOk;
         static readonly object checkLock = new object();
 
+        // The C functions called here, made once (see NativeCalls.cs).
+        delegate int VersionFn(out int major, out int minor, out int patch);
+        delegate int GcFn(int gcPercent, long memoryLimit, out int outGcPercent, out long outMemoryLimit);
+        delegate int LogNextFn(out int level, byte* buf, int cap, out int len);
+        static readonly VersionFn version = NativeMethods.meshrtc_version;
+        static readonly NativeGetter<int> shutdown = NativeMethods.meshrtc_shutdown;
+        static readonly GcFn setGc = NativeMethods.meshrtc_set_gc;
+        static readonly Func<int, int> logSetLevel = NativeMethods.meshrtc_log_set_level;
+        static readonly LogNextFn logNext = NativeMethods.meshrtc_log_next;
+        static readonly TextGetter lastError = NativeMethods.meshrtc_last_error;
+
         /// <summary>The ABI version this binding was written for (MESHRTC_ABI_VERSION).</summary>
         public const int ExpectedAbiVersion = NativeMethods.AbiVersion;
 
@@ -95,7 +106,7 @@ namespace MeshRtc
             {
                 EnsureLoaded();
                 int major, minor, patch;
-                Check(NativeMethods.meshrtc_version(out major, out minor, out patch), "meshrtc_version");
+                Check(version(out major, out minor, out patch), version);
                 return new Version(major, minor, patch);
             }
         }
@@ -112,7 +123,7 @@ namespace MeshRtc
         {
             EnsureLoaded();
             int leaked;
-            Check(NativeMethods.meshrtc_shutdown(out leaked), "meshrtc_shutdown");
+            Check(shutdown(out leaked), shutdown);
             return leaked;
         }
 
@@ -127,8 +138,7 @@ namespace MeshRtc
         {
             EnsureLoaded();
             var s = new GcSettings();
-            Check(NativeMethods.meshrtc_set_gc(gcPercent, memoryLimit, out s.GcPercent, out s.MemoryLimit),
-                "meshrtc_set_gc");
+            Check(setGc(gcPercent, memoryLimit, out s.GcPercent, out s.MemoryLimit), setGc);
             return s;
         }
 
@@ -139,7 +149,7 @@ namespace MeshRtc
         public static void SetLogLevel(LogLevel level)
         {
             EnsureLoaded();
-            Check(NativeMethods.meshrtc_log_set_level((int)level), "meshrtc_log_set_level");
+            Check(logSetLevel((int)level), logSetLevel);
         }
 
         /// <summary>Takes the oldest captured log line; false when none is queued.</summary>
@@ -150,7 +160,7 @@ namespace MeshRtc
             for (;;)
             {
                 int lvl, len, rc;
-                fixed (byte* p = buf) rc = NativeMethods.meshrtc_log_next(out lvl, p, buf.Length, out len);
+                fixed (byte* p = buf) rc = logNext(out lvl, p, buf.Length, out len);
                 if (rc == (int)Error.ParameterRangeError)
                 {
                     // The line stayed queued: retry with room for it.
@@ -163,7 +173,7 @@ namespace MeshRtc
                     line = null;
                     return false;
                 }
-                Check(rc, "meshrtc_log_next");
+                Check(rc, logNext);
                 level = (LogLevel)lvl;
                 line = Utf8.Decode(buf, len);
                 return true;
@@ -173,27 +183,22 @@ namespace MeshRtc
         /// <summary>The calling thread's last failure text (meshrtc_last_error(0)).</summary>
         internal static string LastError()
         {
-            byte* small = stackalloc byte[512];
-            int len;
-            int rc = NativeMethods.meshrtc_last_error(0, small, 512, out len);
-            if (rc == 0) return Utf8.Decode(small, len);
-            if (rc != (int)Error.ParameterRangeError) return "(meshrtc_last_error failed with " + rc + ")";
-            byte[] big = new byte[len + 1];
-            fixed (byte* p = big)
-            {
-                rc = NativeMethods.meshrtc_last_error(0, p, big.Length, out len);
-            }
-            return rc == 0 ? Utf8.Decode(big, len) : "(meshrtc_last_error failed with " + rc + ")";
+            string text;
+            int rc = Utf8.Read(lastError, 0, out text);
+            return rc == 0 ? text : "(meshrtc_last_error failed with " + rc + ")";
         }
 
         /// <summary>
-        /// Throws a MeshRtcException for a non-zero rc. Every failure records
-        /// its message for the calling thread, so meshrtc_last_error(0) is read
-        /// (it also covers failures where the handle itself was bad).
+        /// Throws a MeshRtcException for a non-zero rc, naming the C function
+        /// that the delegate function calls. Every failure records its message
+        /// for the calling thread, so meshrtc_last_error(0) is read (it also
+        /// covers failures where the handle itself was bad).
         /// </summary>
-        internal static void Check(int rc, string function)
+        internal static void Check(int rc, Delegate function)
         {
-            if (rc != 0) throw new MeshRtcException((Error)rc, function, LastError());
+            if (rc == 0) return;
+            string message = LastError(); // before anything else can call the library
+            throw new MeshRtcException((Error)rc, function.Method.Name, message);
         }
     }
 }

@@ -46,6 +46,25 @@ namespace MeshRtc
             return len <= 0 ? "" : Encoding.UTF8.GetString(b, 0, len);
         }
 
+        /// <summary>
+        /// Text from fn with the size protocol: into a stack buffer, else once
+        /// more into a buffer of the length fn reported. Returns fn's result;
+        /// text is set when that is 0.
+        /// </summary>
+        internal static int Read(TextGetter fn, long handle, out string text)
+        {
+            const int smallSize = 512;
+            byte* small = stackalloc byte[smallSize];
+            int len;
+            int rc = fn(handle, small, smallSize, out len);
+            text = rc == 0 ? Decode(small, len) : null;
+            if (rc != (int)Error.ParameterRangeError) return rc;
+            byte[] big = new byte[len + 1];
+            fixed (byte* p = big) rc = fn(handle, p, big.Length, out len);
+            if (rc == 0) text = Decode(big, len);
+            return rc;
+        }
+
         /// <summary>A library-owned NUL-terminated string, copied (null for NULL).</summary>
         internal static string FromNative(IntPtr p)
         {

@@ -23,7 +23,7 @@ namespace MeshRtc
     /// <see cref="GetPacket()"/> is shared per channel: take packets of one
     /// channel from one thread at a time.
     /// </summary>
-    public sealed unsafe class WebRtcDataChannel : IDisposable
+    public sealed unsafe class WebRtcDataChannel : PacketPeer, IDisposable
     {
         /// <summary>WebRTCDataChannel.ChannelState.</summary>
         public enum ChannelState { Connecting = 0, Open = 1, Closing = 2, Closed = 3 }
@@ -31,13 +31,32 @@ namespace MeshRtc
         /// <summary>WebRTCDataChannel.WriteMode.</summary>
         public enum WriteModeEnum { Text = 0, Binary = 1 }
 
-        readonly MeshRtcHandle h;
-        readonly PacketPeer packets;
+        // The C functions this class calls, made once (see NativeCalls.cs).
+        static readonly PutFn putPacket = NativeMethods.meshrtc_channel_put_packet;
+        static readonly GetFn getPacket = NativeMethods.meshrtc_channel_get_packet;
+        static readonly HandleCall poll = NativeMethods.meshrtc_channel_poll, close = NativeMethods.meshrtc_channel_close;
+        static readonly HandleCall<int> setWriteMode = NativeMethods.meshrtc_channel_set_write_mode;
+        static readonly HandleGetter<int>
+            getAvailablePacketCount = NativeMethods.meshrtc_channel_get_available_packet_count,
+            getMaxPacketSize = NativeMethods.meshrtc_channel_get_max_packet_size,
+            getWriteMode = NativeMethods.meshrtc_channel_get_write_mode,
+            wasStringPacket = NativeMethods.meshrtc_channel_was_string_packet,
+            getReadyState = NativeMethods.meshrtc_channel_get_ready_state,
+            isOrdered = NativeMethods.meshrtc_channel_is_ordered,
+            getId = NativeMethods.meshrtc_channel_get_id,
+            getMaxPacketLifeTime = NativeMethods.meshrtc_channel_get_max_packet_life_time,
+            getMaxRetransmits = NativeMethods.meshrtc_channel_get_max_retransmits,
+            isNegotiated = NativeMethods.meshrtc_channel_is_negotiated;
+        static readonly HandleGetter<long>
+            getBufferedAmount = NativeMethods.meshrtc_channel_get_buffered_amount,
+            getDroppedCount = NativeMethods.meshrtc_channel_get_dropped_count;
+        static readonly HandleGetter<ChannelStatsNative> getStats = NativeMethods.meshrtc_channel_get_stats;
+        static readonly TextGetter getLabel = NativeMethods.meshrtc_channel_get_label,
+            getProtocol = NativeMethods.meshrtc_channel_get_protocol;
 
         internal WebRtcDataChannel(long handle, bool owned)
+            : base(new MeshRtcHandle(handle, MeshRtcHandle.Kind.Channel, owned), putPacket, getPacket, getAvailablePacketCount)
         {
-            h = new MeshRtcHandle(handle, MeshRtcHandle.Kind.Channel, owned);
-            packets = new PacketPeer(h, "WebRtcDataChannel", PacketPeer.Channel);
             IsOwned = owned;
         }
 
@@ -60,176 +79,53 @@ namespace MeshRtc
             h.Dispose();
         }
 
-        MeshRtcHandle.Scope Use() { return h.Use("WebRtcDataChannel"); }
-
-        static void Check(int rc, string fn) { MeshRtcLibrary.Check(rc, fn); }
-
         /// <summary>WebRTCDataChannel.poll (optional: the owning peer keeps its channels up to date).</summary>
-        public void Poll()
-        {
-            using (var s = Use()) Check(NativeMethods.meshrtc_channel_poll(s.Value), "meshrtc_channel_poll");
-        }
+        public void Poll() { h.Call(poll); }
 
         /// <summary>WebRTCDataChannel.close; received packets stay readable.</summary>
-        public void Close()
-        {
-            using (var s = Use()) Check(NativeMethods.meshrtc_channel_close(s.Value), "meshrtc_channel_close");
-        }
-
-        // ------------------------------------------------------ PacketPeer
-
-        /// <summary>PacketPeer.put_packet: sends one message in the current write mode.</summary>
-        public void PutPacket(byte[] data) { packets.Put(data); }
-
-        /// <summary>Sends data[offset .. offset+count) as one message.</summary>
-        public void PutPacket(byte[] data, int offset, int count) { packets.Put(data, offset, count); }
-
-#if !MESHRTC_NO_SPAN
-        /// <summary>Sends data as one message (no copy on the managed side).</summary>
-        public void PutPacket(ReadOnlySpan<byte> data) { packets.Put(data); }
-#endif
-
-        /// <summary>Sends len bytes at data (may be null when len is 0).</summary>
-        public void PutPacket(byte* data, int len) { packets.Put(data, len); }
-
-        /// <summary>
-        /// Takes the next message into buffer, replacing buffer by a larger
-        /// array when it is too small (so one array can be reused for every
-        /// packet). False when no message is queued.
-        /// </summary>
-        public bool TryGetPacket(ref byte[] buffer, out int length) { return packets.TryGet(ref buffer, out length); }
-
-        /// <summary>PacketPeer.get_packet: the next message in a new array; MeshRtcException (Unavailable) when none.</summary>
-        public byte[] GetPacket() { return packets.Get(); }
-
-        /// <summary>PacketPeer.get_available_packet_count.</summary>
-        public int GetAvailablePacketCount() { return packets.Count(); }
+        public void Close() { h.Call(close); }
 
         /// <summary>The largest message PutPacket accepts.</summary>
-        public int GetMaxPacketSize()
-        {
-            int v;
-            using (var s = Use()) Check(NativeMethods.meshrtc_channel_get_max_packet_size(s.Value, out v), "meshrtc_channel_get_max_packet_size");
-            return v;
-        }
+        public int GetMaxPacketSize() { return h.Get(getMaxPacketSize); }
 
         /// <summary>WebRTCDataChannel.write_mode (Binary by default).</summary>
         public WriteModeEnum WriteMode
         {
-            get
-            {
-                int v;
-                using (var s = Use()) Check(NativeMethods.meshrtc_channel_get_write_mode(s.Value, out v), "meshrtc_channel_get_write_mode");
-                return (WriteModeEnum)v;
-            }
-            set
-            {
-                using (var s = Use()) Check(NativeMethods.meshrtc_channel_set_write_mode(s.Value, (int)value), "meshrtc_channel_set_write_mode");
-            }
+            get { return (WriteModeEnum)h.Get(getWriteMode); }
+            set { h.Call(setWriteMode, (int)value); }
         }
 
         /// <summary>True if the last packet taken was sent as text.</summary>
-        public bool WasStringPacket()
-        {
-            int v;
-            using (var s = Use()) Check(NativeMethods.meshrtc_channel_was_string_packet(s.Value, out v), "meshrtc_channel_was_string_packet");
-            return v != 0;
-        }
+        public bool WasStringPacket() { return h.Get(wasStringPacket) != 0; }
 
-        public ChannelState GetReadyState()
-        {
-            int v;
-            using (var s = Use()) Check(NativeMethods.meshrtc_channel_get_ready_state(s.Value, out v), "meshrtc_channel_get_ready_state");
-            return (ChannelState)v;
-        }
+        public ChannelState GetReadyState() { return (ChannelState)h.Get(getReadyState); }
 
-        public string GetLabel()
-        {
-            using (var s = Use()) return Text(s.Value, false);
-        }
+        public string GetLabel() { return h.Text(getLabel); }
 
-        public string GetProtocol()
-        {
-            using (var s = Use()) return Text(s.Value, true);
-        }
+        public string GetProtocol() { return h.Text(getProtocol); }
 
-        static string Text(long ch, bool protocol)
-        {
-            string fn = protocol ? "meshrtc_channel_get_protocol" : "meshrtc_channel_get_label";
-            byte* small = stackalloc byte[256];
-            int len;
-            int rc = protocol ? NativeMethods.meshrtc_channel_get_protocol(ch, small, 256, out len)
-                              : NativeMethods.meshrtc_channel_get_label(ch, small, 256, out len);
-            if (rc == 0) return Utf8.Decode(small, len);
-            if (rc != (int)Error.ParameterRangeError) Check(rc, fn);
-            byte[] big = new byte[len + 1];
-            fixed (byte* p = big)
-            {
-                rc = protocol ? NativeMethods.meshrtc_channel_get_protocol(ch, p, big.Length, out len)
-                              : NativeMethods.meshrtc_channel_get_label(ch, p, big.Length, out len);
-            }
-            Check(rc, fn);
-            return Utf8.Decode(big, len);
-        }
-
-        public bool IsOrdered()
-        {
-            int v;
-            using (var s = Use()) Check(NativeMethods.meshrtc_channel_is_ordered(s.Value, out v), "meshrtc_channel_is_ordered");
-            return v != 0;
-        }
+        public bool IsOrdered() { return h.Get(isOrdered) != 0; }
 
         /// <summary>The SCTP stream id, 65535 while an in-band channel has none yet.</summary>
-        public int GetId()
-        {
-            int v;
-            using (var s = Use()) Check(NativeMethods.meshrtc_channel_get_id(s.Value, out v), "meshrtc_channel_get_id");
-            return v;
-        }
+        public int GetId() { return h.Get(getId); }
 
         /// <summary>Milliseconds, 65535 when not set.</summary>
-        public int GetMaxPacketLifeTime()
-        {
-            int v;
-            using (var s = Use()) Check(NativeMethods.meshrtc_channel_get_max_packet_life_time(s.Value, out v), "meshrtc_channel_get_max_packet_life_time");
-            return v;
-        }
+        public int GetMaxPacketLifeTime() { return h.Get(getMaxPacketLifeTime); }
 
         /// <summary>65535 when not set.</summary>
-        public int GetMaxRetransmits()
-        {
-            int v;
-            using (var s = Use()) Check(NativeMethods.meshrtc_channel_get_max_retransmits(s.Value, out v), "meshrtc_channel_get_max_retransmits");
-            return v;
-        }
+        public int GetMaxRetransmits() { return h.Get(getMaxRetransmits); }
 
-        public bool IsNegotiated()
-        {
-            int v;
-            using (var s = Use()) Check(NativeMethods.meshrtc_channel_is_negotiated(s.Value, out v), "meshrtc_channel_is_negotiated");
-            return v != 0;
-        }
+        public bool IsNegotiated() { return h.Get(isNegotiated) != 0; }
 
         /// <summary>Bytes queued for sending.</summary>
-        public long GetBufferedAmount()
-        {
-            long v;
-            using (var s = Use()) Check(NativeMethods.meshrtc_channel_get_buffered_amount(s.Value, out v), "meshrtc_channel_get_buffered_amount");
-            return v;
-        }
+        public long GetBufferedAmount() { return h.Get(getBufferedAmount); }
 
         /// <summary>Messages an unreliable channel dropped because its receive queue was full.</summary>
-        public long GetDroppedCount()
-        {
-            long v;
-            using (var s = Use()) Check(NativeMethods.meshrtc_channel_get_dropped_count(s.Value, out v), "meshrtc_channel_get_dropped_count");
-            return v;
-        }
+        public long GetDroppedCount() { return h.Get(getDroppedCount); }
 
         public ChannelStats GetStats()
         {
-            ChannelStatsNative n;
-            using (var s = Use()) Check(NativeMethods.meshrtc_channel_get_stats(s.Value, out n), "meshrtc_channel_get_stats");
+            ChannelStatsNative n = h.Get(getStats);
             return new ChannelStats
             {
                 MessagesSent = n.MessagesSent,
@@ -239,9 +135,6 @@ namespace MeshRtc
             };
         }
 
-        public override string ToString()
-        {
-            return "WebRtcDataChannel(" + h.RawValue + (h.IsClosed ? ", disposed)" : ")");
-        }
+        public override string ToString() { return h.ToString(); }
     }
 }

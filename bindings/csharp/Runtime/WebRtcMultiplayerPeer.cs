@@ -26,7 +26,7 @@ namespace MeshRtc
     /// The mesh keeps the connections you add alive until they leave it;
     /// disposing them stays your job.
     /// </summary>
-    public sealed unsafe class WebRtcMultiplayerPeer : IDisposable
+    public sealed unsafe class WebRtcMultiplayerPeer : PacketPeer, IDisposable
     {
         /// <summary>MultiplayerPeer.TransferMode.</summary>
         public enum TransferModeEnum { Unreliable = 0, UnreliableOrdered = 1, Reliable = 2 }
@@ -45,8 +45,45 @@ namespace MeshRtc
         /// <summary>Godot 3 server_disconnected: peer 1 left.</summary>
         public event Action ServerDisconnected;
 
-        readonly MeshRtcHandle h;
-        readonly PacketPeer packets;
+        // The C functions this class calls, made once (see NativeCalls.cs).
+        delegate int GetPeerFn(long mesh, int peerId, out long outPeer, long[] outChannels, int channelsCap,
+                               out int outChannelCount, out int outConnected);
+        delegate int NextEventFn(long mesh, out int outType, out int outPeerId);
+        static readonly NativeGetter<long> create = NativeMethods.meshrtc_mesh_create;
+        static readonly PutFn putPacket = NativeMethods.meshrtc_mesh_put_packet;
+        static readonly GetFn getPacket = NativeMethods.meshrtc_mesh_get_packet;
+        static readonly HandleCall poll = NativeMethods.meshrtc_mesh_poll, close = NativeMethods.meshrtc_mesh_close;
+        static readonly HandleCall<byte[]> setOptions = NativeMethods.meshrtc_mesh_set_options;
+        static readonly HandleCall<int[], int> createServer = NativeMethods.meshrtc_mesh_create_server;
+        static readonly HandleCall<int, int[], int> createClient = NativeMethods.meshrtc_mesh_create_client,
+            createMesh = NativeMethods.meshrtc_mesh_create_mesh;
+        static readonly HandleCall<int, int> initialize = NativeMethods.meshrtc_mesh_initialize,
+            disconnectPeer = NativeMethods.meshrtc_mesh_disconnect_peer;
+        static readonly HandleCall<long, int, int> addPeer = NativeMethods.meshrtc_mesh_add_peer;
+        static readonly HandleCall<int>
+            removePeer = NativeMethods.meshrtc_mesh_remove_peer,
+            setTargetPeer = NativeMethods.meshrtc_mesh_set_target_peer,
+            setTransferMode = NativeMethods.meshrtc_mesh_set_transfer_mode,
+            setTransferChannel = NativeMethods.meshrtc_mesh_set_transfer_channel,
+            setRefuseNewConnections = NativeMethods.meshrtc_mesh_set_refuse_new_connections;
+        static readonly HandleGetter<int, int> hasPeer = NativeMethods.meshrtc_mesh_has_peer;
+        static readonly GetPeerFn getPeer = NativeMethods.meshrtc_mesh_get_peer;
+        static readonly HandleGetter<int[], int, int> getPeers = NativeMethods.meshrtc_mesh_get_peers;
+        static readonly NextEventFn nextEvent = NativeMethods.meshrtc_mesh_next_event;
+        static readonly HandleGetter<int>
+            getAvailablePacketCount = NativeMethods.meshrtc_mesh_get_available_packet_count,
+            getTargetPeer = NativeMethods.meshrtc_mesh_get_target_peer,
+            getTransferMode = NativeMethods.meshrtc_mesh_get_transfer_mode,
+            getTransferChannel = NativeMethods.meshrtc_mesh_get_transfer_channel,
+            isRefusingNewConnections = NativeMethods.meshrtc_mesh_is_refusing_new_connections,
+            getPacketPeer = NativeMethods.meshrtc_mesh_get_packet_peer,
+            getPacketChannel = NativeMethods.meshrtc_mesh_get_packet_channel,
+            getPacketMode = NativeMethods.meshrtc_mesh_get_packet_mode,
+            getUniqueId = NativeMethods.meshrtc_mesh_get_unique_id,
+            getConnectionStatus = NativeMethods.meshrtc_mesh_get_connection_status,
+            isServerRelaySupported = NativeMethods.meshrtc_mesh_is_server_relay_supported,
+            getMaxPacketSize = NativeMethods.meshrtc_mesh_get_max_packet_size;
+
         // Connections added (kept alive while in the mesh) and the mesh-owned
         // channel wrappers last handed out for each peer.
         readonly Dictionary<int, WebRtcPeerConnection> connections = new Dictionary<int, WebRtcPeerConnection>();
@@ -55,12 +92,8 @@ namespace MeshRtc
         readonly List<WebRtcPeerConnection> pollList = new List<WebRtcPeerConnection>();
 
         public WebRtcMultiplayerPeer()
+            : base(MeshRtcHandle.Create(MeshRtcHandle.Kind.Mesh, create), putPacket, getPacket, getAvailablePacketCount)
         {
-            MeshRtcLibrary.EnsureLoaded();
-            long v;
-            MeshRtcLibrary.Check(NativeMethods.meshrtc_mesh_create(out v), "meshrtc_mesh_create");
-            h = new MeshRtcHandle(v, MeshRtcHandle.Kind.Mesh, true);
-            packets = new PacketPeer(h, "WebRtcMultiplayerPeer", PacketPeer.Mesh);
         }
 
         public long Handle { get { return h.RawValue; } }
@@ -76,10 +109,6 @@ namespace MeshRtc
         /// <summary>True once disposed.</summary>
         public bool IsDisposed { get { return h.IsClosed; } }
 
-        MeshRtcHandle.Scope Use() { return h.Use("WebRtcMultiplayerPeer"); }
-
-        static void Check(int rc, string fn) { MeshRtcLibrary.Check(rc, fn); }
-
         static int[] Modes(TransferModeEnum[] config)
         {
             if (config == null || config.Length == 0) return null;
@@ -92,84 +121,74 @@ namespace MeshRtc
         public void CreateServer(params TransferModeEnum[] channelsConfig)
         {
             int[] m = Modes(channelsConfig);
-            using (var s = Use()) Check(NativeMethods.meshrtc_mesh_create_server(s.Value, m, m == null ? 0 : m.Length), "meshrtc_mesh_create_server");
+            h.Call(createServer, m, m == null ? 0 : m.Length);
         }
 
         /// <summary>create_client(peer_id, channels_config): peer_id 2..2147483647; only peer 1 may be added.</summary>
         public void CreateClient(int peerId, params TransferModeEnum[] channelsConfig)
         {
             int[] m = Modes(channelsConfig);
-            using (var s = Use()) Check(NativeMethods.meshrtc_mesh_create_client(s.Value, peerId, m, m == null ? 0 : m.Length), "meshrtc_mesh_create_client");
+            h.Call(createClient, peerId, m, m == null ? 0 : m.Length);
         }
 
         /// <summary>create_mesh(peer_id, channels_config).</summary>
         public void CreateMesh(int peerId, params TransferModeEnum[] channelsConfig)
         {
             int[] m = Modes(channelsConfig);
-            using (var s = Use()) Check(NativeMethods.meshrtc_mesh_create_mesh(s.Value, peerId, m, m == null ? 0 : m.Length), "meshrtc_mesh_create_mesh");
+            h.Call(createMesh, peerId, m, m == null ? 0 : m.Length);
         }
 
         /// <summary>Godot 3's WebRTCMultiplayer.initialize(peer_id, server_compatibility).</summary>
         public void Initialize(int peerId, bool serverCompatibility = false)
         {
-            using (var s = Use()) Check(NativeMethods.meshrtc_mesh_initialize(s.Value, peerId, serverCompatibility ? 1 : 0), "meshrtc_mesh_initialize");
+            h.Call(initialize, peerId, serverCompatibility ? 1 : 0);
         }
 
         /// <summary>Library options as JSON (disconnectGraceMs, closeEmitsPeerDisconnected, eventQueueLimit).</summary>
         public void SetOptions(string optionsJson)
         {
-            byte[] o = Utf8.Optional(optionsJson);
-            using (var s = Use()) Check(NativeMethods.meshrtc_mesh_set_options(s.Value, o), "meshrtc_mesh_set_options");
+            h.Call(setOptions, Utf8.Optional(optionsJson));
         }
 
         /// <summary>add_peer(peer, peer_id, unreliable_lifetime): peer must be New; the mesh creates its channels.</summary>
         public void AddPeer(WebRtcPeerConnection peer, int peerId, int unreliableLifetime = 1)
         {
             if (peer == null) throw new ArgumentNullException("peer");
-            using (var s = Use())
-            using (var p = peer.SafeHandle.Use("WebRtcPeerConnection"))
-            {
-                Check(NativeMethods.meshrtc_mesh_add_peer(s.Value, p.Value, peerId, unreliableLifetime), "meshrtc_mesh_add_peer");
-            }
+            using (var p = peer.SafeHandle.Use()) h.Call(addPeer, p.Value, peerId, unreliableLifetime);
             connections[peerId] = peer;
             channelCache.Remove(peerId);
         }
 
         public void RemovePeer(int peerId)
         {
-            using (var s = Use()) Check(NativeMethods.meshrtc_mesh_remove_peer(s.Value, peerId), "meshrtc_mesh_remove_peer");
+            h.Call(removePeer, peerId);
             Forget(peerId);
         }
 
         /// <summary>MultiplayerPeer.disconnect_peer(id, force).</summary>
         public void DisconnectPeer(int peerId, bool force = false)
         {
-            using (var s = Use()) Check(NativeMethods.meshrtc_mesh_disconnect_peer(s.Value, peerId, force ? 1 : 0), "meshrtc_mesh_disconnect_peer");
+            h.Call(disconnectPeer, peerId, force ? 1 : 0);
             if (force) Forget(peerId);
         }
 
-        public bool HasPeer(int peerId)
-        {
-            int v;
-            using (var s = Use()) Check(NativeMethods.meshrtc_mesh_has_peer(s.Value, peerId, out v), "meshrtc_mesh_has_peer");
-            return v != 0;
-        }
+        public bool HasPeer(int peerId) { return h.Get(hasPeer, peerId) != 0; }
 
         /// <summary>get_peer(peer_id); MeshRtcException (DoesNotExist) for an unknown id.</summary>
         public MeshPeerInfo GetPeer(int peerId)
         {
-            using (var s = Use())
+            using (var s = h.Use())
             {
                 long conn;
                 int count, connected;
                 long[] chs = new long[8];
-                int rc = NativeMethods.meshrtc_mesh_get_peer(s.Value, peerId, out conn, chs, chs.Length, out count, out connected);
+                int rc = getPeer(s.Value, peerId, out conn, chs, chs.Length, out count, out connected);
                 if (rc == (int)Error.ParameterRangeError)
                 {
                     chs = new long[count];
-                    rc = NativeMethods.meshrtc_mesh_get_peer(s.Value, peerId, out conn, chs, chs.Length, out count, out connected);
+                    rc = getPeer(s.Value, peerId, out conn, chs, chs.Length, out count, out connected);
                 }
-                Check(rc, "meshrtc_mesh_get_peer");
+                MeshRtcLibrary.Check(rc, getPeer);
                 WebRtcDataChannel[] wrappers;
                 if (!channelCache.TryGetValue(peerId, out wrappers) || !SameHandles(wrappers, chs, count))
                 {
@@ -200,22 +219,20 @@ namespace MeshRtc
         /// <summary>The ids of the peers in the mesh, in the order packets are taken.</summary>
         public int[] GetPeerIds()
         {
-            using (var s = Use()) return PeerIds(s.Value);
-        }
-
-        int[] PeerIds(long mesh)
-        {
-            int count;
-            int rc = NativeMethods.meshrtc_mesh_get_peers(mesh, idBuffer, idBuffer.Length, out count);
-            if (rc == (int)Error.ParameterRangeError)
+            using (var s = h.Use())
             {
-                idBuffer = new int[Math.Max(count, idBuffer.Length * 2)];
-                rc = NativeMethods.meshrtc_mesh_get_peers(mesh, idBuffer, idBuffer.Length, out count);
+                int count;
+                int rc = getPeers(s.Value, idBuffer, idBuffer.Length, out count);
+                if (rc == (int)Error.ParameterRangeError)
+                {
+                    idBuffer = new int[Math.Max(count, idBuffer.Length * 2)];
+                    rc = getPeers(s.Value, idBuffer, idBuffer.Length, out count);
+                }
+                MeshRtcLibrary.Check(rc, getPeers);
+                var ids = new int[count];
+                Array.Copy(idBuffer, ids, count);
+                return ids;
             }
-            Check(rc, "meshrtc_mesh_get_peers");
-            var ids = new int[count];
-            Array.Copy(idBuffer, ids, count);
-            return ids;
         }
 
         /// <summary>get_peers(): id -> info for every peer.</summary>
@@ -233,10 +250,10 @@ namespace MeshRtc
         }
 
         /// <summary>Drops the connections of peers that left the mesh.</summary>
-        void Sync(long mesh)
+        void Sync()
         {
             if (connections.Count == 0) return;
-            int[] ids = PeerIds(mesh);
+            int[] ids = GetPeerIds();
             var gone = new List<int>();
             foreach (int id in connections.Keys)
                 if (Array.IndexOf(ids, id) < 0) gone.Add(id);
@@ -248,71 +265,38 @@ namespace MeshRtc
         /// <summary>MultiplayerPeer.target_peer: 0 all, &gt;0 that peer, &lt;0 all but that peer.</summary>
         public int TargetPeer
         {
-            get { int v; using (var s = Use()) Check(NativeMethods.meshrtc_mesh_get_target_peer(s.Value, out v), "meshrtc_mesh_get_target_peer"); return v; }
-            set { using (var s = Use()) Check(NativeMethods.meshrtc_mesh_set_target_peer(s.Value, value), "meshrtc_mesh_set_target_peer"); }
+            get { return h.Get(getTargetPeer); }
+            set { h.Call(setTargetPeer, value); }
         }
 
         public TransferModeEnum TransferMode
         {
-            get { int v; using (var s = Use()) Check(NativeMethods.meshrtc_mesh_get_transfer_mode(s.Value, out v), "meshrtc_mesh_get_transfer_mode"); return (TransferModeEnum)v; }
-            set { using (var s = Use()) Check(NativeMethods.meshrtc_mesh_set_transfer_mode(s.Value, (int)value), "meshrtc_mesh_set_transfer_mode"); }
+            get { return (TransferModeEnum)h.Get(getTransferMode); }
+            set { h.Call(setTransferMode, (int)value); }
         }
 
         /// <summary>0: the built-in channel of TransferMode; N: extra channel N.</summary>
         public int TransferChannel
         {
-            get { int v; using (var s = Use()) Check(NativeMethods.meshrtc_mesh_get_transfer_channel(s.Value, out v), "meshrtc_mesh_get_transfer_channel"); return v; }
-            set { using (var s = Use()) Check(NativeMethods.meshrtc_mesh_set_transfer_channel(s.Value, value), "meshrtc_mesh_set_transfer_channel"); }
+            get { return h.Get(getTransferChannel); }
+            set { h.Call(setTransferChannel, value); }
         }
 
         public bool RefuseNewConnections
         {
-            get { int v; using (var s = Use()) Check(NativeMethods.meshrtc_mesh_is_refusing_new_connections(s.Value, out v), "meshrtc_mesh_is_refusing_new_connections"); return v != 0; }
-            set { using (var s = Use()) Check(NativeMethods.meshrtc_mesh_set_refuse_new_connections(s.Value, value ? 1 : 0), "meshrtc_mesh_set_refuse_new_connections"); }
+            get { return h.Get(isRefusingNewConnections) != 0; }
+            set { h.Call(setRefuseNewConnections, value ? 1 : 0); }
         }
 
-        // ------------------------------------------------------ PacketPeer
-
-        public void PutPacket(byte[] data) { packets.Put(data); }
-
-        public void PutPacket(byte[] data, int offset, int count) { packets.Put(data, offset, count); }
-
-#if !MESHRTC_NO_SPAN
-        public void PutPacket(ReadOnlySpan<byte> data) { packets.Put(data); }
-#endif
-
-        public void PutPacket(byte* data, int len) { packets.Put(data, len); }
-
-        /// <summary>Takes the next packet into buffer (grown when too small); false when none.</summary>
-        public bool TryGetPacket(ref byte[] buffer, out int length) { return packets.TryGet(ref buffer, out length); }
-
-        /// <summary>The next packet in a new array; MeshRtcException (Unavailable) when none.</summary>
-        public byte[] GetPacket() { return packets.Get(); }
-
-        public int GetAvailablePacketCount() { return packets.Count(); }
+        // ----------------------------------- PacketPeer (PutPacket ... in the base)
 
         /// <summary>Sender of the next packet (0 when none).</summary>
-        public int GetPacketPeer()
-        {
-            int v;
-            using (var s = Use()) Check(NativeMethods.meshrtc_mesh_get_packet_peer(s.Value, out v), "meshrtc_mesh_get_packet_peer");
-            return v;
-        }
+        public int GetPacketPeer() { return h.Get(getPacketPeer); }
 
         /// <summary>Transfer channel of the next packet: 0 for the built-in channels, N for extra channel N.</summary>
-        public int GetPacketChannel()
-        {
-            int v;
-            using (var s = Use()) Check(NativeMethods.meshrtc_mesh_get_packet_channel(s.Value, out v), "meshrtc_mesh_get_packet_channel");
-            return v;
-        }
+        public int GetPacketChannel() { return h.Get(getPacketChannel); }
 
-        public TransferModeEnum GetPacketMode()
-        {
-            int v;
-            using (var s = Use()) Check(NativeMethods.meshrtc_mesh_get_packet_mode(s.Value, out v), "meshrtc_mesh_get_packet_mode");
-            return (TransferModeEnum)v;
-        }
+        public TransferModeEnum GetPacketMode() { return (TransferModeEnum)h.Get(getPacketMode); }
 
         /// <summary>
         /// MultiplayerPeer.poll: polls the added connections (raising their
@@ -325,18 +309,18 @@ namespace MeshRtc
             pollList.AddRange(connections.Values);
             foreach (var pc in pollList)
                 if (!pc.IsDisposed) pc.Poll();
-            using (var s = Use())
-            {
-                Check(NativeMethods.meshrtc_mesh_poll(s.Value), "meshrtc_mesh_poll");
-                Sync(s.Value);
-            }
+            h.Call(poll);
+            Sync();
             for (;;)
             {
-                int type, id, rc;
+                int type, id;
                 if (h.IsClosed) return;
-                using (var s = Use()) rc = NativeMethods.meshrtc_mesh_next_event(s.Value, out type, out id);
-                if (rc == (int)Error.Unavailable) return;
-                Check(rc, "meshrtc_mesh_next_event");
+                using (var s = h.Use())
+                {
+                    int rc = nextEvent(s.Value, out type, out id);
+                    if (rc == (int)Error.Unavailable) return;
+                    MeshRtcLibrary.Check(rc, nextEvent);
+                }
                 Action<int> a = null;
                 Action b = null;
                 switch (type)
@@ -355,44 +339,21 @@ namespace MeshRtc
         /// <summary>MultiplayerPeer.close: closes every peer's connection and returns to Disconnected.</summary>
         public void Close()
         {
-            using (var s = Use()) Check(NativeMethods.meshrtc_mesh_close(s.Value), "meshrtc_mesh_close");
+            h.Call(close);
             connections.Clear();
             channelCache.Clear();
         }
 
         /// <summary>This peer's id; MeshRtcException (Unconfigured) while Disconnected (Godot prints an error and returns 1).</summary>
-        public int GetUniqueId()
-        {
-            int v;
-            using (var s = Use()) Check(NativeMethods.meshrtc_mesh_get_unique_id(s.Value, out v), "meshrtc_mesh_get_unique_id");
-            return v;
-        }
+        public int GetUniqueId() { return h.Get(getUniqueId); }
 
-        public ConnectionStatus GetConnectionStatus()
-        {
-            int v;
-            using (var s = Use()) Check(NativeMethods.meshrtc_mesh_get_connection_status(s.Value, out v), "meshrtc_mesh_get_connection_status");
-            return (ConnectionStatus)v;
-        }
+        public ConnectionStatus GetConnectionStatus() { return (ConnectionStatus)h.Get(getConnectionStatus); }
 
-        public bool IsServerRelaySupported()
-        {
-            int v;
-            using (var s = Use()) Check(NativeMethods.meshrtc_mesh_is_server_relay_supported(s.Value, out v), "meshrtc_mesh_is_server_relay_supported");
-            return v != 0;
-        }
+        public bool IsServerRelaySupported() { return h.Get(isServerRelaySupported) != 0; }
 
         /// <summary>1200, as Godot's WebRTCMultiplayerPeer.</summary>
-        public int GetMaxPacketSize()
-        {
-            int v;
-            using (var s = Use()) Check(NativeMethods.meshrtc_mesh_get_max_packet_size(s.Value, out v), "meshrtc_mesh_get_max_packet_size");
-            return v;
-        }
+        public int GetMaxPacketSize() { return h.Get(getMaxPacketSize); }
 
-        public override string ToString()
-        {
-            return "WebRtcMultiplayerPeer(" + h.RawValue + (h.IsClosed ? ", disposed)" : ")");
-        }
+        public override string ToString() { return h.ToString(); }
     }
 }

@@ -55,15 +55,28 @@ namespace MeshRtc
         public event Action<GatheringState> GatheringStateChanged;
         public event Action<SignalingState> SignalingStateChanged;
 
+        // The C functions this class calls, made once (see NativeCalls.cs).
+        static readonly NativeGetter<long> create = NativeMethods.meshrtc_peer_create;
+        static readonly HandleCall createOffer = NativeMethods.meshrtc_peer_create_offer,
+            poll = NativeMethods.meshrtc_peer_poll, close = NativeMethods.meshrtc_peer_close;
+        static readonly HandleCall<byte[]> initialize = NativeMethods.meshrtc_peer_initialize;
+        static readonly HandleCall<byte[], byte[]> setLocalDescription = NativeMethods.meshrtc_peer_set_local_description,
+            setRemoteDescription = NativeMethods.meshrtc_peer_set_remote_description;
+        static readonly HandleCall<byte[], int, byte[]> addIceCandidate = NativeMethods.meshrtc_peer_add_ice_candidate;
+        static readonly HandleGetter<byte[], byte[], long> createDataChannel = NativeMethods.meshrtc_peer_create_data_channel;
+        static readonly HandleGetter<PeerEventNative> nextEvent = NativeMethods.meshrtc_peer_next_event;
+        static readonly HandleGetter<int>
+            getConnectionState = NativeMethods.meshrtc_peer_get_connection_state,
+            getGatheringState = NativeMethods.meshrtc_peer_get_gathering_state,
+            getSignalingState = NativeMethods.meshrtc_peer_get_signaling_state;
+        static readonly HandleGetter<PeerStatsNative> getStats = NativeMethods.meshrtc_peer_get_stats;
+
         readonly MeshRtcHandle h;
 
         /// <summary>A new connection with the default configuration (as Godot's); call Initialize to configure it.</summary>
         public WebRtcPeerConnection()
         {
-            MeshRtcLibrary.EnsureLoaded();
-            long v;
-            MeshRtcLibrary.Check(NativeMethods.meshrtc_peer_create(out v), "meshrtc_peer_create");
-            h = new MeshRtcHandle(v, MeshRtcHandle.Kind.Peer, true);
+            h = MeshRtcHandle.Create(MeshRtcHandle.Kind.Peer, create);
         }
 
         /// <summary>The native handle (for logs and the raw NativeMethods API).</summary>
@@ -77,10 +90,6 @@ namespace MeshRtc
         /// <summary>True once disposed.</summary>
         public bool IsDisposed { get { return h.IsClosed; } }
 
-        MeshRtcHandle.Scope Use() { return h.Use("WebRtcPeerConnection"); }
-
-        static void Check(int rc, string fn) { MeshRtcLibrary.Check(rc, fn); }
-
         /// <summary>
         /// WebRTCPeerConnection.initialize(configuration) with the configuration
         /// as JSON: {"iceServers":[{"urls":[...],"username":..,"credential":..}],
@@ -89,8 +98,7 @@ namespace MeshRtc
         /// </summary>
         public void Initialize(string configurationJson = null)
         {
-            byte[] cfg = Utf8.Optional(configurationJson);
-            using (var s = Use()) Check(NativeMethods.meshrtc_peer_initialize(s.Value, cfg), "meshrtc_peer_initialize");
+            h.Call(initialize, Utf8.Optional(configurationJson));
         }
 
         /// <summary>create_data_channel(label, options) with the options as JSON (null means {}); only in state New.</summary>
@@ -98,9 +106,7 @@ namespace MeshRtc
         {
             byte[] l = Utf8.Required(label, "label");
             byte[] o = Utf8.Optional(optionsJson);
-            long ch;
-            using (var s = Use()) Check(NativeMethods.meshrtc_peer_create_data_channel(s.Value, l, o, out ch), "meshrtc_peer_create_data_channel");
-            return new WebRtcDataChannel(ch, true);
+            return new WebRtcDataChannel(h.Get(createDataChannel, l, o), true);
         }
 
         /// <summary>create_data_channel(label, options).</summary>
@@ -112,27 +118,24 @@ namespace MeshRtc
         /// <summary>Queues an offer; it arrives through SessionDescriptionCreated at the next Poll.</summary>
         public void CreateOffer()
         {
-            using (var s = Use()) Check(NativeMethods.meshrtc_peer_create_offer(s.Value), "meshrtc_peer_create_offer");
+            h.Call(createOffer);
         }
 
         public void SetLocalDescription(string type, string sdp)
         {
-            byte[] t = Utf8.Required(type, "type"), d = Utf8.Required(sdp, "sdp");
-            using (var s = Use()) Check(NativeMethods.meshrtc_peer_set_local_description(s.Value, t, d), "meshrtc_peer_set_local_description");
+            h.Call(setLocalDescription, Utf8.Required(type, "type"), Utf8.Required(sdp, "sdp"));
         }
 
         /// <summary>For an offer, the answer arrives through SessionDescriptionCreated.</summary>
         public void SetRemoteDescription(string type, string sdp)
         {
-            byte[] t = Utf8.Required(type, "type"), d = Utf8.Required(sdp, "sdp");
-            using (var s = Use()) Check(NativeMethods.meshrtc_peer_set_remote_description(s.Value, t, d), "meshrtc_peer_set_remote_description");
+            h.Call(setRemoteDescription, Utf8.Required(type, "type"), Utf8.Required(sdp, "sdp"));
         }
 
         /// <summary>Candidates that arrive before the remote description are held and applied with it.</summary>
         public void AddIceCandidate(string media, int index, string name)
         {
-            byte[] m = Utf8.Required(media, "media"), n = Utf8.Required(name, "name");
-            using (var s = Use()) Check(NativeMethods.meshrtc_peer_add_ice_candidate(s.Value, m, index, n), "meshrtc_peer_add_ice_candidate");
+            h.Call(addIceCandidate, Utf8.Required(media, "media"), index, Utf8.Required(name, "name"));
         }
 
         /// <summary>
@@ -142,18 +145,12 @@ namespace MeshRtc
         /// </summary>
         public void Poll()
         {
-            using (var s = Use())
+            h.Call(poll);
+            PeerEventNative ev;
+            while (h.TryGet(nextEvent, out ev))
             {
-                Check(NativeMethods.meshrtc_peer_poll(s.Value), "meshrtc_peer_poll");
-                for (;;)
-                {
-                    PeerEventNative ev;
-                    int rc = NativeMethods.meshrtc_peer_next_event(s.Value, out ev);
-                    if (rc == (int)Error.Unavailable) return;
-                    Check(rc, "meshrtc_peer_next_event");
-                    Raise(ref ev);
-                    if (h.IsClosed) return; // a handler disposed this connection
-                }
+                Raise(ref ev);
+                if (h.IsClosed) return; // a handler disposed this connection
             }
         }
 
@@ -209,34 +206,18 @@ namespace MeshRtc
         /// <summary>WebRTCPeerConnection.close; Initialize starts a new connection.</summary>
         public void Close()
         {
-            using (var s = Use()) Check(NativeMethods.meshrtc_peer_close(s.Value), "meshrtc_peer_close");
+            h.Call(close);
         }
 
-        public ConnectionState GetConnectionState()
-        {
-            int v;
-            using (var s = Use()) Check(NativeMethods.meshrtc_peer_get_connection_state(s.Value, out v), "meshrtc_peer_get_connection_state");
-            return (ConnectionState)v;
-        }
+        public ConnectionState GetConnectionState() { return (ConnectionState)h.Get(getConnectionState); }
 
-        public GatheringState GetGatheringState()
-        {
-            int v;
-            using (var s = Use()) Check(NativeMethods.meshrtc_peer_get_gathering_state(s.Value, out v), "meshrtc_peer_get_gathering_state");
-            return (GatheringState)v;
-        }
+        public GatheringState GetGatheringState() { return (GatheringState)h.Get(getGatheringState); }
 
-        public SignalingState GetSignalingState()
-        {
-            int v;
-            using (var s = Use()) Check(NativeMethods.meshrtc_peer_get_signaling_state(s.Value, out v), "meshrtc_peer_get_signaling_state");
-            return (SignalingState)v;
-        }
+        public SignalingState GetSignalingState() { return (SignalingState)h.Get(getSignalingState); }
 
         public PeerStats GetStats()
         {
-            PeerStatsNative n;
-            using (var s = Use()) Check(NativeMethods.meshrtc_peer_get_stats(s.Value, out n), "meshrtc_peer_get_stats");
+            PeerStatsNative n = h.Get(getStats);
             return new PeerStats
             {
                 LocalCandidateType = (CandidateType)n.LocalCandidateType,
@@ -249,9 +230,6 @@ namespace MeshRtc
             };
         }
 
-        public override string ToString()
-        {
-            return "WebRtcPeerConnection(" + h.RawValue + (h.IsClosed ? ", disposed)" : ")");
-        }
+        public override string ToString() { return h.ToString(); }
     }
 }
