@@ -122,10 +122,7 @@ namespace MeshRtc.Tests
         {
             using (var pair = new Pair())
             {
-                var a = pair.A.CreateDataChannel("gc", new DataChannelOptions { Negotiated = true, Id = 1 });
-                var b = pair.B.CreateDataChannel("gc", new DataChannelOptions { Negotiated = true, Id = 1 });
-                pair.A.CreateOffer();
-                pair.WaitOpen(a, b);
+                pair.OpenNegotiated("gc", new DataChannelOptions { Negotiated = true, Id = 1 }, out var a, out var b);
                 bool stop = false;
                 int collections = 0;
                 var collector = new Thread(() =>
@@ -195,10 +192,7 @@ namespace MeshRtc.Tests
             // The library works again at once, as after a Unity domain reload.
             using (var pair = new Pair())
             {
-                var a = pair.A.CreateDataChannel("again", new DataChannelOptions { Negotiated = true, Id = 1 });
-                var b = pair.B.CreateDataChannel("again", new DataChannelOptions { Negotiated = true, Id = 1 });
-                pair.A.CreateOffer();
-                pair.WaitOpen(a, b);
+                pair.OpenNegotiated("again", new DataChannelOptions { Negotiated = true, Id = 1 }, out var a, out var b);
                 a.PutPacket(new byte[] { 9 });
                 T.WaitUntil(() => b.GetAvailablePacketCount() == 1, pair.Pump, "a message after shutdown");
                 a.Dispose();

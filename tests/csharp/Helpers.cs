@@ -96,6 +96,15 @@ namespace MeshRtc.Tests
             B.Poll();
         }
 
+        /// <summary>The negotiated channel label on both ends (options with Negotiated and Id), offered by A, open.</summary>
+        public void OpenNegotiated(string label, DataChannelOptions options, out WebRtcDataChannel onA, out WebRtcDataChannel onB)
+        {
+            onA = A.CreateDataChannel(label, options);
+            onB = B.CreateDataChannel(label, options);
+            A.CreateOffer();
+            WaitOpen(onA, onB);
+        }
+
         public void WaitOpen(params WebRtcDataChannel[] chs)
         {
             T.WaitUntil(() =>

@@ -133,10 +133,7 @@ namespace MeshRtc.Tests
             byte[] data = Net.Pattern(total, 42);
             using (var p = new Pair())
             {
-                var tx = p.A.CreateDataChannel("bulk", new DataChannelOptions { Negotiated = true, Id = 1 });
-                var rx = p.B.CreateDataChannel("bulk", new DataChannelOptions { Negotiated = true, Id = 1 });
-                p.A.CreateOffer();
-                p.WaitOpen(tx, rx);
+                p.OpenNegotiated("bulk", new DataChannelOptions { Negotiated = true, Id = 1 }, out var tx, out var rx);
                 int max = tx.GetMaxPacketSize();
                 // Message sizes cycle through small, odd and maximum sizes.
                 int[] sizes = { 16384, 1, 65536, max, 1200, 0, 7, 100000 };
@@ -192,10 +189,7 @@ namespace MeshRtc.Tests
             using (var p = new Pair())
             {
                 var opts = new DataChannelOptions { Negotiated = true, Id = 2, Ordered = false, MaxRetransmits = 0 };
-                var tx = p.A.CreateDataChannel("fast", opts);
-                var rx = p.B.CreateDataChannel("fast", opts);
-                p.A.CreateOffer();
-                p.WaitOpen(tx, rx);
+                p.OpenNegotiated("fast", opts, out var tx, out var rx);
                 T.Equal(false, rx.IsOrdered(), "unordered");
                 T.Equal(0, rx.GetMaxRetransmits(), "no retransmits");
                 const int count = 300;
@@ -240,10 +234,7 @@ namespace MeshRtc.Tests
         {
             using (var p = new Pair())
             {
-                var tx = p.A.CreateDataChannel("t", new DataChannelOptions { Negotiated = true, Id = 3 });
-                var rx = p.B.CreateDataChannel("t", new DataChannelOptions { Negotiated = true, Id = 3 });
-                p.A.CreateOffer();
-                p.WaitOpen(tx, rx);
+                p.OpenNegotiated("t", new DataChannelOptions { Negotiated = true, Id = 3 }, out var tx, out var rx);
                 byte[] text = System.Text.Encoding.UTF8.GetBytes("héllo\0wörld");
                 tx.WriteMode = WebRtcDataChannel.WriteModeEnum.Text;
                 tx.PutPacket(text);
