@@ -107,10 +107,10 @@ func meshrtc_shutdown(outLeaked *C.int32_t) C.int32_t {
 func release(o *object) {
 	switch v := o.value.(type) {
 	case *core.Peer:
-		v.Release()
+		v.Destroy()
 	case *core.Channel:
 		if o.owner == 0 {
-			v.Release()
+			v.Destroy()
 		}
 	case *meshObject:
 		v.release()

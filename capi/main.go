@@ -1,6 +1,9 @@
 // Command capi is the C ABI of meshrtc, built with -buildmode=c-shared.
 // It only checks arguments, looks up handles, recovers panics and converts
 // values; all behaviour lives in package core. include/meshrtc.h is its spec.
+//
+// Every exported symbol starts with meshrtc_ (exports.map exports nothing
+// else); the C helpers inside the library (tls.c) use the short prefix mrtc_.
 package main
 
 /*

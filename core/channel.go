@@ -27,22 +27,24 @@ type Channel struct {
 	queue          *packetQueue
 	log            logging.LeveledLogger
 
+	// Atomics: read on every call, written by pion's goroutines.
 	state      atomic.Int32 // ChannelState
 	writeMode  atomic.Int32 // WriteMode
 	lastString atomic.Bool  // was the last packet taken by GetPacket text?
 	lost       atomic.Int32 // ConnectionState that ended the channel, or 0 (see lose)
+	outBytes   atomic.Int64 // bytes in out and in flight to pion
 
-	mu       sync.Mutex
-	rw       datachannel.ReadWriteCloser // set once open
-	closing  bool                        // Close was called
-	readDone chan struct{}               // closed when the reader goroutine ends
-	queued   bool                        // PutPacket queues for outbox (else writes itself)
+	readDone chan struct{} // closed when the reader goroutine ends
 
-	outMu     sync.Mutex
-	out       fifo[outgoing] // messages PutPacket queued for outbox
-	scheduled bool           // c is in outbox's ready list
-	outBytes  atomic.Int64   // bytes in out and in flight to pion
-	flushMu   sync.Mutex     // one writer to pion at a time, in queue order
+	mu        sync.Mutex                  // guards the fields below
+	rw        datachannel.ReadWriteCloser // set once open
+	closing   bool                        // Close was called
+	out       fifo[outgoing]              // messages PutPacket queued for the outbox
+	scheduled bool                        // c is in the outbox's ready list
+
+	// flushMu lets one writer (the outbox, or Close) pass messages to pion
+	// at a time, so they leave in queue order. Taken before mu.
+	flushMu sync.Mutex
 }
 
 // outgoing is one queued message.
@@ -88,12 +90,14 @@ func (c *Channel) handleOpen() {
 		c.markClosed()
 		return
 	}
-	c.rw = rw
-	if err := outbox.acquire(); err != nil {
-		c.log.Warnf("channel %q: sending from the host's thread: %v", c.dc.Label(), err)
-	} else {
-		c.queued = true
+	if err := sharedOutbox.acquire(); err != nil {
+		c.mu.Unlock()
+		c.log.Errorf("channel %q: cannot start sending, closing: %v", c.dc.Label(), err)
+		_ = rw.Close()
+		c.markClosed()
+		return
 	}
+	c.rw = rw
 	c.state.Store(int32(ChannelOpen))
 	c.mu.Unlock()
 	go c.readLoop(rw)
@@ -101,9 +105,7 @@ func (c *Channel) handleOpen() {
 
 func (c *Channel) readLoop(rw datachannel.ReadWriteCloser) {
 	defer close(c.readDone)
-	if c.queued {
-		defer outbox.release()
-	}
+	defer sharedOutbox.release()
 	defer c.markClosed()
 	buf := make([]byte, initialReadBuffer)
 	for {
@@ -157,7 +159,9 @@ func (c *Channel) State() ChannelState {
 // no more than webrtc-native does: never.
 func (c *Channel) Poll() error { return nil }
 
-// Close closes the channel; queued packets stay readable. Idempotent.
+// Close is Godot's close: what PutPacket accepted is still sent, then the
+// channel closes; received packets stay readable. Idempotent. (Destroy is
+// the immediate end.)
 func (c *Channel) Close() {
 	c.mu.Lock()
 	if c.closing {
@@ -182,10 +186,10 @@ func (c *Channel) Close() {
 	c.queue.close()
 }
 
-// Release closes the channel for good without waiting on the network and
-// drops what was queued for sending: a reader still waiting for the remote's
-// stream reset ends with the connection.
-func (c *Channel) Release() {
+// Destroy (meshrtc_channel_destroy) ends the channel for good without
+// waiting on the network and drops what was queued for sending: a reader
+// still waiting for the remote's stream reset ends with the connection.
+func (c *Channel) Destroy() {
 	c.lose(ConnectionClosed)
 	c.Close()
 }
@@ -195,11 +199,11 @@ func (c *Channel) Release() {
 // dropped (BufferedAmount is 0). Received packets stay readable.
 func (c *Channel) lose(state ConnectionState) {
 	c.lost.CompareAndSwap(0, int32(state))
-	c.outMu.Lock()
+	c.mu.Lock()
 	for m, ok := c.out.pop(); ok; m, ok = c.out.pop() {
 		c.outBytes.Add(-int64(len(m.data)))
 	}
-	c.outMu.Unlock()
+	c.mu.Unlock()
 	c.markClosed()
 }
 
@@ -214,15 +218,12 @@ func (c *Channel) wait() {
 }
 
 // PutPacket sends one message in the current write mode. It never blocks:
-// the message is copied and queued, and outbox passes it to pion (see
-// BufferedAmount).
+// the message is copied and queued, and the outbox passes it to pion (see
+// BufferedAmount and outbox).
 func (c *Channel) PutPacket(data []byte) error {
 	if limit := c.MaxPacketSize(); len(data) > limit {
 		return errorf(ErrInvalidParameter, "packet of %d bytes is larger than the maximum message size %d", len(data), limit)
 	}
-	c.mu.Lock()
-	rw, queued := c.rw, c.queued
-	c.mu.Unlock()
 	switch state := c.State(); {
 	case c.lost.Load() == int32(ConnectionFailed):
 		return errorf(ErrFailed, "channel %q is closed: its connection failed", c.dc.Label())
@@ -230,7 +231,7 @@ func (c *Channel) PutPacket(data []byte) error {
 		return errorf(ErrFailed, "channel %q is closed: its connection is closed", c.dc.Label())
 	case state == ChannelConnecting:
 		return errorf(ErrUnavailable, "channel %q is not open yet", c.dc.Label())
-	case state != ChannelOpen || rw == nil:
+	case state != ChannelOpen:
 		return errorf(ErrFailed, "channel %q is closed", c.dc.Label())
 	}
 	// One message always fits an empty buffer, so a limit below the
@@ -239,21 +240,15 @@ func (c *Channel) PutPacket(data []byte) error {
 		return errorf(ErrOutOfMemory, "channel %q: send buffer full (%d bytes buffered, %d more would pass sendBufferLimit %d); wait until get_buffered_amount falls",
 			c.dc.Label(), buffered, len(data), c.sendLimit)
 	}
-	text := c.WriteMode() == WriteModeText
-	if !queued {
-		if _, err := rw.WriteDataChannel(data, text); err != nil {
-			return errorf(ErrFailed, "send on channel %q: %v", c.dc.Label(), err)
-		}
-		return nil
-	}
-	c.outMu.Lock()
-	c.out.push(outgoing{data: append([]byte(nil), data...), text: text})
+	msg := outgoing{data: append([]byte(nil), data...), text: c.WriteMode() == WriteModeText}
+	c.mu.Lock()
+	c.out.push(msg)
 	c.outBytes.Add(int64(len(data)))
 	schedule := !c.scheduled
 	c.scheduled = true
-	c.outMu.Unlock()
+	c.mu.Unlock()
 	if schedule {
-		outbox.schedule(c)
+		sharedOutbox.schedule(c)
 	}
 	return nil
 }
@@ -269,14 +264,14 @@ func (c *Channel) flush() {
 	c.mu.Unlock()
 	var failed error
 	for {
-		c.outMu.Lock()
+		c.mu.Lock()
 		m, ok := c.out.pop()
 		if !ok {
 			c.scheduled = false
-			c.outMu.Unlock()
+			c.mu.Unlock()
 			break
 		}
-		c.outMu.Unlock()
+		c.mu.Unlock()
 		if failed == nil {
 			_, failed = rw.WriteDataChannel(m.data, m.text)
 		}
@@ -355,7 +350,7 @@ func (c *Channel) MaxPacketLifeTime() int32 { return c.lifetime }
 // MaxRetransmits is the retransmit limit, or 65535 when not set.
 func (c *Channel) MaxRetransmits() int32 { return c.retransmits }
 
-// BufferedAmount is how many bytes are queued for sending: in outbox's
+// BufferedAmount is how many bytes are queued for sending: in the outbox's
 // queue and in pion's; 0 once the connection is gone (nothing will be sent).
 func (c *Channel) BufferedAmount() int64 {
 	if c.lost.Load() != 0 {

@@ -118,7 +118,7 @@ func FuzzChannelOptions(f *testing.F) {
 			wantCoded(t, "create", err, CodeInvalidParameter)
 			return
 		}
-		defer ch.Release()
+		defer ch.Destroy()
 		id := opts.ID
 		if !opts.Negotiated {
 			id = unsetLimit

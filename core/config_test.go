@@ -355,7 +355,7 @@ func TestConfigNewAPIPortRange(t *testing.T) {
 
 func TestPeerInitializeRejectsBadConfig(t *testing.T) {
 	p := NewPeer()
-	defer p.Release()
+	defer p.Destroy()
 	for _, text := range []string{`{`, loopbackWith(`"nope":1`), `{"iceServers":[{"urls":"bad"}]}`} {
 		wantCode(t, text, initJSON(p, text), CodeInvalidParameter)
 	}

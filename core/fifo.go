@@ -6,7 +6,7 @@ package core
 // Storage grows with the backlog and is given back once a backlog has
 // passed: when the queue runs empty holding more than four times the
 // largest number of items it held since it last ran empty (and more than
-// fifoKeep). Without that every channel, event queue and the sender kept
+// fifoKeep). Without that every channel, event queue and the outbox kept
 // the largest backlog it ever had (a host that stalled once, a burst),
 // which a long run only ever raises. The factor of four keeps steady
 // traffic from reallocating on every emptying.

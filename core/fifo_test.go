@@ -4,7 +4,7 @@ import "testing"
 
 // A queue that once held a burst (a host that stopped polling for a while)
 // must not keep the burst's storage for good: every channel, event queue
-// and the sender would otherwise hold their largest backlog ever, which a
+// and the outbox would otherwise hold their largest backlog ever, which a
 // long run only ever raises.
 func TestFifoReleasesBurstStorage(t *testing.T) {
 	var q fifo[[]byte]

@@ -84,7 +84,7 @@ func newFuzzPeer(f *testing.F) *fuzzPeer {
 	if err := p.Initialize(p.cfg); err != nil {
 		f.Fatalf("initialize: %v", err)
 	}
-	f.Cleanup(p.Release)
+	f.Cleanup(p.Destroy)
 	return p
 }
 
@@ -101,7 +101,7 @@ func (p *fuzzPeer) drain() []PeerEvent {
 	var evs []PeerEvent
 	for ev, ok := p.NextEvent(); ok; ev, ok = p.NextEvent() {
 		if ev.Channel != nil {
-			ev.Channel.Release()
+			ev.Channel.Destroy()
 		}
 		evs = append(evs, ev)
 	}

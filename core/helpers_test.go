@@ -31,7 +31,7 @@ func newTestPeer(t *testing.T, extra ...string) *Peer {
 	if err := initJSON(p, cfg); err != nil {
 		t.Fatalf("initialize: %v", err)
 	}
-	t.Cleanup(p.Release)
+	t.Cleanup(p.Destroy)
 	return p
 }
 
@@ -76,7 +76,7 @@ func (s *signal) pumpOne(from, to *Peer) {
 		case EventDataChannelReceived:
 			ev.Channel.Poll()
 			s.received[from] = append(s.received[from], ev.Channel)
-			s.t.Cleanup(ev.Channel.Release)
+			s.t.Cleanup(ev.Channel.Destroy)
 		}
 	}
 }

@@ -59,7 +59,7 @@ func (w *meshWorld) peer() *Peer {
 	if err := p.Initialize(w.config()); err != nil {
 		w.t.Fatalf("initialize: %v", err)
 	}
-	w.t.Cleanup(p.Release)
+	w.t.Cleanup(p.Destroy)
 	return p
 }
 

@@ -115,7 +115,7 @@ func (p *Peer) certificate() (webrtc.Certificate, error) {
 func releaseEvents(events []PeerEvent) {
 	for _, ev := range events {
 		if ev.Channel != nil {
-			ev.Channel.Release()
+			ev.Channel.Destroy()
 		}
 	}
 }
@@ -142,7 +142,7 @@ func (p *Peer) watch(s *session) {
 	pc.OnDataChannel(func(dc *webrtc.DataChannel) {
 		ch := newChannel(dc, false, optionalUint16(dc.MaxPacketLifeTime()), optionalUint16(dc.MaxRetransmits()), &cfg)
 		if !s.add(ch) || !p.queue(s, PeerEvent{Type: EventDataChannelReceived, Channel: ch}) {
-			ch.Release()
+			ch.Destroy()
 		}
 	})
 }
@@ -186,7 +186,7 @@ func (s *session) close() {
 	s.channels = nil
 	s.channelsMu.Unlock()
 	for _, ch := range channels {
-		ch.Release()
+		ch.Destroy()
 	}
 	// Closing the connection ends every reader; wait so none outlives it.
 	_ = s.pc.Close()
@@ -226,7 +226,7 @@ func (p *Peer) CreateDataChannel(label string, opts ChannelOptions) (*Channel, e
 	}
 	ch := newChannel(dc, opts.Negotiated, orUnset(opts.MaxPacketLifeTime), orUnset(opts.MaxRetransmits), &cfg)
 	if !s.add(ch) {
-		ch.Release()
+		ch.Destroy()
 		return nil, errorf(ErrUnavailable, "the connection was closed")
 	}
 	return ch, nil
@@ -364,8 +364,10 @@ func (p *Peer) Close() {
 	p.current().close()
 }
 
-// Release closes the peer for good, including channels still waiting in events.
-func (p *Peer) Release() {
+// Destroy (meshrtc_peer_destroy) closes the peer for good, including
+// channels still waiting in events, which nobody can take any more. Close
+// instead leaves a peer that Initialize can start again.
+func (p *Peer) Destroy() {
 	p.Close()
 	p.mu.Lock()
 	stale := p.events.reset(p.cfg.EventQueueLimit)

@@ -95,8 +95,8 @@ func TestPeerStateEventOrder(t *testing.T) {
 			}
 			checkStateEvents(t, s, want.p)
 		}
-		a.Release()
-		b.Release()
+		a.Destroy()
+		b.Destroy()
 	}
 }
 

@@ -137,7 +137,7 @@ func TestPeerInitialState(t *testing.T) {
 	wantCode(t, "create_offer without channels", p.CreateOffer(), CodeUnconfigured)
 	// A peer is usable without initialize, as with webrtc-native (no network is touched here).
 	q := NewPeer()
-	defer q.Release()
+	defer q.Destroy()
 	if q.ConnectionState() != ConnectionNew || q.SignalingState() != SignalingStable {
 		t.Fatal("NewPeer is not in STATE_NEW")
 	}

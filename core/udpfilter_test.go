@@ -241,11 +241,11 @@ func TestForgedDatagramRealTraffic(t *testing.T) {
 		if err := peers[i].Initialize(cfg); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(peers[i].Release)
+		t.Cleanup(peers[i].Destroy)
 		rel[i] = mustChannel(t, peers[i], "rel", `{"negotiated":true,"id":1}`)
 		unrel[i] = mustChannel(t, peers[i], "unrel", `{"negotiated":true,"id":2,"ordered":false,"maxRetransmits":0}`)
-		t.Cleanup(rel[i].Release)
-		t.Cleanup(unrel[i].Release)
+		t.Cleanup(rel[i].Destroy)
+		t.Cleanup(unrel[i].Destroy)
 	}
 	s := newSignal(t, peers[0], peers[1])
 	s.connect(peers[0])

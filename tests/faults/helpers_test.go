@@ -91,7 +91,7 @@ func newPeers(t *testing.T, configJSON string) [2]*core.Peer {
 		if err := peers[s].Initialize(cfg); err != nil {
 			t.Fatalf("initialize: %v", err)
 		}
-		t.Cleanup(peers[s].Release)
+		t.Cleanup(peers[s].Destroy)
 	}
 	return peers
 }
@@ -106,7 +106,7 @@ func newChannel(t *testing.T, p *core.Peer, label, opts string) *core.Channel {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(ch.Release)
+	t.Cleanup(ch.Destroy)
 	return ch
 }
 

@@ -353,7 +353,7 @@ func (s *SoakMesh) Close() {
 	for _, l := range s.links {
 		for _, p := range l {
 			if p != nil {
-				p.Release()
+				p.Destroy()
 			}
 		}
 	}
@@ -383,7 +383,7 @@ func Signal(from, to *core.Peer, candidate func(from *core.Peer, name string) (s
 				err = to.AddICECandidate(ev.Media, ev.Index, name)
 			}
 		case core.EventDataChannelReceived:
-			ev.Channel.Release()
+			ev.Channel.Destroy()
 		}
 		if err != nil {
 			return busy, err
@@ -406,11 +406,11 @@ func Cycle(cfg core.Config, timeout time.Duration) (err error) {
 		for k := range peers {
 			for _, ch := range chans[k] {
 				if ch != nil {
-					ch.Release()
+					ch.Destroy()
 				}
 			}
 			if peers[k] != nil {
-				peers[k].Release()
+				peers[k].Destroy()
 			}
 		}
 	}()

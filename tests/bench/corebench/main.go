@@ -206,8 +206,8 @@ func openPair() (a, b *side, err error) {
 }
 
 func closePair(a, b *side) {
-	a.peer.Release()
-	b.peer.Release()
+	a.peer.Destroy()
+	b.peer.Destroy()
 }
 
 func median(v []int64) float64 {

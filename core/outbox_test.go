@@ -83,7 +83,7 @@ func TestSenderBufferedAmountCoversQueuedBytes(t *testing.T) {
 	guard(t)
 	s, ca, cb := connectedPair(t, "", "", reliableOpts)
 	const n, size = 64, 16 * 1024
-	ca.flushMu.Lock() // the sender is busy: everything stays in the queue
+	ca.flushMu.Lock() // the outbox is busy: everything stays in the queue
 	for i := range n {
 		if err := ca.PutPacket(numbered(i, size)); err != nil {
 			t.Fatal(err)
@@ -104,14 +104,14 @@ func TestSenderEndsWithTheLastChannel(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.recvAll(cb, 1)
-	s.a.Release()
-	s.b.Release()
+	s.a.Destroy()
+	s.b.Destroy()
 	ca.wait()
 	cb.wait()
-	s.until("sender ended", func() bool {
-		outbox.mu.Lock()
-		defer outbox.mu.Unlock()
-		return !outbox.running && outbox.users == 0
+	s.until("outbox ended", func() bool {
+		sharedOutbox.mu.Lock()
+		defer sharedOutbox.mu.Unlock()
+		return !sharedOutbox.running && sharedOutbox.users == 0
 	})
 }
 
@@ -123,12 +123,12 @@ func TestSenderDropsQueueOfAClosedConnection(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s.a.Release() // what is still queued cannot go anywhere now: dropped, no panic
+	s.a.Destroy() // what is still queued cannot go anywhere now: dropped, no panic
 	s.until("queue empty", func() bool { return ca.outBytes.Load() == 0 })
 }
 
 // TestSenderKeepsOrderAcrossLargeBatches mixes small batches with large
-// bursts, some put while the sender flushes the previous one.
+// bursts, some put while the outbox flushes the previous one.
 func TestSenderKeepsOrderAcrossLargeBatches(t *testing.T) {
 	guard(t)
 	s, ca, cb := connectedPair(t, "", "", reliableOpts)
@@ -150,7 +150,7 @@ func TestSenderKeepsOrderAcrossLargeBatches(t *testing.T) {
 		ca.flushMu.Lock() // a large burst
 		put(3 * batch)
 		ca.flushMu.Unlock()
-		put(2 * batch) // while the sender flushes the burst
+		put(2 * batch) // while the outbox flushes the burst
 	}
 	checkSequence(t, "bursts", s.recvAll(cb, next), size)
 }

@@ -5,7 +5,7 @@ import (
 	"sync"
 )
 
-// sender passes queued messages to pion for every channel of the library.
+// outbox passes queued messages to pion for every channel of the library.
 //
 // A write to pion wakes pion's SCTP write loop, a goroutine. When the write
 // comes from a host thread inside a C call, Go puts the woken goroutine on
@@ -15,7 +15,7 @@ import (
 // (golang/go#57103). So PutPacket only queues the message and wakes this one
 // goroutine through a pipe; the runtime's network poller hands it to a free
 // P at once, and pion's goroutines then run there.
-type sender struct {
+type outbox struct {
 	mu      sync.Mutex
 	ready   fifo[*Channel] // channels with queued messages
 	users   int            // open channels: the goroutine runs while > 0
@@ -25,13 +25,13 @@ type sender struct {
 	wakeW   *os.File
 }
 
-// outbox is the library's sender.
-var outbox = &sender{}
+// sharedOutbox is the library's one outbox.
+var sharedOutbox = &outbox{}
 
 // acquire registers an open channel, starting the goroutine if needed. It
 // runs on a pion goroutine (Channel.handleOpen), never on a host thread, so
 // the new goroutine does not wait on a host's P.
-func (s *sender) acquire() error {
+func (s *outbox) acquire() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.wakeR == nil {
@@ -52,7 +52,7 @@ func (s *sender) acquire() error {
 
 // release unregisters a channel; the goroutine ends with the last one, so a
 // library without open channels runs no goroutine of its own.
-func (s *sender) release() {
+func (s *outbox) release() {
 	s.mu.Lock()
 	s.users--
 	wake := s.users == 0 && s.unpark()
@@ -63,7 +63,7 @@ func (s *sender) release() {
 }
 
 // schedule queues c for a flush.
-func (s *sender) schedule(c *Channel) {
+func (s *outbox) schedule(c *Channel) {
 	s.mu.Lock()
 	s.ready.push(c)
 	wake := s.unpark()
@@ -75,7 +75,7 @@ func (s *sender) schedule(c *Channel) {
 
 // unpark reports whether the goroutine must be woken, and marks it awake.
 // Called with mu held: one wake byte per park, so none is ever left over.
-func (s *sender) unpark() bool {
+func (s *outbox) unpark() bool {
 	if !s.parked {
 		return false
 	}
@@ -83,13 +83,13 @@ func (s *sender) unpark() bool {
 	return true
 }
 
-func (s *sender) wake() {
+func (s *outbox) wake() {
 	if _, err := s.wakeW.Write([]byte{1}); err != nil {
-		Logs.NewLogger("sender").Errorf("cannot wake the sender: %v", err)
+		Logs.NewLogger("outbox").Errorf("cannot wake the outbox: %v", err)
 	}
 }
 
-func (s *sender) run() {
+func (s *outbox) run() {
 	var buf [1]byte
 	for {
 		s.mu.Lock()
