@@ -155,166 +155,216 @@ func TestPeerSignalingBothRoles(t *testing.T) {
 	for _, aOffers := range []bool{true, false} {
 		t.Run(roleName(aOffers), func(t *testing.T) {
 			guard(t)
-			a, b := newTestPeer(t), newTestPeer(t)
-			offerer, answerer := a, b
-			if !aOffers {
-				offerer, answerer = b, a
-			}
-			const negOpts = `{"negotiated":true,"id":5,"ordered":false,"maxRetransmits":2}`
-			negO := mustChannel(t, offerer, "neg", negOpts)
-			negA := mustChannel(t, answerer, "neg", negOpts)
-			fromO := mustChannel(t, offerer, "from-offerer", `{"protocol":"p1","ordered":false,"maxPacketLifetime":300}`)
-			// The answerer may create in-band channels too before the offer arrives.
-			fromA := mustChannel(t, answerer, "from-answerer", `{"maxRetransmits":4}`)
-			if fromO.ID() != unsetLimit || fromA.ID() != unsetLimit {
-				t.Fatalf("in-band ids before the connection: %d %d, want 65535", fromO.ID(), fromA.ID())
-			}
-
-			// Offer: signaling moves only with set_local_description.
-			if err := offerer.CreateOffer(); err != nil {
-				t.Fatal(err)
-			}
-			ev, ok := offerer.NextEvent()
-			if !ok || ev.Type != EventSessionDescriptionCreated || ev.SDPType != "offer" || !strings.Contains(ev.SDP, "m=application") {
-				t.Fatalf("first offerer event %+v", ev)
-			}
-			if offerer.SignalingState() != SignalingStable || offerer.GatheringState() != GatheringNew {
-				t.Fatal("create_offer alone changed the signaling or gathering state")
-			}
-			if err := offerer.SetLocalDescription(ev.SDPType, ev.SDP); err != nil {
-				t.Fatal(err)
-			}
-			if offerer.SignalingState() != SignalingHaveLocalOffer {
-				t.Fatalf("offerer signaling %d, want HAVE_LOCAL_OFFER", offerer.SignalingState())
-			}
-			if offerer.GatheringState() == GatheringNew {
-				t.Fatal("set_local_description did not start gathering")
-			}
-			if err := answerer.SetRemoteDescription(ev.SDPType, ev.SDP); err != nil {
-				t.Fatal(err)
-			}
-			if answerer.SignalingState() != SignalingHaveRemoteOffer {
-				t.Fatalf("answerer signaling %d, want HAVE_REMOTE_OFFER", answerer.SignalingState())
-			}
-
-			s := newSignal(t, a, b)
-			s.until("both connected, gathering complete", func() bool {
-				return a.ConnectionState() == ConnectionConnected && b.ConnectionState() == ConnectionConnected &&
-					a.GatheringState() == GatheringComplete && b.GatheringState() == GatheringComplete
-			})
-			recvA := s.receivedChannel(answerer, "from-offerer")
-			recvO := s.receivedChannel(offerer, "from-answerer")
-			s.until("all channels open", open(negO, negA, fromO, fromA, recvA, recvO))
-			s.until("final state events", func() bool {
-				for _, p := range []*Peer{a, b} {
-					if sig := s.states(p, EventSignalingStateChanged); len(sig) == 0 || sig[len(sig)-1] != int32(SignalingStable) {
-						return false
-					}
-					if g := s.states(p, EventGatheringStateChanged); len(g) == 0 || g[len(g)-1] != int32(GatheringComplete) {
-						return false
-					}
-					if c := s.states(p, EventConnectionStateChanged); len(c) == 0 || c[len(c)-1] != int32(ConnectionConnected) {
-						return false
-					}
-				}
-				return true
-			})
-
-			// Event sequences.
-			if got := s.states(offerer, EventSignalingStateChanged); !slices.Equal(got, []int32{1, 0}) {
-				t.Errorf("offerer signaling events %v, want [HAVE_LOCAL_OFFER STABLE]", got)
-			}
-			if got := s.states(answerer, EventSignalingStateChanged); !slices.Equal(got, []int32{2, 0}) {
-				t.Errorf("answerer signaling events %v, want [HAVE_REMOTE_OFFER STABLE]", got)
-			}
-			for _, p := range []*Peer{a, b} {
-				if got := s.states(p, EventGatheringStateChanged); !slices.Equal(got, []int32{1, 2}) {
-					t.Errorf("gathering events %v, want [GATHERING COMPLETE]", got)
-				}
-				if got := s.states(p, EventConnectionStateChanged); !slices.Equal(got, []int32{1, 2}) {
-					t.Errorf("connection events %v, want [CONNECTING CONNECTED]", got)
-				}
-				var candidates, answers, offers int
-				for _, ev := range s.events[p] {
-					switch ev.Type {
-					case EventICECandidateCreated:
-						candidates++
-						assertLoopbackCandidate(t, ev)
-					case EventSessionDescriptionCreated:
-						if ev.SDPType == "answer" {
-							answers++
-						} else {
-							offers++
-						}
-					}
-				}
-				if candidates == 0 {
-					t.Error("no candidate events")
-				}
-				wantAnswers := 0
-				if p == answerer {
-					wantAnswers = 1
-				}
-				if answers != wantAnswers || offers != 0 {
-					t.Errorf("description events: %d answers %d offers, want %d answers", answers, offers, wantAnswers)
-				}
-			}
-			if len(s.received[offerer]) != 1 || len(s.received[answerer]) != 1 {
-				t.Fatalf("received %d/%d channels, want 1/1 (negotiated channels are not announced)",
-					len(s.received[offerer]), len(s.received[answerer]))
-			}
-
-			// In-band channels arrive with the creator's settings.
-			for _, tc := range []struct {
-				created, received *Channel
-				protocol          string
-				ordered           bool
-				lifetime, retx    int32
-			}{
-				{fromO, recvA, "p1", false, 300, unsetLimit},
-				{fromA, recvO, "", true, unsetLimit, 4},
-			} {
-				r := tc.received
-				if r.Label() != tc.created.Label() || r.Protocol() != tc.protocol || r.Ordered() != tc.ordered ||
-					r.MaxPacketLifeTime() != tc.lifetime || r.MaxRetransmits() != tc.retx || r.Negotiated() ||
-					r.Reliable() || r.ID() != tc.created.ID() || r.ID() == unsetLimit {
-					t.Errorf("received %q: protocol %q ordered %v lifetime %d retransmits %d negotiated %v reliable %v id %d (creator id %d)",
-						r.Label(), r.Protocol(), r.Ordered(), r.MaxPacketLifeTime(), r.MaxRetransmits(), r.Negotiated(),
-						r.Reliable(), r.ID(), tc.created.ID())
-				}
-			}
-
-			// Every channel pair carries data both ways.
-			for _, pair := range [][2]*Channel{{negO, negA}, {fromO, recvA}, {fromA, recvO}} {
-				for i, dir := range [][2]*Channel{{pair[0], pair[1]}, {pair[1], pair[0]}} {
-					msg := fmt.Sprintf("%s-%d", pair[0].Label(), i)
-					if err := dir[0].PutPacket([]byte(msg)); err != nil {
-						t.Fatal(err)
-					}
-					if got := s.recvAll(dir[1], 1); string(got[0].Data) != msg {
-						t.Fatalf("got %q, want %q", got[0].Data, msg)
-					}
-				}
-			}
-
-			// No channels once connected.
-			_, err := a.CreateDataChannel("late", DefaultChannelOptions())
+			r := newRoles(t, aOffers)
+			r.offer()
+			r.connect()
+			r.checkStateEvents()
+			r.checkDescriptionAndCandidateEvents()
+			r.checkReceivedChannels()
+			r.exchangeOnEveryChannel()
+			_, err := r.a.CreateDataChannel("late", DefaultChannelOptions())
 			wantCode(t, "create_data_channel while connected", err, CodeUnavailable)
-
-			// Close the offerer: CLOSED states, its channels closed at once, the answerer's follow.
-			offerer.Close()
-			offerer.Close() // idempotent
-			if offerer.ConnectionState() != ConnectionClosed || offerer.SignalingState() != SignalingClosed {
-				t.Fatalf("after close: connection %d signaling %d", offerer.ConnectionState(), offerer.SignalingState())
-			}
-			if !closed(negO, fromO, recvO)() {
-				t.Fatalf("closer's channels: %d %d %d", negO.State(), fromO.State(), recvO.State())
-			}
-			s.until("answerer's channels closed", closed(negA, fromA, recvA))
-			_, err = offerer.CreateDataChannel("after-close", DefaultChannelOptions())
-			wantCode(t, "create_data_channel after close", err, CodeUnavailable)
+			r.closeOfferer()
 		})
 	}
+}
+
+// roles is one run of TestPeerSignalingBothRoles: peers a and b, one of
+// them the offerer, with a negotiated channel and an in-band channel
+// created on each side before the offer.
+type roles struct {
+	t                 *testing.T
+	a, b              *Peer
+	offerer, answerer *Peer
+	negO, negA        *Channel // negotiated, on the offerer and the answerer
+	fromO, fromA      *Channel // in-band, created by the offerer and the answerer
+	recvA, recvO      *Channel // fromO as the answerer received it, fromA as the offerer did
+	s                 *signal
+}
+
+func newRoles(t *testing.T, aOffers bool) *roles {
+	r := &roles{t: t, a: newTestPeer(t), b: newTestPeer(t)}
+	r.offerer, r.answerer = r.a, r.b
+	if !aOffers {
+		r.offerer, r.answerer = r.b, r.a
+	}
+	const negOpts = `{"negotiated":true,"id":5,"ordered":false,"maxRetransmits":2}`
+	r.negO = mustChannel(t, r.offerer, "neg", negOpts)
+	r.negA = mustChannel(t, r.answerer, "neg", negOpts)
+	r.fromO = mustChannel(t, r.offerer, "from-offerer", `{"protocol":"p1","ordered":false,"maxPacketLifetime":300}`)
+	// The answerer may create in-band channels too before the offer arrives.
+	r.fromA = mustChannel(t, r.answerer, "from-answerer", `{"maxRetransmits":4}`)
+	if r.fromO.ID() != unsetLimit || r.fromA.ID() != unsetLimit {
+		t.Fatalf("in-band ids before the connection: %d %d, want 65535", r.fromO.ID(), r.fromA.ID())
+	}
+	return r
+}
+
+// offer: signaling moves only with set_local_description.
+func (r *roles) offer() {
+	t, offerer, answerer := r.t, r.offerer, r.answerer
+	if err := offerer.CreateOffer(); err != nil {
+		t.Fatal(err)
+	}
+	ev, ok := offerer.NextEvent()
+	if !ok || ev.Type != EventSessionDescriptionCreated || ev.SDPType != "offer" || !strings.Contains(ev.SDP, "m=application") {
+		t.Fatalf("first offerer event %+v", ev)
+	}
+	if offerer.SignalingState() != SignalingStable || offerer.GatheringState() != GatheringNew {
+		t.Fatal("create_offer alone changed the signaling or gathering state")
+	}
+	if err := offerer.SetLocalDescription(ev.SDPType, ev.SDP); err != nil {
+		t.Fatal(err)
+	}
+	if offerer.SignalingState() != SignalingHaveLocalOffer {
+		t.Fatalf("offerer signaling %d, want HAVE_LOCAL_OFFER", offerer.SignalingState())
+	}
+	if offerer.GatheringState() == GatheringNew {
+		t.Fatal("set_local_description did not start gathering")
+	}
+	if err := answerer.SetRemoteDescription(ev.SDPType, ev.SDP); err != nil {
+		t.Fatal(err)
+	}
+	if answerer.SignalingState() != SignalingHaveRemoteOffer {
+		t.Fatalf("answerer signaling %d, want HAVE_REMOTE_OFFER", answerer.SignalingState())
+	}
+}
+
+// connect signals until both are connected, every channel is open and the
+// last state events are in.
+func (r *roles) connect() {
+	a, b := r.a, r.b
+	s := newSignal(r.t, a, b)
+	r.s = s
+	s.until("both connected, gathering complete", func() bool {
+		return a.ConnectionState() == ConnectionConnected && b.ConnectionState() == ConnectionConnected &&
+			a.GatheringState() == GatheringComplete && b.GatheringState() == GatheringComplete
+	})
+	r.recvA = s.receivedChannel(r.answerer, "from-offerer")
+	r.recvO = s.receivedChannel(r.offerer, "from-answerer")
+	s.until("all channels open", open(r.negO, r.negA, r.fromO, r.fromA, r.recvA, r.recvO))
+	last := func(p *Peer, typ EventType, want int32) bool {
+		got := s.states(p, typ)
+		return len(got) > 0 && got[len(got)-1] == want
+	}
+	s.until("final state events", func() bool {
+		for _, p := range []*Peer{a, b} {
+			if !last(p, EventSignalingStateChanged, int32(SignalingStable)) || !last(p, EventGatheringStateChanged, int32(GatheringComplete)) ||
+				!last(p, EventConnectionStateChanged, int32(ConnectionConnected)) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+func (r *roles) checkStateEvents() {
+	t, s := r.t, r.s
+	if got := s.states(r.offerer, EventSignalingStateChanged); !slices.Equal(got, []int32{1, 0}) {
+		t.Errorf("offerer signaling events %v, want [HAVE_LOCAL_OFFER STABLE]", got)
+	}
+	if got := s.states(r.answerer, EventSignalingStateChanged); !slices.Equal(got, []int32{2, 0}) {
+		t.Errorf("answerer signaling events %v, want [HAVE_REMOTE_OFFER STABLE]", got)
+	}
+	for _, p := range []*Peer{r.a, r.b} {
+		if got := s.states(p, EventGatheringStateChanged); !slices.Equal(got, []int32{1, 2}) {
+			t.Errorf("gathering events %v, want [GATHERING COMPLETE]", got)
+		}
+		if got := s.states(p, EventConnectionStateChanged); !slices.Equal(got, []int32{1, 2}) {
+			t.Errorf("connection events %v, want [CONNECTING CONNECTED]", got)
+		}
+	}
+}
+
+// checkDescriptionAndCandidateEvents: loopback candidates on both sides,
+// one answer event on the answerer, no offer events (the offer was taken
+// before signaling started).
+func (r *roles) checkDescriptionAndCandidateEvents() {
+	t := r.t
+	for _, p := range []*Peer{r.a, r.b} {
+		var candidates, answers, offers int
+		for _, ev := range r.s.events[p] {
+			switch ev.Type {
+			case EventICECandidateCreated:
+				candidates++
+				assertLoopbackCandidate(t, ev)
+			case EventSessionDescriptionCreated:
+				if ev.SDPType == "answer" {
+					answers++
+				} else {
+					offers++
+				}
+			}
+		}
+		if candidates == 0 {
+			t.Error("no candidate events")
+		}
+		wantAnswers := 0
+		if p == r.answerer {
+			wantAnswers = 1
+		}
+		if answers != wantAnswers || offers != 0 {
+			t.Errorf("description events: %d answers %d offers, want %d answers", answers, offers, wantAnswers)
+		}
+	}
+}
+
+// checkReceivedChannels: only in-band channels are announced, and they
+// arrive with the creator's settings.
+func (r *roles) checkReceivedChannels() {
+	t, s := r.t, r.s
+	if len(s.received[r.offerer]) != 1 || len(s.received[r.answerer]) != 1 {
+		t.Fatalf("received %d/%d channels, want 1/1 (negotiated channels are not announced)",
+			len(s.received[r.offerer]), len(s.received[r.answerer]))
+	}
+	for _, tc := range []struct {
+		created, received *Channel
+		protocol          string
+		ordered           bool
+		lifetime, retx    int32
+	}{
+		{r.fromO, r.recvA, "p1", false, 300, unsetLimit},
+		{r.fromA, r.recvO, "", true, unsetLimit, 4},
+	} {
+		got := tc.received
+		if got.Label() != tc.created.Label() || got.Protocol() != tc.protocol || got.Ordered() != tc.ordered ||
+			got.MaxPacketLifeTime() != tc.lifetime || got.MaxRetransmits() != tc.retx || got.Negotiated() ||
+			got.Reliable() || got.ID() != tc.created.ID() || got.ID() == unsetLimit {
+			t.Errorf("received %q: protocol %q ordered %v lifetime %d retransmits %d negotiated %v reliable %v id %d (creator id %d)",
+				got.Label(), got.Protocol(), got.Ordered(), got.MaxPacketLifeTime(), got.MaxRetransmits(), got.Negotiated(),
+				got.Reliable(), got.ID(), tc.created.ID())
+		}
+	}
+}
+
+func (r *roles) exchangeOnEveryChannel() {
+	for _, pair := range [][2]*Channel{{r.negO, r.negA}, {r.fromO, r.recvA}, {r.fromA, r.recvO}} {
+		for i, dir := range [][2]*Channel{{pair[0], pair[1]}, {pair[1], pair[0]}} {
+			msg := fmt.Sprintf("%s-%d", pair[0].Label(), i)
+			if err := dir[0].PutPacket([]byte(msg)); err != nil {
+				r.t.Fatal(err)
+			}
+			if got := r.s.recvAll(dir[1], 1); string(got[0].Data) != msg {
+				r.t.Fatalf("got %q, want %q", got[0].Data, msg)
+			}
+		}
+	}
+}
+
+// closeOfferer: CLOSED states, its channels closed at once, the answerer's follow.
+func (r *roles) closeOfferer() {
+	t, offerer := r.t, r.offerer
+	offerer.Close()
+	offerer.Close() // idempotent
+	if offerer.ConnectionState() != ConnectionClosed || offerer.SignalingState() != SignalingClosed {
+		t.Fatalf("after close: connection %d signaling %d", offerer.ConnectionState(), offerer.SignalingState())
+	}
+	if !closed(r.negO, r.fromO, r.recvO)() {
+		t.Fatalf("closer's channels: %d %d %d", r.negO.State(), r.fromO.State(), r.recvO.State())
+	}
+	r.s.until("answerer's channels closed", closed(r.negA, r.fromA, r.recvA))
+	_, err := offerer.CreateDataChannel("after-close", DefaultChannelOptions())
+	wantCode(t, "create_data_channel after close", err, CodeUnavailable)
 }
 
 // collectUntilGathered takes p's events, without forwarding any, until
