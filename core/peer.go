@@ -92,7 +92,7 @@ func (p *Peer) Initialize(cfg Config) error {
 
 // certificate returns the peer's DTLS certificate, made on first use and
 // reused by later initializes until it nears expiry. Without it pion makes
-// one per connection (~160 µs of ECDSA work), so NewPeer's default
+// one per connection (an ECDSA key generation), so NewPeer's default
 // connection followed by the host's initialize made two.
 func (p *Peer) certificate() (webrtc.Certificate, error) {
 	p.mu.Lock()

@@ -20,7 +20,7 @@ import (
 // channels, and a lost message on unreliable ones.
 //
 // The interface list is read on first use, as pion does when it makes its
-// own network at gathering time: reading it costs ~190 µs, which a
+// own network at gathering time: reading it walks every interface, which a
 // connection that never gathers (NewPeer's default one, replaced by the
 // host's initialize) should not pay. Connections that gather within
 // interfaceListAge of each other share one read (see sharedInterfaces).
@@ -40,7 +40,7 @@ func newBufferedNet(receiveBuffer int) *bufferedNet {
 
 // interfaceListAge is how long one read of the interface list serves new
 // connections. A game connecting a mesh makes dozens of connections at once;
-// each read list costs ~7 KB that the connection keeps, and ~190 µs.
+// each read list is memory the connection keeps, and time.
 const interfaceListAge = time.Second
 
 var interfaceList struct {
