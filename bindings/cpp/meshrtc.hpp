@@ -35,6 +35,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -212,18 +213,34 @@ namespace detail {
 /// destructors cannot throw, so tests read this instead.
 inline std::atomic<int> destroy_failures{0};
 
+/// A C function with its name, for Exception::function():
+/// MESHRTC_HPP_FN(meshrtc_peer_poll) writes the function once.
+template <class F>
+struct c_function {
+    F *fn;
+    const char *name;
+};
+#define MESHRTC_HPP_FN(f) (::meshrtc::detail::c_function<decltype(f)>{f, #f})
+
+/// Text with the size protocol from fn(handle, buf, cap, &len): into a stack
+/// buffer, else once more into one of the reported length. Returns fn's result.
+inline int32_t read_text(c_function<int32_t(int64_t, char *, int32_t, int32_t *)> f, int64_t h, std::string &out) {
+    char small[256];
+    int32_t len = 0;
+    int32_t rc = f.fn(h, small, static_cast<int32_t>(sizeof small), &len);
+    if (rc == MESHRTC_OK) out.assign(small, static_cast<std::size_t>(len));
+    if (rc != MESHRTC_ERR_PARAMETER_RANGE_ERROR) return rc;
+    out.assign(static_cast<std::size_t>(len) + 1, '\0');
+    rc = f.fn(h, out.data(), len + 1, &len);
+    if (rc == MESHRTC_OK) out.resize(static_cast<std::size_t>(len));
+    return rc;
+}
+
 /// The calling thread's last failure text (every failure records one).
 inline std::string last_error() {
-    char small[512];
-    int32_t len = 0;
-    int32_t rc = meshrtc_last_error(0, small, static_cast<int32_t>(sizeof small), &len);
-    if (rc == MESHRTC_OK) return std::string(small, static_cast<std::size_t>(len));
-    if (rc != MESHRTC_ERR_PARAMETER_RANGE_ERROR) return "(meshrtc_last_error failed with " + std::to_string(rc) + ")";
-    std::string big(static_cast<std::size_t>(len) + 1, '\0');
-    rc = meshrtc_last_error(0, big.data(), len + 1, &len);
-    if (rc != MESHRTC_OK) return "(meshrtc_last_error failed with " + std::to_string(rc) + ")";
-    big.resize(static_cast<std::size_t>(len));
-    return big;
+    std::string text;
+    int32_t rc = read_text(MESHRTC_HPP_FN(meshrtc_last_error), 0, text);
+    return rc == MESHRTC_OK ? text : "(meshrtc_last_error failed with " + std::to_string(rc) + ")";
 }
 
 inline void check(int32_t rc, const char *function) {
@@ -254,30 +271,42 @@ public:
     cstr(std::string_view v, const char *function) : s_(v) {
         if (s_.find('\0') != std::string::npos) invalid(function, "string contains a NUL byte");
     }
-    const char *get() const noexcept { return s_.c_str(); }
+    operator const char *() const noexcept { return s_.c_str(); }
 
 private:
     std::string s_;
 };
 
+/// One argument for a C parameter of type P: a string for a `const char *`
+/// becomes a cstr (alive until the call's full expression ends), the rest
+/// passes through.
+template <class P, class A>
+decltype(auto) c_arg(A &&a, const char *function) {
+    if constexpr (std::is_same_v<P, const char *> && std::is_convertible_v<A &&, std::string_view>)
+        return cstr(std::forward<A>(a), function);
+    else
+        return std::forward<A>(a);
+}
+
+/// Calls f(args...) and throws Exception naming f when it fails.
+template <class... P, class... A>
+void call(c_function<int32_t(P...)> f, A &&...args) {
+    check(f.fn(c_arg<P>(std::forward<A>(args), f.name)...), f.name);
+}
+
+/// call for functions that return Unavailable when there is nothing (next_event, get_packet): false then.
+template <class... P, class... A>
+bool try_call(c_function<int32_t(P...)> f, A &&...args) {
+    int32_t rc = f.fn(c_arg<P>(std::forward<A>(args), f.name)...);
+    if (rc == MESHRTC_ERR_UNAVAILABLE) return false;
+    check(rc, f.name);
+    return true;
+}
+
 inline int32_t checked_len(bytes_view data, const char *function) {
     if (data.size() > static_cast<std::size_t>(std::numeric_limits<int32_t>::max()))
         invalid(function, "byte range larger than 2147483647 bytes");
     return static_cast<int32_t>(data.size());
-}
-
-/// Text outputs with the size protocol.
-template <class F>
-std::string text(F &&call, const char *function) {
-    char small[256];
-    int32_t len = 0;
-    int32_t rc = call(small, static_cast<int32_t>(sizeof small), &len);
-    if (rc == MESHRTC_OK) return std::string(small, static_cast<std::size_t>(len));
-    if (rc != MESHRTC_ERR_PARAMETER_RANGE_ERROR) check(rc, function);
-    std::string big(static_cast<std::size_t>(len) + 1, '\0');
-    check(call(big.data(), len + 1, &len), function);
-    big.resize(static_cast<std::size_t>(len));
-    return big;
 }
 
 /// One owned (or borrowed) int64 handle; Destroy runs once, in reset().
@@ -322,27 +351,23 @@ private:
 /// The C functions of one object kind, for object<> and packet_peer<>.
 struct peer_api {
     static constexpr const char *name = "meshrtc::PeerConnection";
+    static constexpr auto create = MESHRTC_HPP_FN(meshrtc_peer_create);
     static constexpr auto destroy = meshrtc_peer_destroy;
 };
 struct channel_api {
     static constexpr const char *name = "meshrtc::DataChannel";
     static constexpr auto destroy = meshrtc_channel_destroy;
-    static constexpr auto put_packet = meshrtc_channel_put_packet;
-    static constexpr auto get_packet = meshrtc_channel_get_packet;
-    static constexpr auto get_available_packet_count = meshrtc_channel_get_available_packet_count;
-    static constexpr const char *put_packet_name = "meshrtc_channel_put_packet";
-    static constexpr const char *get_packet_name = "meshrtc_channel_get_packet";
-    static constexpr const char *get_available_packet_count_name = "meshrtc_channel_get_available_packet_count";
+    static constexpr auto put_packet = MESHRTC_HPP_FN(meshrtc_channel_put_packet);
+    static constexpr auto get_packet = MESHRTC_HPP_FN(meshrtc_channel_get_packet);
+    static constexpr auto get_available_packet_count = MESHRTC_HPP_FN(meshrtc_channel_get_available_packet_count);
 };
 struct mesh_api {
     static constexpr const char *name = "meshrtc::MultiplayerPeer";
+    static constexpr auto create = MESHRTC_HPP_FN(meshrtc_mesh_create);
     static constexpr auto destroy = meshrtc_mesh_destroy;
-    static constexpr auto put_packet = meshrtc_mesh_put_packet;
-    static constexpr auto get_packet = meshrtc_mesh_get_packet;
-    static constexpr auto get_available_packet_count = meshrtc_mesh_get_available_packet_count;
-    static constexpr const char *put_packet_name = "meshrtc_mesh_put_packet";
-    static constexpr const char *get_packet_name = "meshrtc_mesh_get_packet";
-    static constexpr const char *get_available_packet_count_name = "meshrtc_mesh_get_available_packet_count";
+    static constexpr auto put_packet = MESHRTC_HPP_FN(meshrtc_mesh_put_packet);
+    static constexpr auto get_packet = MESHRTC_HPP_FN(meshrtc_mesh_get_packet);
+    static constexpr auto get_available_packet_count = MESHRTC_HPP_FN(meshrtc_mesh_get_available_packet_count);
 };
 
 /// What every wrapper is: one handle of Api's kind (move-only), empty once
@@ -358,12 +383,36 @@ protected:
     object() noexcept = default;
     object(int64_t h, bool owned) noexcept : h_(h, owned) {}
 
+    /// A new native object from Api::create (the ABI is checked first).
+    static int64_t create_handle() {
+        ensure_abi();
+        int64_t h = 0;
+        detail::call(Api::create, &h);
+        return h;
+    }
+
     /// The handle; Exception(InvalidParameter) when empty.
     int64_t use() const { return h_.use(Api::name); }
-    int32_t get_i32(int32_t (*fn)(int64_t, int32_t *), const char *function) const {
-        int32_t v = 0;
-        check(fn(use(), &v), function);
+
+    /// f(handle, args...), checked.
+    template <class... P, class... A>
+    void call(c_function<int32_t(int64_t, P...)> f, A &&...args) const {
+        detail::call(f, use(), std::forward<A>(args)...);
+    }
+
+    /// The value f(handle, &value) returns, checked.
+    template <class T>
+    T get(c_function<int32_t(int64_t, T *)> f) const {
+        T v{};
+        detail::call(f, use(), &v);
         return v;
+    }
+
+    /// Text of a get_label-like f, checked.
+    std::string text(c_function<int32_t(int64_t, char *, int32_t, int32_t *)> f) const {
+        std::string out;
+        check(read_text(f, use(), out), f.name);
+        return out;
     }
 
     handle<Api::destroy> h_;
@@ -376,8 +425,8 @@ class packet_peer : public object<Api> {
 public:
     /// PacketPeer.put_packet: one message (on a DataChannel, in its write mode).
     void put_packet(bytes_view data) {
-        int32_t len = checked_len(data, Api::put_packet_name);
-        check(Api::put_packet(this->use(), data.data(), len), Api::put_packet_name);
+        int32_t len = checked_len(data, Api::put_packet.name);
+        this->call(Api::put_packet, data.data(), len);
     }
 
     /// Takes the next message, zero-copy: valid until the next get_packet on
@@ -385,9 +434,7 @@ public:
     std::optional<bytes_view> get_packet_view() {
         const uint8_t *data = nullptr;
         int32_t len = 0;
-        int32_t rc = Api::get_packet(this->use(), &data, &len);
-        if (rc == MESHRTC_ERR_UNAVAILABLE) return std::nullopt;
-        check(rc, Api::get_packet_name);
+        if (!try_call(Api::get_packet, this->use(), &data, &len)) return std::nullopt;
         return bytes_view(data, static_cast<std::size_t>(len));
     }
 
@@ -404,13 +451,11 @@ public:
     std::vector<uint8_t> get_packet() {
         const uint8_t *data = nullptr;
         int32_t len = 0;
-        check(Api::get_packet(this->use(), &data, &len), Api::get_packet_name);
+        this->call(Api::get_packet, &data, &len);
         return std::vector<uint8_t>(data, data + len);
     }
 
-    int32_t get_available_packet_count() const {
-        return this->get_i32(Api::get_available_packet_count, Api::get_available_packet_count_name);
-    }
+    int32_t get_available_packet_count() const { return this->get(Api::get_available_packet_count); }
 
 protected:
     using object<Api>::object;
@@ -433,7 +478,7 @@ inline void ensure_loaded() { detail::ensure_abi(); }
 inline Version version() {
     detail::ensure_abi();
     Version v{};
-    detail::check(meshrtc_version(&v.major, &v.minor, &v.patch), "meshrtc_version");
+    detail::call(MESHRTC_HPP_FN(meshrtc_version), &v.major, &v.minor, &v.patch);
     return v;
 }
 
@@ -442,7 +487,7 @@ inline Version version() {
 /// Exception(DoesNotExist) when used; destroying them is harmless.
 inline int32_t shutdown() {
     int32_t leaked = 0;
-    detail::check(meshrtc_shutdown(&leaked), "meshrtc_shutdown");
+    detail::call(MESHRTC_HPP_FN(meshrtc_shutdown), &leaked);
     return leaked;
 }
 
@@ -458,12 +503,12 @@ struct GcSettings {
 /// returns the settings in effect; set_gc() reads them.
 inline GcSettings set_gc(int32_t gc_percent = -1, int64_t memory_limit = -1) {
     GcSettings s{};
-    detail::check(meshrtc_set_gc(gc_percent, memory_limit, &s.gc_percent, &s.memory_limit), "meshrtc_set_gc");
+    detail::call(MESHRTC_HPP_FN(meshrtc_set_gc), gc_percent, memory_limit, &s.gc_percent, &s.memory_limit);
     return s;
 }
 
 inline void set_log_level(LogLevel level) {
-    detail::check(meshrtc_log_set_level(static_cast<int32_t>(level)), "meshrtc_log_set_level");
+    detail::call(MESHRTC_HPP_FN(meshrtc_log_set_level), static_cast<int32_t>(level));
 }
 
 struct LogLine {
@@ -473,16 +518,17 @@ struct LogLine {
 
 /// Takes the oldest captured log line (see set_log_level); nullopt when none.
 inline std::optional<LogLine> next_log() {
+    constexpr auto log_next = MESHRTC_HPP_FN(meshrtc_log_next);
     std::string buf(512, '\0');
     for (;;) {
         int32_t level = 0, len = 0;
-        int32_t rc = meshrtc_log_next(&level, buf.data(), static_cast<int32_t>(buf.size()), &len);
+        int32_t rc = log_next.fn(&level, buf.data(), static_cast<int32_t>(buf.size()), &len);
         if (rc == MESHRTC_ERR_UNAVAILABLE) return std::nullopt;
         if (rc == MESHRTC_ERR_PARAMETER_RANGE_ERROR) {  // the line stayed queued: grow and retry
             buf.resize(static_cast<std::size_t>(len) + 1);
             continue;
         }
-        detail::check(rc, "meshrtc_log_next");
+        detail::check(rc, log_next.name);
         buf.resize(static_cast<std::size_t>(len));
         return LogLine{static_cast<LogLevel>(level), std::move(buf)};
     }
@@ -505,61 +551,33 @@ public:
     /// Gives up the handle without destroying it.
     meshrtc_channel release() noexcept { return h_.release(); }
 
-    void poll() { detail::check(meshrtc_channel_poll(use()), "meshrtc_channel_poll"); }
-    void close() { detail::check(meshrtc_channel_close(use()), "meshrtc_channel_close"); }
+    void poll() { call(MESHRTC_HPP_FN(meshrtc_channel_poll)); }
+    void close() { call(MESHRTC_HPP_FN(meshrtc_channel_close)); }
 
-    int32_t get_max_packet_size() const {
-        return get_i32(meshrtc_channel_get_max_packet_size, "meshrtc_channel_get_max_packet_size");
-    }
+    int32_t get_max_packet_size() const { return get(MESHRTC_HPP_FN(meshrtc_channel_get_max_packet_size)); }
     void set_write_mode(WriteMode mode) {
-        detail::check(meshrtc_channel_set_write_mode(use(), static_cast<int32_t>(mode)), "meshrtc_channel_set_write_mode");
+        call(MESHRTC_HPP_FN(meshrtc_channel_set_write_mode), static_cast<int32_t>(mode));
     }
     WriteMode get_write_mode() const {
-        return static_cast<WriteMode>(get_i32(meshrtc_channel_get_write_mode, "meshrtc_channel_get_write_mode"));
+        return static_cast<WriteMode>(get(MESHRTC_HPP_FN(meshrtc_channel_get_write_mode)));
     }
-    bool was_string_packet() const {
-        return get_i32(meshrtc_channel_was_string_packet, "meshrtc_channel_was_string_packet") != 0;
-    }
+    bool was_string_packet() const { return get(MESHRTC_HPP_FN(meshrtc_channel_was_string_packet)) != 0; }
     ChannelState get_ready_state() const {
-        return static_cast<ChannelState>(get_i32(meshrtc_channel_get_ready_state, "meshrtc_channel_get_ready_state"));
+        return static_cast<ChannelState>(get(MESHRTC_HPP_FN(meshrtc_channel_get_ready_state)));
     }
-    std::string get_label() const {
-        int64_t h = use();
-        return detail::text([h](char *b, int32_t c, int32_t *l) { return meshrtc_channel_get_label(h, b, c, l); },
-                            "meshrtc_channel_get_label");
-    }
-    std::string get_protocol() const {
-        int64_t h = use();
-        return detail::text([h](char *b, int32_t c, int32_t *l) { return meshrtc_channel_get_protocol(h, b, c, l); },
-                            "meshrtc_channel_get_protocol");
-    }
-    bool is_ordered() const { return get_i32(meshrtc_channel_is_ordered, "meshrtc_channel_is_ordered") != 0; }
+    std::string get_label() const { return text(MESHRTC_HPP_FN(meshrtc_channel_get_label)); }
+    std::string get_protocol() const { return text(MESHRTC_HPP_FN(meshrtc_channel_get_protocol)); }
+    bool is_ordered() const { return get(MESHRTC_HPP_FN(meshrtc_channel_is_ordered)) != 0; }
     /// The SCTP stream id; 65535 while an in-band channel has none yet.
-    int32_t get_id() const { return get_i32(meshrtc_channel_get_id, "meshrtc_channel_get_id"); }
+    int32_t get_id() const { return get(MESHRTC_HPP_FN(meshrtc_channel_get_id)); }
     /// Milliseconds; 65535 when not set.
-    int32_t get_max_packet_life_time() const {
-        return get_i32(meshrtc_channel_get_max_packet_life_time, "meshrtc_channel_get_max_packet_life_time");
-    }
+    int32_t get_max_packet_life_time() const { return get(MESHRTC_HPP_FN(meshrtc_channel_get_max_packet_life_time)); }
     /// 65535 when not set.
-    int32_t get_max_retransmits() const {
-        return get_i32(meshrtc_channel_get_max_retransmits, "meshrtc_channel_get_max_retransmits");
-    }
-    bool is_negotiated() const { return get_i32(meshrtc_channel_is_negotiated, "meshrtc_channel_is_negotiated") != 0; }
-    int64_t get_buffered_amount() const {
-        int64_t v = 0;
-        detail::check(meshrtc_channel_get_buffered_amount(use(), &v), "meshrtc_channel_get_buffered_amount");
-        return v;
-    }
-    int64_t get_dropped_count() const {
-        int64_t v = 0;
-        detail::check(meshrtc_channel_get_dropped_count(use(), &v), "meshrtc_channel_get_dropped_count");
-        return v;
-    }
-    meshrtc_channel_stats get_stats() const {
-        meshrtc_channel_stats s{};
-        detail::check(meshrtc_channel_get_stats(use(), &s), "meshrtc_channel_get_stats");
-        return s;
-    }
+    int32_t get_max_retransmits() const { return get(MESHRTC_HPP_FN(meshrtc_channel_get_max_retransmits)); }
+    bool is_negotiated() const { return get(MESHRTC_HPP_FN(meshrtc_channel_is_negotiated)) != 0; }
+    int64_t get_buffered_amount() const { return get(MESHRTC_HPP_FN(meshrtc_channel_get_buffered_amount)); }
+    int64_t get_dropped_count() const { return get(MESHRTC_HPP_FN(meshrtc_channel_get_dropped_count)); }
+    meshrtc_channel_stats get_stats() const { return get(MESHRTC_HPP_FN(meshrtc_channel_get_stats)); }
 
 };
 
@@ -597,12 +615,7 @@ using PeerEvent = std::variant<SessionDescriptionCreated, IceCandidateCreated, D
 /// (default configuration, as Godot's); initialize() configures it.
 class PeerConnection : public detail::object<detail::peer_api> {
 public:
-    PeerConnection() {
-        detail::ensure_abi();
-        meshrtc_peer p = 0;
-        detail::check(meshrtc_peer_create(&p), "meshrtc_peer_create");
-        h_ = detail::handle<meshrtc_peer_destroy>(p, true);
-    }
+    PeerConnection() : object(create_handle(), true) {}
     /// Creates and initializes (JSON configuration, see meshrtc_peer_initialize).
     explicit PeerConnection(std::string_view config_json) : PeerConnection() { initialize(config_json); }
 
@@ -610,43 +623,37 @@ public:
 
     /// initialize(configuration): {"iceServers":[...],"iceTransportPolicy":..,"meshrtc":{...}}; "" means {}.
     void initialize(std::string_view config_json = {}) {
-        detail::cstr c(config_json, "meshrtc_peer_initialize");
-        detail::check(meshrtc_peer_initialize(use(), c.get()), "meshrtc_peer_initialize");
+        call(MESHRTC_HPP_FN(meshrtc_peer_initialize), config_json);
     }
 
     /// create_data_channel(label, options JSON); only in ConnectionState::New.
     DataChannel create_data_channel(std::string_view label, std::string_view options_json = {}) {
-        detail::cstr l(label, "meshrtc_peer_create_data_channel"), o(options_json, "meshrtc_peer_create_data_channel");
         meshrtc_channel ch = 0;
-        detail::check(meshrtc_peer_create_data_channel(use(), l.get(), o.get(), &ch), "meshrtc_peer_create_data_channel");
+        call(MESHRTC_HPP_FN(meshrtc_peer_create_data_channel), label, options_json, &ch);
         return DataChannel(ch, true);
     }
 
-    void create_offer() { detail::check(meshrtc_peer_create_offer(use()), "meshrtc_peer_create_offer"); }
+    void create_offer() { call(MESHRTC_HPP_FN(meshrtc_peer_create_offer)); }
 
     void set_local_description(std::string_view type, std::string_view sdp) {
-        detail::cstr t(type, "meshrtc_peer_set_local_description"), s(sdp, "meshrtc_peer_set_local_description");
-        detail::check(meshrtc_peer_set_local_description(use(), t.get(), s.get()), "meshrtc_peer_set_local_description");
+        call(MESHRTC_HPP_FN(meshrtc_peer_set_local_description), type, sdp);
     }
 
     void set_remote_description(std::string_view type, std::string_view sdp) {
-        detail::cstr t(type, "meshrtc_peer_set_remote_description"), s(sdp, "meshrtc_peer_set_remote_description");
-        detail::check(meshrtc_peer_set_remote_description(use(), t.get(), s.get()), "meshrtc_peer_set_remote_description");
+        call(MESHRTC_HPP_FN(meshrtc_peer_set_remote_description), type, sdp);
     }
 
     void add_ice_candidate(std::string_view media, int32_t index, std::string_view name) {
-        detail::cstr m(media, "meshrtc_peer_add_ice_candidate"), n(name, "meshrtc_peer_add_ice_candidate");
-        detail::check(meshrtc_peer_add_ice_candidate(use(), m.get(), index, n.get()), "meshrtc_peer_add_ice_candidate");
+        call(MESHRTC_HPP_FN(meshrtc_peer_add_ice_candidate), media, index, name);
     }
 
-    void poll() { detail::check(meshrtc_peer_poll(use()), "meshrtc_peer_poll"); }
+    void poll() { call(MESHRTC_HPP_FN(meshrtc_peer_poll)); }
 
     /// The oldest queued event (strings copied), nullopt when none.
     std::optional<PeerEvent> next_event() {
+        constexpr auto next = MESHRTC_HPP_FN(meshrtc_peer_next_event);
         meshrtc_peer_event ev{};
-        int32_t rc = meshrtc_peer_next_event(use(), &ev);
-        if (rc == MESHRTC_ERR_UNAVAILABLE) return std::nullopt;
-        detail::check(rc, "meshrtc_peer_next_event");
+        if (!detail::try_call(next, use(), &ev)) return std::nullopt;
         auto str = [](const char *s) { return s ? std::string(s) : std::string(); };
         switch (ev.type) {
         case MESHRTC_EVENT_SESSION_DESCRIPTION_CREATED:
@@ -662,7 +669,7 @@ public:
         case MESHRTC_EVENT_SIGNALING_STATE_CHANGED:
             return PeerEvent(SignalingStateChanged{static_cast<SignalingState>(ev.state)});
         default:
-            throw Exception(MESHRTC_ERR_BUG, "meshrtc_peer_next_event", "unknown event type " + std::to_string(ev.type));
+            throw Exception(MESHRTC_ERR_BUG, next.name, "unknown event type " + std::to_string(ev.type));
         }
     }
 
@@ -674,22 +681,18 @@ public:
         return out;
     }
 
-    void close() { detail::check(meshrtc_peer_close(use()), "meshrtc_peer_close"); }
+    void close() { call(MESHRTC_HPP_FN(meshrtc_peer_close)); }
 
     ConnectionState get_connection_state() const {
-        return static_cast<ConnectionState>(get_i32(meshrtc_peer_get_connection_state, "meshrtc_peer_get_connection_state"));
+        return static_cast<ConnectionState>(get(MESHRTC_HPP_FN(meshrtc_peer_get_connection_state)));
     }
     GatheringState get_gathering_state() const {
-        return static_cast<GatheringState>(get_i32(meshrtc_peer_get_gathering_state, "meshrtc_peer_get_gathering_state"));
+        return static_cast<GatheringState>(get(MESHRTC_HPP_FN(meshrtc_peer_get_gathering_state)));
     }
     SignalingState get_signaling_state() const {
-        return static_cast<SignalingState>(get_i32(meshrtc_peer_get_signaling_state, "meshrtc_peer_get_signaling_state"));
+        return static_cast<SignalingState>(get(MESHRTC_HPP_FN(meshrtc_peer_get_signaling_state)));
     }
-    meshrtc_peer_stats get_stats() const {
-        meshrtc_peer_stats s{};
-        detail::check(meshrtc_peer_get_stats(use(), &s), "meshrtc_peer_get_stats");
-        return s;
-    }
+    meshrtc_peer_stats get_stats() const { return get(MESHRTC_HPP_FN(meshrtc_peer_get_stats)); }
 
 };
 
@@ -723,110 +726,100 @@ struct MeshPeerInfo {
 /// poll it yourself for its signaling events - poll() here polls only the mesh.
 class MultiplayerPeer : public detail::packet_peer<detail::mesh_api> {
 public:
-    MultiplayerPeer() {
-        detail::ensure_abi();
-        meshrtc_mesh m = 0;
-        detail::check(meshrtc_mesh_create(&m), "meshrtc_mesh_create");
-        h_ = detail::handle<meshrtc_mesh_destroy>(m, true);
-    }
+    MultiplayerPeer() : packet_peer(create_handle(), true) {}
 
     meshrtc_mesh handle() const noexcept { return h_.get(); }
 
     void create_server(const std::vector<TransferMode> &channels_config = {}) {
         auto c = modes(channels_config);
-        detail::check(meshrtc_mesh_create_server(use(), c.data(), count(c)), "meshrtc_mesh_create_server");
+        call(MESHRTC_HPP_FN(meshrtc_mesh_create_server), c.data(), count(c));
     }
     void create_client(int32_t peer_id, const std::vector<TransferMode> &channels_config = {}) {
         auto c = modes(channels_config);
-        detail::check(meshrtc_mesh_create_client(use(), peer_id, c.data(), count(c)), "meshrtc_mesh_create_client");
+        call(MESHRTC_HPP_FN(meshrtc_mesh_create_client), peer_id, c.data(), count(c));
     }
     void create_mesh(int32_t peer_id, const std::vector<TransferMode> &channels_config = {}) {
         auto c = modes(channels_config);
-        detail::check(meshrtc_mesh_create_mesh(use(), peer_id, c.data(), count(c)), "meshrtc_mesh_create_mesh");
+        call(MESHRTC_HPP_FN(meshrtc_mesh_create_mesh), peer_id, c.data(), count(c));
     }
     /// Godot 3's WebRTCMultiplayer.initialize(peer_id, server_compatibility).
     void initialize(int32_t peer_id, bool server_compatibility = false) {
-        detail::check(meshrtc_mesh_initialize(use(), peer_id, server_compatibility ? 1 : 0), "meshrtc_mesh_initialize");
+        call(MESHRTC_HPP_FN(meshrtc_mesh_initialize), peer_id, server_compatibility ? 1 : 0);
     }
-    void set_options(std::string_view options_json) {
-        detail::cstr o(options_json, "meshrtc_mesh_set_options");
-        detail::check(meshrtc_mesh_set_options(use(), o.get()), "meshrtc_mesh_set_options");
-    }
+    void set_options(std::string_view options_json) { call(MESHRTC_HPP_FN(meshrtc_mesh_set_options), options_json); }
 
     void add_peer(const PeerConnection &peer, int32_t peer_id, int32_t unreliable_lifetime = 1) {
-        if (!peer) detail::invalid("meshrtc_mesh_add_peer", "empty PeerConnection");
-        detail::check(meshrtc_mesh_add_peer(use(), peer.handle(), peer_id, unreliable_lifetime), "meshrtc_mesh_add_peer");
+        constexpr auto add = MESHRTC_HPP_FN(meshrtc_mesh_add_peer);
+        if (!peer) detail::invalid(add.name, "empty PeerConnection");
+        call(add, peer.handle(), peer_id, unreliable_lifetime);
     }
-    void remove_peer(int32_t peer_id) { detail::check(meshrtc_mesh_remove_peer(use(), peer_id), "meshrtc_mesh_remove_peer"); }
+    void remove_peer(int32_t peer_id) { call(MESHRTC_HPP_FN(meshrtc_mesh_remove_peer), peer_id); }
     void disconnect_peer(int32_t peer_id, bool force = false) {
-        detail::check(meshrtc_mesh_disconnect_peer(use(), peer_id, force ? 1 : 0), "meshrtc_mesh_disconnect_peer");
+        call(MESHRTC_HPP_FN(meshrtc_mesh_disconnect_peer), peer_id, force ? 1 : 0);
     }
     bool has_peer(int32_t peer_id) const {
         int32_t v = 0;
-        detail::check(meshrtc_mesh_has_peer(use(), peer_id, &v), "meshrtc_mesh_has_peer");
+        call(MESHRTC_HPP_FN(meshrtc_mesh_has_peer), peer_id, &v);
         return v != 0;
     }
     MeshPeerInfo get_peer(int32_t peer_id) const {
+        constexpr auto f = MESHRTC_HPP_FN(meshrtc_mesh_get_peer);
         meshrtc_peer conn = 0;
         int32_t n = 0, connected = 0;
         std::vector<meshrtc_channel> chs(8);
-        int32_t rc = meshrtc_mesh_get_peer(use(), peer_id, &conn, chs.data(), count(chs), &n, &connected);
+        int32_t rc = f.fn(use(), peer_id, &conn, chs.data(), count(chs), &n, &connected);
         if (rc == MESHRTC_ERR_PARAMETER_RANGE_ERROR) {
             chs.resize(static_cast<std::size_t>(n));
-            rc = meshrtc_mesh_get_peer(use(), peer_id, &conn, chs.data(), count(chs), &n, &connected);
+            rc = f.fn(use(), peer_id, &conn, chs.data(), count(chs), &n, &connected);
         }
-        detail::check(rc, "meshrtc_mesh_get_peer");
+        detail::check(rc, f.name);
         MeshPeerInfo info{conn, {}, connected != 0};
         for (int32_t i = 0; i < n; i++) info.channels.emplace_back(chs[static_cast<std::size_t>(i)], false);
         return info;
     }
     /// get_peers(): the ids, in the order packets are taken.
     std::vector<int32_t> get_peers() const {
+        constexpr auto f = MESHRTC_HPP_FN(meshrtc_mesh_get_peers);
         std::vector<int32_t> ids(16);
         int32_t n = 0;
-        int32_t rc = meshrtc_mesh_get_peers(use(), ids.data(), count(ids), &n);
+        int32_t rc = f.fn(use(), ids.data(), count(ids), &n);
         if (rc == MESHRTC_ERR_PARAMETER_RANGE_ERROR) {
             ids.resize(static_cast<std::size_t>(n));
-            rc = meshrtc_mesh_get_peers(use(), ids.data(), count(ids), &n);
+            rc = f.fn(use(), ids.data(), count(ids), &n);
         }
-        detail::check(rc, "meshrtc_mesh_get_peers");
+        detail::check(rc, f.name);
         ids.resize(static_cast<std::size_t>(n));
         return ids;
     }
 
-    void set_target_peer(int32_t id) { detail::check(meshrtc_mesh_set_target_peer(use(), id), "meshrtc_mesh_set_target_peer"); }
-    int32_t get_target_peer() const { return get_i32(meshrtc_mesh_get_target_peer, "meshrtc_mesh_get_target_peer"); }
+    void set_target_peer(int32_t id) { call(MESHRTC_HPP_FN(meshrtc_mesh_set_target_peer), id); }
+    int32_t get_target_peer() const { return get(MESHRTC_HPP_FN(meshrtc_mesh_get_target_peer)); }
     void set_transfer_mode(TransferMode mode) {
-        detail::check(meshrtc_mesh_set_transfer_mode(use(), static_cast<int32_t>(mode)), "meshrtc_mesh_set_transfer_mode");
+        call(MESHRTC_HPP_FN(meshrtc_mesh_set_transfer_mode), static_cast<int32_t>(mode));
     }
     TransferMode get_transfer_mode() const {
-        return static_cast<TransferMode>(get_i32(meshrtc_mesh_get_transfer_mode, "meshrtc_mesh_get_transfer_mode"));
+        return static_cast<TransferMode>(get(MESHRTC_HPP_FN(meshrtc_mesh_get_transfer_mode)));
     }
-    void set_transfer_channel(int32_t channel) {
-        detail::check(meshrtc_mesh_set_transfer_channel(use(), channel), "meshrtc_mesh_set_transfer_channel");
-    }
-    int32_t get_transfer_channel() const {
-        return get_i32(meshrtc_mesh_get_transfer_channel, "meshrtc_mesh_get_transfer_channel");
-    }
+    void set_transfer_channel(int32_t channel) { call(MESHRTC_HPP_FN(meshrtc_mesh_set_transfer_channel), channel); }
+    int32_t get_transfer_channel() const { return get(MESHRTC_HPP_FN(meshrtc_mesh_get_transfer_channel)); }
     void set_refuse_new_connections(bool refuse) {
-        detail::check(meshrtc_mesh_set_refuse_new_connections(use(), refuse ? 1 : 0), "meshrtc_mesh_set_refuse_new_connections");
+        call(MESHRTC_HPP_FN(meshrtc_mesh_set_refuse_new_connections), refuse ? 1 : 0);
     }
     bool is_refusing_new_connections() const {
-        return get_i32(meshrtc_mesh_is_refusing_new_connections, "meshrtc_mesh_is_refusing_new_connections") != 0;
+        return get(MESHRTC_HPP_FN(meshrtc_mesh_is_refusing_new_connections)) != 0;
     }
 
-    int32_t get_packet_peer() const { return get_i32(meshrtc_mesh_get_packet_peer, "meshrtc_mesh_get_packet_peer"); }
-    int32_t get_packet_channel() const { return get_i32(meshrtc_mesh_get_packet_channel, "meshrtc_mesh_get_packet_channel"); }
+    int32_t get_packet_peer() const { return get(MESHRTC_HPP_FN(meshrtc_mesh_get_packet_peer)); }
+    int32_t get_packet_channel() const { return get(MESHRTC_HPP_FN(meshrtc_mesh_get_packet_channel)); }
     TransferMode get_packet_mode() const {
-        return static_cast<TransferMode>(get_i32(meshrtc_mesh_get_packet_mode, "meshrtc_mesh_get_packet_mode"));
+        return static_cast<TransferMode>(get(MESHRTC_HPP_FN(meshrtc_mesh_get_packet_mode)));
     }
 
-    void poll() { detail::check(meshrtc_mesh_poll(use()), "meshrtc_mesh_poll"); }
+    void poll() { call(MESHRTC_HPP_FN(meshrtc_mesh_poll)); }
     std::optional<MeshEvent> next_event() {
+        constexpr auto next = MESHRTC_HPP_FN(meshrtc_mesh_next_event);
         int32_t type = 0, id = 0;
-        int32_t rc = meshrtc_mesh_next_event(use(), &type, &id);
-        if (rc == MESHRTC_ERR_UNAVAILABLE) return std::nullopt;
-        detail::check(rc, "meshrtc_mesh_next_event");
+        if (!detail::try_call(next, use(), &type, &id)) return std::nullopt;
         switch (type) {
         case MESHRTC_MESH_EVENT_PEER_CONNECTED: return MeshEvent(PeerConnected{id});
         case MESHRTC_MESH_EVENT_PEER_DISCONNECTED: return MeshEvent(PeerDisconnected{id});
@@ -834,7 +827,7 @@ public:
         case MESHRTC_MESH_EVENT_CONNECTION_FAILED: return MeshEvent(ConnectionFailed{});
         case MESHRTC_MESH_EVENT_SERVER_DISCONNECTED: return MeshEvent(ServerDisconnected{});
         default:
-            throw Exception(MESHRTC_ERR_BUG, "meshrtc_mesh_next_event", "unknown event type " + std::to_string(type));
+            throw Exception(MESHRTC_ERR_BUG, next.name, "unknown event type " + std::to_string(type));
         }
     }
     std::vector<MeshEvent> poll_events() {
@@ -843,22 +836,18 @@ public:
         while (auto ev = next_event()) out.push_back(*ev);
         return out;
     }
-    void close() { detail::check(meshrtc_mesh_close(use()), "meshrtc_mesh_close"); }
+    void close() { call(MESHRTC_HPP_FN(meshrtc_mesh_close)); }
     /// Exception(Unconfigured) while disconnected (Godot prints an error and returns 1).
-    int32_t get_unique_id() const { return get_i32(meshrtc_mesh_get_unique_id, "meshrtc_mesh_get_unique_id"); }
+    int32_t get_unique_id() const { return get(MESHRTC_HPP_FN(meshrtc_mesh_get_unique_id)); }
     ConnectionStatus get_connection_status() const {
-        return static_cast<ConnectionStatus>(get_i32(meshrtc_mesh_get_connection_status, "meshrtc_mesh_get_connection_status"));
+        return static_cast<ConnectionStatus>(get(MESHRTC_HPP_FN(meshrtc_mesh_get_connection_status)));
     }
-    bool is_server_relay_supported() const {
-        return get_i32(meshrtc_mesh_is_server_relay_supported, "meshrtc_mesh_is_server_relay_supported") != 0;
-    }
-    int32_t get_max_packet_size() const { return get_i32(meshrtc_mesh_get_max_packet_size, "meshrtc_mesh_get_max_packet_size"); }
+    bool is_server_relay_supported() const { return get(MESHRTC_HPP_FN(meshrtc_mesh_is_server_relay_supported)) != 0; }
+    int32_t get_max_packet_size() const { return get(MESHRTC_HPP_FN(meshrtc_mesh_get_max_packet_size)); }
 
 private:
     template <class T>
-    static int32_t count(const std::vector<T> &v) {
-        return static_cast<int32_t>(v.size());
-    }
+    static int32_t count(const std::vector<T> &v) { return static_cast<int32_t>(v.size()); }
     static std::vector<int32_t> modes(const std::vector<TransferMode> &config) {
         if (config.size() > 255) detail::invalid("meshrtc_mesh_create", "more than 255 channels");
         std::vector<int32_t> m;
@@ -869,5 +858,7 @@ private:
 };
 
 }  // namespace meshrtc
+
+#undef MESHRTC_HPP_FN
 
 #endif  // MESHRTC_HPP

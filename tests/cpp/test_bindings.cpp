@@ -3,7 +3,8 @@
 // scenarios of the C# tests (two peers signaling through events, every
 // channel getter, reliable 1 MiB byte for byte, unreliable and text packets,
 // a 4-peer mesh and a server with clients, bad input, RAII cleanup then
-// meshrtc_shutdown reporting 0 leaks, shutdown and reuse).
+// meshrtc_shutdown reporting 0 leaks, shutdown and reuse), and the C function
+// a failing call names.
 // Usage: test_bindings [test-name...]; prints "N passed, M failed".
 #include "meshrtc.hpp"
 
@@ -677,7 +678,8 @@ static void test_arguments() {
     PeerConnection p;
     p.initialize();
     p.initialize(kLoopback);
-    expect_error(Error::InvalidParameter, [&] { p.create_data_channel(std::string_view("a\0b", 3)); }, "NUL in a string");
+    auto nul = expect_error(Error::InvalidParameter, [&] { p.create_data_channel(std::string_view("a\0b", 3)); }, "NUL in a string");
+    CHECK(nul.function() == "meshrtc_peer_create_data_channel", nul.what());
     auto e = expect_error(Error::InvalidParameter, [&] { p.initialize("{not json"); }, "malformed config");
     e = expect_error(Error::InvalidParameter, [&] { p.initialize(R"({"meshrtc":{"interfacez":["lo"]}})"); }, "unknown key");
     CHECK(e.message().find("interfacez") != std::string::npos && e.function() == "meshrtc_peer_initialize", e.what());
@@ -798,18 +800,60 @@ static void test_logs() {
         if (l->text.find("someUnknownW3cKey") != std::string::npos) found = l->level == LogLevel::Warn;
     set_log_level(LogLevel::None);
     CHECK(found, "warning captured");
-    expect_error(Error::InvalidParameter, [&] { set_log_level(static_cast<LogLevel>(9)); }, "bad level");
+    auto e = expect_error(Error::InvalidParameter, [&] { set_log_level(static_cast<LogLevel>(9)); }, "bad level");
+    CHECK(e.function() == "meshrtc_log_set_level", e.what());
 }
 
 static void test_gc_settings() {
     const GcSettings before = set_gc();
     GcSettings now = set_gc(300, int64_t{64} << 20);
     CHECK(now.gc_percent == 300 && now.memory_limit == int64_t{64} << 20);
-    expect_error(Error::InvalidParameter, [&] { set_gc(5); }, "gc percent 5");
+    auto e = expect_error(Error::InvalidParameter, [&] { set_gc(5); }, "gc percent 5");
+    CHECK(e.function() == "meshrtc_set_gc", e.what());
     expect_error(Error::InvalidParameter, [&] { set_gc(-1, 1000); }, "memory limit 1000");
     now = set_gc();
     CHECK(now.gc_percent == 300 && now.memory_limit == int64_t{64} << 20, "failures change nothing");
     set_gc(before.gc_percent > 0 ? before.gc_percent : 100, before.memory_limit);
+}
+
+/// A failing call names its C function, through each way the wrapper calls
+/// one: the native objects are destroyed behind the wrappers, so every call
+/// fails with DoesNotExist.
+static void test_function_names() {
+    PeerConnection p(kLoopback), live(kLoopback);
+    DataChannel c = p.create_data_channel("x");
+    MultiplayerPeer m;
+    CHECK(meshrtc_channel_destroy(c.handle()) == MESHRTC_OK && meshrtc_peer_destroy(p.handle()) == MESHRTC_OK &&
+          meshrtc_mesh_destroy(m.handle()) == MESHRTC_OK);
+    std::vector<uint8_t> buf;
+    const std::pair<std::string, std::function<void()>> calls[] = {
+        {"meshrtc_peer_create_offer", [&] { p.create_offer(); }},
+        {"meshrtc_peer_set_local_description", [&] { p.set_local_description("offer", "v=0"); }},
+        {"meshrtc_peer_add_ice_candidate", [&] { p.add_ice_candidate("0", 0, ""); }},
+        {"meshrtc_peer_poll", [&] { p.poll_events(); }},
+        {"meshrtc_peer_get_signaling_state", [&] { p.get_signaling_state(); }},
+        {"meshrtc_peer_get_stats", [&] { p.get_stats(); }},
+        {"meshrtc_channel_put_packet", [&] { c.put_packet(std::vector<uint8_t>{1}); }},
+        {"meshrtc_channel_get_packet", [&] { c.get_packet(buf); }},
+        {"meshrtc_channel_get_available_packet_count", [&] { c.get_available_packet_count(); }},
+        {"meshrtc_channel_set_write_mode", [&] { c.set_write_mode(WriteMode::Text); }},
+        {"meshrtc_channel_get_label", [&] { c.get_label(); }},
+        {"meshrtc_channel_get_protocol", [&] { c.get_protocol(); }},
+        {"meshrtc_channel_get_buffered_amount", [&] { c.get_buffered_amount(); }},
+        {"meshrtc_mesh_create_client", [&] { m.create_client(2); }},
+        {"meshrtc_mesh_add_peer", [&] { m.add_peer(live, 2); }},
+        {"meshrtc_mesh_has_peer", [&] { m.has_peer(2); }},
+        {"meshrtc_mesh_get_peer", [&] { m.get_peer(2); }},
+        {"meshrtc_mesh_get_peers", [&] { m.get_peers(); }},
+        {"meshrtc_mesh_get_packet", [&] { m.get_packet_view(); }},
+        {"meshrtc_mesh_get_packet_mode", [&] { m.get_packet_mode(); }},
+        {"meshrtc_mesh_poll", [&] { m.poll_events(); }},
+    };
+    for (const auto &[name, call] : calls) {
+        auto e = expect_error(Error::DoesNotExist, call, name);
+        CHECK(e.function() == name, e.what());
+        CHECK(std::string(e.what()).rfind(name + " failed", 0) == 0, e.what());
+    }
 }
 
 // ---------------------------------------------------------- RAII, shutdown
@@ -886,6 +930,7 @@ int main(int argc, char **argv) {
         {"bad-input-states", test_wrong_states},
         {"bad-input-sdp", test_bad_sdp},
         {"bad-input-mesh", test_mesh_misuse},
+        {"bad-input-function-names", test_function_names},
         {"logs", test_logs},
         {"gc-settings", test_gc_settings},
         {"raii-cleanup", test_raii_cleanup},
