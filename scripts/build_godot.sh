@@ -59,8 +59,9 @@ bindings/godot/tools/check_interface.sh "$header" bindings/godot/src
 # 2. + 3. Compile per platform and assemble the addon.
 rm -rf "$addon"
 mkdir -p "$addon/bin"
-sources=(bindings/godot/src/gd.c bindings/godot/src/peer.c bindings/godot/src/channel.c bindings/godot/src/init.c)
-cflags=(-std=c11 -Wall -Wextra -Werror -O2 -g0 -fPIC -D_POSIX_C_SOURCE=200809L -I "$gen" -I include)
+sources=(bindings/godot/src/gd.c bindings/godot/src/peer.c bindings/godot/src/channel.c bindings/godot/src/init.c
+  bindings/common/mrb.c)
+cflags=(-std=c11 -Wall -Wextra -Werror -O2 -g0 -fPIC -D_POSIX_C_SOURCE=200809L -I "$gen" -I include -I bindings/common)
 libraries=()
 dependencies=()
 

@@ -10,14 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "mr.h"
 
 gd_api gd;
 mr_names mr_sn;
 int mr_shut_down;
-int mr_log_pion_warnings;
+mrb_log_config mr_log;
 
 /* Engine method hashes (extension_api.json; unchanged from Godot 4.1 to 4.6). */
 #define HASH_OBJECT_EMIT_SIGNAL 4047867050
@@ -260,65 +259,11 @@ void mr_info(const char *fmt, ...) {
     gd.variant_destroy(&arg);
 }
 
-static const char *error_name(int32_t err) {
-    switch (err) {
-    case MESHRTC_OK: return "OK";
-    case MESHRTC_FAILED: return "FAILED";
-    case MESHRTC_ERR_UNAVAILABLE: return "ERR_UNAVAILABLE";
-    case MESHRTC_ERR_UNCONFIGURED: return "ERR_UNCONFIGURED";
-    case MESHRTC_ERR_UNAUTHORIZED: return "ERR_UNAUTHORIZED";
-    case MESHRTC_ERR_PARAMETER_RANGE_ERROR: return "ERR_PARAMETER_RANGE_ERROR";
-    case MESHRTC_ERR_OUT_OF_MEMORY: return "ERR_OUT_OF_MEMORY";
-    case MESHRTC_ERR_TIMEOUT: return "ERR_TIMEOUT";
-    case MESHRTC_ERR_CONNECTION_ERROR: return "ERR_CONNECTION_ERROR";
-    case MESHRTC_ERR_INVALID_DATA: return "ERR_INVALID_DATA";
-    case MESHRTC_ERR_INVALID_PARAMETER: return "ERR_INVALID_PARAMETER";
-    case MESHRTC_ERR_ALREADY_EXISTS: return "ERR_ALREADY_EXISTS";
-    case MESHRTC_ERR_DOES_NOT_EXIST: return "ERR_DOES_NOT_EXIST";
-    case MESHRTC_ERR_BUSY: return "ERR_BUSY";
-    case MESHRTC_ERR_BUG: return "ERR_BUG";
-    default: return "error";
-    }
-}
-
-/* The last error message of handle (0: the calling thread), malloc'd. */
-static char *last_error(int64_t handle) {
-    int32_t len = 0;
-    char small[512];
-    int32_t rc = meshrtc_last_error(handle, small, (int32_t)sizeof small, &len);
-    if (rc == MESHRTC_OK) {
-        return strdup(small);
-    }
-    if (rc == MESHRTC_ERR_PARAMETER_RANGE_ERROR && len > 0) {
-        char *buf = malloc((size_t)len + 1);
-        if (buf && meshrtc_last_error(handle, buf, len + 1, &len) == MESHRTC_OK) {
-            return buf;
-        }
-        free(buf);
-    }
-    return NULL;
-}
-
 void mr_report(const char *call, int64_t handle, int32_t err) {
-    char *msg = handle != 0 ? last_error(handle) : NULL;
-    if (msg == NULL || msg[0] == '\0') {
-        free(msg);
-        msg = last_error(0);
-    }
-    mr_error(call, "%s: %s (%d): %s", call, error_name(err), (int)err, msg && msg[0] ? msg : "no message");
-    free(msg);
+    char text[2048];
+    mrb_failure_text(text, sizeof text, call, handle, err);
+    mr_error(call, "%s", text);
     mr_drain_logs();
-}
-
-/* Lines are "<subsystem>: <message>"; these subsystems are meshrtc's own. */
-static int own_subsystem(const char *line) {
-    static const char *own[] = {"config: ", "peer: ", "channel: ", "capi: ", "meshrtc: "};
-    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++) {
-        if (strncmp(line, own[i], strlen(own[i])) == 0) {
-            return 1;
-        }
-    }
-    return 0;
 }
 
 int32_t mr_check(const char *call, int64_t handle, int32_t err) {
@@ -328,36 +273,16 @@ int32_t mr_check(const char *call, int64_t handle, int32_t err) {
     return err;
 }
 
-void mr_drain_logs(void) {
-    char small[1024];
-    for (int n = 0; n < 4096; n++) {
-        int32_t level = 0, len = 0;
-        char *line = small;
-        int32_t rc = meshrtc_log_next(&level, small, (int32_t)sizeof small, &len);
-        if (rc == MESHRTC_ERR_PARAMETER_RANGE_ERROR) {
-            line = malloc((size_t)len + 1);
-            if (line == NULL) {
-                return;
-            }
-            rc = meshrtc_log_next(&level, line, len + 1, &len);
-        }
-        if (rc != MESHRTC_OK) {
-            if (line != small) {
-                free(line);
-            }
-            return;
-        }
-        if (level == MESHRTC_LOG_ERROR) {
-            mr_error("meshrtc", "meshrtc: %s", line);
-        } else if (level == MESHRTC_LOG_WARN && !mr_log_pion_warnings && !own_subsystem(line)) {
-            /* pion's routine warnings: hidden unless asked for */
-        } else if (level == MESHRTC_LOG_WARN) {
-            mr_warning("meshrtc", "meshrtc: %s", line);
-        } else {
-            mr_info("meshrtc: %s", line);
-        }
-        if (line != small) {
-            free(line);
-        }
+static void log_sink(int32_t level, const char *line) {
+    if (level == MESHRTC_LOG_ERROR) {
+        mr_error("meshrtc", "meshrtc: %s", line);
+    } else if (level == MESHRTC_LOG_WARN) {
+        mr_warning("meshrtc", "meshrtc: %s", line);
+    } else {
+        mr_info("meshrtc: %s", line);
     }
+}
+
+void mr_drain_logs(void) {
+    mrb_drain_logs(&mr_log, log_sink);
 }

@@ -9,7 +9,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "mr.h"
 
@@ -34,29 +33,6 @@ static void names_destroy(mr_virtual *table) {
     for (mr_virtual *v = table; v->name != NULL; v++) {
         gd_sn_destroy(&v->sn);
     }
-}
-
-/* The capture level: MESHRTC_LOG_LEVEL (none, error, warn, info, debug,
- * trace or 0..5) or, by default, warn with pion's routine warnings hidden
- * (see mr_drain_logs). */
-static int32_t log_level_from_env(void) {
-    static const char *names[] = {"none", "error", "warn", "info", "debug", "trace"};
-    const char *env = getenv("MESHRTC_LOG_LEVEL");
-    mr_log_pion_warnings = 0;
-    if (env == NULL || env[0] == '\0') {
-        return MESHRTC_LOG_WARN;
-    }
-    int32_t level = MESHRTC_LOG_WARN;
-    for (int32_t i = 0; i < 6; i++) {
-        if (strcasecmp(env, names[i]) == 0 || (env[0] == '0' + i && env[1] == '\0')) {
-            level = i;
-        }
-    }
-    if (strcasecmp(env, "warning") == 0) {
-        level = MESHRTC_LOG_WARN;
-    }
-    mr_log_pion_warnings = level >= MESHRTC_LOG_WARN;
-    return level;
 }
 
 static void register_classes(void) {
@@ -99,7 +75,8 @@ static void initialize(void *userdata, GDExtensionInitializationLevel level) {
     names_init(mr_peer_virtuals);
     names_init(mr_channel_virtuals);
 
-    int32_t level_rc = meshrtc_log_set_level(log_level_from_env());
+    mr_log = mrb_log_config_from_env();
+    int32_t level_rc = meshrtc_log_set_level(mr_log.level);
     if (level_rc != MESHRTC_OK) {
         mr_report("meshrtc_log_set_level", 0, level_rc);
     }

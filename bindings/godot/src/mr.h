@@ -16,6 +16,7 @@
 #include <gdextension_interface.h>
 
 #include "meshrtc.h"
+#include "mrb.h"
 
 /* ------------------------------------------------------- engine values */
 
@@ -139,12 +140,10 @@ int32_t mr_check(const char *call, int64_t handle, int32_t err);
  * its function once. handle is the object whose last_error explains a
  * failure (0: the thread's). */
 #define MR_CALL(fn, handle, ...) mr_check(#fn, (handle), fn(__VA_ARGS__))
-/* Moves queued library log lines to Godot's output. Warnings from pion's
- * own subsystems (ice, sctp, dtls, pc, ...) are normal events and are
- * shown only when mr_log_pion_warnings is set (MESHRTC_LOG_LEVEL=warn or
- * higher); meshrtc's own warnings and every error are always shown. */
+/* Moves queued library log lines to Godot's output, filtered by mr_log
+ * (set from MESHRTC_LOG_LEVEL at initialization, see mrb.h). */
 void mr_drain_logs(void);
-extern int mr_log_pion_warnings;
+extern mrb_log_config mr_log;
 /* Set once the extension is torn down: late frees stay silent. */
 extern int mr_shut_down;
 
