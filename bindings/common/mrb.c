@@ -48,12 +48,12 @@ static char *last_error(int64_t handle) {
     return NULL;
 }
 
-void mrb_failure_text(char *buf, size_t cap, const char *call, int64_t handle, int32_t err) {
+void mrb_failure_text(char *buf, size_t cap, int64_t handle, int32_t err) {
     char *msg = handle != 0 ? last_error(handle) : NULL;
     if (msg == NULL) {
         msg = last_error(0);
     }
-    snprintf(buf, cap, "%s: %s (%d): %s", call, mrb_error_name(err), (int)err, msg ? msg : "no message");
+    snprintf(buf, cap, "%s (%d): %s", mrb_error_name(err), (int)err, msg ? msg : "no message");
     free(msg);
 }
 

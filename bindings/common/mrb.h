@@ -16,10 +16,10 @@
  * codes are Godot's. */
 const char *mrb_error_name(int32_t err);
 
-/* Writes "<call>: <Godot error name> (<code>): <message>" into buf, the
- * message being meshrtc_last_error(handle), or the calling thread's last
- * error when handle is 0 or has none. */
-void mrb_failure_text(char *buf, size_t cap, const char *call, int64_t handle, int32_t err);
+/* Writes "<Godot error name> (<code>): <message>" into buf, the message
+ * being meshrtc_last_error(handle), or the calling thread's last error when
+ * handle is 0 or has none. */
+void mrb_failure_text(char *buf, size_t cap, int64_t handle, int32_t err);
 
 /* Which library log lines a binding captures and shows. */
 typedef struct mrb_log_config {

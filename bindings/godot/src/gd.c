@@ -261,8 +261,8 @@ void mr_info(const char *fmt, ...) {
 
 void mr_report(const char *call, int64_t handle, int32_t err) {
     char text[2048];
-    mrb_failure_text(text, sizeof text, call, handle, err);
-    mr_error(call, "%s", text);
+    mrb_failure_text(text, sizeof text, handle, err);
+    mr_error(call, "%s: %s", call, text);
     mr_drain_logs();
 }
 
