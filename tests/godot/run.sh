@@ -20,52 +20,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/lib.sh
+. tests/godot_lib.sh
 . bindings/godot/tools/godot_host.sh
-
-start=$(date +%s)
-passed=0
-failed=0
-failures=()
-pids=()
-
-# pids holds the processes this script started and has not reaped yet
-# (reaped ones are forgotten, so a reused pid is never signalled).
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do
-    kill "$pid" 2>/dev/null
-  done
-  sleep 0.2
-  for pid in "${pids[@]}"; do
-    kill -9 "$pid" 2>/dev/null
-  done
-}
-reap() { # reap PID : waits for it and forgets it; returns its status
-  local pid=$1 status=0 keep=() p
-  wait "$pid" 2>/dev/null || status=$?
-  for p in "${pids[@]}"; do
-    [[ "$p" == "$pid" ]] || keep+=("$p")
-  done
-  pids=("${keep[@]}")
-  return $status
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-selected=" $* "
-want() { [[ "$selected" == "  " || "$selected" == *" $1 "* ]]; }
-
-result() { # result NAME STATUS(0 pass) [detail]
-  watch=()
-  if [[ $2 -eq 0 ]]; then
-    passed=$((passed + 1))
-    echo "--- PASS $1 ${3:-}"
-  else
-    failed=$((failed + 1))
-    failures+=("$1")
-    echo "--- FAIL $1 ${3:-}"
-  fi
-}
+select_tests "$@"
 
 apt_install python3 iproute2 util-linux
 godot_host_deps
@@ -130,42 +87,6 @@ EOF
   echo "$dir"
 }
 
-# wait_pids TIMEOUT PID... : waits for the processes; kills them after
-# TIMEOUT seconds, or at once when a log named in $watch (LOG.err files)
-# shows a script error (Godot keeps running after one). Returns non-zero if
-# any exited non-zero or was killed.
-watch=()
-wait_pids() {
-  local timeout=$1
-  shift
-  local deadline=$(($(date +%s) + timeout)) status=0 pid alive
-  while :; do
-    alive=0
-    for pid in "$@"; do
-      kill -0 "$pid" 2>/dev/null && alive=1
-    done
-    [[ $alive -eq 0 ]] && break
-    if [[ $(date +%s) -ge $deadline ]]; then
-      echo "  timeout after ${timeout}s: killing what is left of $*"
-      for pid in "$@"; do kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null; done
-      status=1
-      break
-    fi
-    if [[ ${#watch[@]} -gt 0 ]] && grep -qs "SCRIPT ERROR" "${watch[@]}"; then
-      echo "  script error: killing what is left of $*"
-      sleep 0.5
-      for pid in "$@"; do kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null; done
-      status=1
-      break
-    fi
-    sleep 0.2
-  done
-  for pid in "$@"; do
-    reap "$pid" || status=1
-  done
-  return $status
-}
-
 # godot_bg DIR LOG SCRIPT [USER_ARGS...] : starts Godot in the background;
 # sets $last_pid.
 godot_bg() {
@@ -175,46 +96,6 @@ godot_bg() {
   last_pid=$!
   pids+=("$last_pid")
   watch+=("$log.err")
-}
-
-# check_logs LOG... : each log's process reported RESULT with failed=0 and
-# nothing crashed, leaked or hit a script error.
-check_logs() {
-  local ok=0 log
-  for log in "$@"; do
-    if ! grep -q "^RESULT .* failed=0$" "$log.out"; then
-      echo "  $log: no passing RESULT line"
-      ok=1
-    fi
-    grep "^not ok" "$log.out" | sed "s|^|  $log: |"
-    if grep -E "handle_crash|Program crashed|Segmentation fault|SCRIPT ERROR|were still alive|Required virtual method|Parse Error" \
-      "$log.err" "$log.out" >/dev/null; then
-      echo "  $log: crash, script error or leaked objects:"
-      grep -E -A3 "handle_crash|Program crashed|Segmentation fault|SCRIPT ERROR|were still alive|Required virtual method|Parse Error" \
-        "$log.err" "$log.out" | head -n 20 | sed 's/^/    /'
-      ok=1
-    fi
-  done
-  return $ok
-}
-
-# no_errors LOG... : the happy path prints no ERROR lines, except lines
-# containing a substring listed in $allowed_errors (a file), if set.
-allowed_errors=""
-no_errors() {
-  local ok=0 log errors
-  for log in "$@"; do
-    errors=$(grep "^ERROR:" "$log.err")
-    if [[ -n "$allowed_errors" && -n "$errors" ]]; then
-      errors=$(grep -vF -f "$allowed_errors" <<<"$errors")
-    fi
-    if [[ -n "$errors" ]]; then
-      echo "  $log: unexpected errors:"
-      head -n 20 <<<"$errors" | sed 's/^/    /'
-      ok=1
-    fi
-  done
-  return $ok
 }
 
 # ------------------------------------------------------------------- pair
@@ -279,18 +160,11 @@ run_multiplayer() {
   for role in "$@"; do ids="$ids${ids:+,}${role%%:*}"; done
   local dir
   dir=$(make_project "$name" multiplayer/test_multiplayer.gd multiplayer/game.gd)
-  python3 tests/godot/signaling.py "$dir/port" >"$dir/relay.log" 2>&1 &
-  local relay=$!
-  pids+=("$relay")
-  local i
-  for i in $(seq 50); do [[ -s "$dir/port" ]] && break; sleep 0.1; done
-  if [[ ! -s "$dir/port" ]]; then
-    echo "  signaling relay did not start"
+  if ! start_relay "$dir"; then
     result "$name" 1
     return
   fi
-  local port procs=() logs=() victim=""
-  port=$(cat "$dir/port")
+  local port=$relay_port procs=() logs=() victim=""
   for role in "$@"; do
     godot_bg "$dir" "$dir/peer${role%%:*}" test_multiplayer.gd "--mode=${role#*:}" "--id=${role%%:*}" \
       "--peers=$ids" "--port=$port" "--leaver=3" "--leave=$leave" "--ready-file=$PWD/$dir/ready3"
@@ -302,19 +176,10 @@ run_multiplayer() {
     fi
   done
   if [[ -n "$victim" ]]; then
-    for i in $(seq 600); do [[ -f "$dir/ready3" ]] && break; kill -0 "$victim" 2>/dev/null || break; sleep 0.1; done
-    if [[ -f "$dir/ready3" ]]; then
-      echo "  kill -9 peer 3 (pid $victim)"
-    else
-      echo "  peer 3 never got ready to be killed"
-      st=1
-    fi
-    kill -9 "$victim" 2>/dev/null
-    reap "$victim"
+    kill_when_ready "$victim" "$dir/ready3" || st=1
   fi
   wait_pids 120 "${procs[@]}" || st=1
-  kill "$relay" 2>/dev/null
-  reap "$relay"
+  stop_relay
   check_logs "${logs[@]}" || st=1
   no_errors "${logs[@]}" || st=1
   local checks=0 log
@@ -332,26 +197,14 @@ want server_client_kill && run_multiplayer server_client_kill kill 1:server 2:cl
 # network namespace that holds nothing but lo and a private veth pair.
 if ! want dropin; then
   :
-elif [[ $(id -u) -eq 0 ]] && unshare -n ip link add mrvt0 type veth peer name mrvt1 2>/dev/null; then
+elif private_netns_available; then
   echo "=== dropin"
   t0=$(date +%s)
   dir=$(make_project dropin dropin/test_dropin.gd dropin/chat_peer.gd multiplayer/game.gd)
   # The README's GDScript example, verbatim.
-  awk '/<!-- example:godot4/ {f = 1; next} f && /^```gdscript/ {g = 1; next} g && /^```/ {exit} g {print}' \
-    README.md >"$dir/example.gd"
-  # Inside the namespace: set it up, verify it is the private one, run Godot.
-  unshare -n bash -c '
-    set -e
-    ip link set lo up
-    ip link add mrv0 type veth peer name mrv1
-    ip addr add 10.213.0.1/24 dev mrv0
-    ip addr add 10.213.0.2/24 dev mrv1
-    ip link set mrv0 up
-    ip link set mrv1 up
-    links=$(ip -o link show | awk -F": " "{print \$2}" | sed "s/@.*//" | sort | tr "\n" " ")
-    if [[ "$links" != "lo mrv0 mrv1 " ]]; then echo "not a private namespace: $links" >&2; exit 3; fi
-    exec "$0" --headless --path "$1" --script res://test_dropin.gd >"$1/dropin.out" 2>"$1/dropin.err"
-  ' "$GODOT_BIN" "$dir" &
+  readme_example godot4 >"$dir/example.gd"
+  unshare -n tests/private_netns.sh "$GODOT_BIN" --headless --path "$dir" --script res://test_dropin.gd \
+    >"$dir/dropin.out" 2>"$dir/dropin.err" &
   last_pid=$!
   pids+=("$last_pid")
   watch=("$dir/dropin.err")
@@ -368,8 +221,4 @@ else
   result dropin 1 "(needs root, unshare -n and veth links for a private network namespace)"
 fi
 
-echo
-echo "godot tests wall time: $(($(date +%s) - start)) s"
-[[ $failed -eq 0 ]] || echo "failed: ${failures[*]}"
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+summary "godot tests"
