@@ -45,6 +45,7 @@ func (q *eventQueue) push(ev PeerEvent) bool {
 		return false
 	}
 	q.events.push(ev)
+	notifyArrival()
 	return true
 }
 

@@ -115,10 +115,15 @@ func (m *Mesh) PacketPeer() int32 {
 func (m *Mesh) PacketChannel() int32 {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.nextChannel < chReservedMax {
+	return transferChannelOf(m.nextChannel)
+}
+
+// transferChannelOf is the transfer channel of channel index idx.
+func transferChannelOf(idx int) int32 {
+	if idx < chReservedMax {
 		return 0
 	}
-	return int32(m.nextChannel - chReservedMax + 1)
+	return int32(idx - chReservedMax + 1)
 }
 
 // PacketMode is the transfer mode of the next packet's channel; reliable when

@@ -402,12 +402,7 @@ func seqs(ps []meshPacket) string {
 // get_packet_peer/channel/mode describe the next packet before get_packet.
 func TestMeshRoundRobin(t *testing.T) {
 	guard(t)
-	type pkt struct {
-		from    int32
-		mode    TransferMode
-		channel int32
-		data    string
-	}
+	type pkt = roundRobinSend
 	cases := []struct {
 		name  string
 		setup func(m *Mesh, id int32) error
@@ -444,54 +439,93 @@ func TestMeshRoundRobin(t *testing.T) {
 		},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			w := newMeshWorld(t)
-			recv := w.mesh()
-			must(t, c.setup(recv, 1))
-			senders := map[int32]*Mesh{}
-			for _, id := range []int32{4, 2, 3} {
-				s := w.mesh()
-				must(t, c.setup(s, id))
-				senders[id] = s
-				w.link(recv, 1, s, id)
-			}
-			w.until("connected", 20*time.Second, all(w.connectedTo(recv, 2, 3, 4),
-				w.connectedTo(senders[2], 1), w.connectedTo(senders[3], 1), w.connectedTo(senders[4], 1)))
-			w.manual[recv] = true // the test polls and reads it from now on
-			for _, p := range c.sends {
-				send(t, senders[p.from], 1, p.mode, p.channel, p.data)
-			}
-			w.until("every packet queued", 10*time.Second, func() bool {
-				n := 0
-				for _, info := range recv.GetPeers() {
-					for _, ch := range info.Channels {
-						n += ch.AvailablePacketCount()
-					}
-				}
-				return n == len(c.sends)
+		for _, batched := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/batched=%v", c.name, batched), func(t *testing.T) {
+				roundRobin(t, c.setup, c.sends, c.want, batched)
 			})
-			if recv.AvailablePacketCount() != 0 || recv.PacketPeer() != 0 {
-				t.Fatal("packets must not be described before poll (Godot finds the next packet in poll)")
-			}
-			recv.Poll()
-			var got []meshPacket
-			for i := len(c.sends); i > 0; i-- {
-				if n := recv.AvailablePacketCount(); n != int32(i) {
-					t.Fatalf("available %d, want %d", n, i)
-				}
-				got = append(got, w.take(recv))
-			}
-			if !slices.Equal(got, c.want) {
-				t.Fatalf("receive order\n got %v\nwant %v", got, c.want)
-			}
-			if recv.AvailablePacketCount() != 0 || recv.PacketPeer() != 0 {
-				t.Fatal("queue should be empty")
-			}
-			if _, err := recv.GetPacket(); !errors.Is(err, ErrUnavailable) {
-				t.Fatalf("get_packet on empty: %v", err)
-			}
-		})
+		}
 	}
+}
+
+// roundRobinSend is one message of a TestMeshRoundRobin case.
+type roundRobinSend struct {
+	from    int32
+	mode    TransferMode
+	channel int32
+	data    string
+}
+
+// roundRobin connects peers 4, 2 and 3 to peer 1, sends, and checks the
+// order and attribution peer 1 reads them in: one by one, or batched
+// (GetPackets with a buffer that holds two at a time).
+func roundRobin(t *testing.T, setup func(*Mesh, int32) error, sends []roundRobinSend, want []meshPacket, batched bool) {
+	w := newMeshWorld(t)
+	recv := w.mesh()
+	must(t, setup(recv, 1))
+	senders := map[int32]*Mesh{}
+	for _, id := range []int32{4, 2, 3} {
+		s := w.mesh()
+		must(t, setup(s, id))
+		senders[id] = s
+		w.link(recv, 1, s, id)
+	}
+	w.until("connected", 20*time.Second, all(w.connectedTo(recv, 2, 3, 4),
+		w.connectedTo(senders[2], 1), w.connectedTo(senders[3], 1), w.connectedTo(senders[4], 1)))
+	w.manual[recv] = true // the test polls and reads it from now on
+	for _, p := range sends {
+		send(t, senders[p.from], 1, p.mode, p.channel, p.data)
+	}
+	w.until("every packet queued", 10*time.Second, func() bool {
+		n := 0
+		for _, info := range recv.GetPeers() {
+			for _, ch := range info.Channels {
+				n += ch.AvailablePacketCount()
+			}
+		}
+		return n == len(sends)
+	})
+	if recv.AvailablePacketCount() != 0 || recv.PacketPeer() != 0 {
+		t.Fatal("packets must not be described before poll (Godot finds the next packet in poll)")
+	}
+	recv.Poll()
+	var got []meshPacket
+	if batched {
+		got = takeBatched(t, recv, len(sends))
+	}
+	for i := len(sends); i > 0 && !batched; i-- {
+		if n := recv.AvailablePacketCount(); n != int32(i) {
+			t.Fatalf("available %d, want %d", n, i)
+		}
+		got = append(got, w.take(recv))
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("receive order\n got %v\nwant %v", got, want)
+	}
+	if recv.AvailablePacketCount() != 0 || recv.PacketPeer() != 0 {
+		t.Fatal("queue should be empty")
+	}
+	if _, err := recv.GetPacket(); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("get_packet on empty: %v", err)
+	}
+}
+
+// takeBatched reads count 2-byte packets with GetPackets, two per call.
+func takeBatched(t *testing.T, m *Mesh, count int) []meshPacket {
+	var got []meshPacket
+	buf := make([]byte, 5)
+	infos := make([]PacketInfo, 4)
+	for len(got) < count {
+		n, err := m.GetPackets(buf, infos)
+		if err != nil || n == 0 || (n != 2 && len(got)+n != count) {
+			t.Fatalf("GetPackets after %d packets: %d, %v", len(got), n, err)
+		}
+		off := 0
+		for _, info := range infos[:n] {
+			got = append(got, meshPacket{info.PeerID, info.Channel, info.Mode, string(buf[off : off+int(info.Size)])})
+			off += int(info.Size)
+		}
+	}
+	return got
 }
 
 // TestMeshGodot3 covers Godot 3's WebRTCMultiplayer without server

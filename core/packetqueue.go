@@ -60,6 +60,7 @@ func (q *packetQueue) push(p Packet, wait bool) bool {
 	if q.counter != nil {
 		q.counter.Add(1)
 	}
+	notifyArrival()
 	return true
 }
 
@@ -72,18 +73,30 @@ func (q *packetQueue) peek() (Packet, bool) {
 
 // pop takes the next packet.
 func (q *packetQueue) pop() (Packet, bool) {
+	p, ok, _ := q.popFitting(-1)
+	return p, ok
+}
+
+// popFitting takes the next packet if it has at most limit bytes (any size
+// for a negative limit). Otherwise it reports the next packet's size, or -1
+// when the queue is empty.
+func (q *packetQueue) popFitting(limit int) (p Packet, ok bool, next int) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	p, ok := q.packets.pop()
+	p, ok = q.packets.peek()
 	if !ok {
-		return p, false
+		return p, false, -1
 	}
+	if limit >= 0 && len(p.Data) > limit {
+		return Packet{}, false, len(p.Data)
+	}
+	q.packets.pop()
 	q.bytes -= len(p.Data)
 	if q.counter != nil {
 		q.counter.Add(-1)
 	}
 	q.space.Signal()
-	return p, true
+	return p, true, 0
 }
 
 // countInto makes c count this queue's packets too, from now on.
