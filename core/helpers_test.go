@@ -200,3 +200,16 @@ func (s *signal) recvAll(ch *Channel, n int) []Packet {
 	})
 	return got
 }
+
+// openReliablePair connects two loopback peers with a negotiated reliable channel
+// (id 1) and returns them once both ends are open.
+func openReliablePair(t *testing.T) (a, b *Peer, ca, cb *Channel, s *signal) {
+	t.Helper()
+	a, b = newTestPeer(t), newTestPeer(t)
+	ca = mustChannel(t, a, "r", `{"negotiated":true,"id":1}`)
+	cb = mustChannel(t, b, "r", `{"negotiated":true,"id":1}`)
+	s = newSignal(t, a, b)
+	s.connect(a)
+	s.until("open", open(ca, cb))
+	return a, b, ca, cb, s
+}

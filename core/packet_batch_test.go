@@ -8,12 +8,7 @@ import (
 
 func TestChannelBatchedPutAndGet(t *testing.T) {
 	guard(t)
-	a, b := newTestPeer(t), newTestPeer(t)
-	ca := mustChannel(t, a, "r", `{"negotiated":true,"id":1}`)
-	cb := mustChannel(t, b, "r", `{"negotiated":true,"id":1}`)
-	s := newSignal(t, a, b)
-	s.connect(a)
-	s.until("open", open(ca, cb))
+	_, _, ca, cb, s := openReliablePair(t)
 
 	// Ten messages of 0..9 bytes in one put, then two as text.
 	var data []byte
@@ -90,13 +85,9 @@ func checkBatch(t *testing.T, what string, n int, err error, infos []PacketInfo,
 
 func TestWaitForArrivals(t *testing.T) {
 	guard(t)
-	a, b := newTestPeer(t), newTestPeer(t)
-	ca := mustChannel(t, a, "r", `{"negotiated":true,"id":1}`)
-	cb := mustChannel(t, b, "r", `{"negotiated":true,"id":1}`)
-	s := newSignal(t, a, b)
-	s.connect(a)
-	s.until("open, gathering complete", func() bool {
-		return open(ca, cb)() && a.GatheringState() == GatheringComplete && b.GatheringState() == GatheringComplete
+	a, b, ca, cb, s := openReliablePair(t)
+	s.until("gathering complete", func() bool {
+		return a.GatheringState() == GatheringComplete && b.GatheringState() == GatheringComplete
 	})
 	for Wait(0) { // take what connecting left
 	}
