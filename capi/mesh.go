@@ -126,35 +126,32 @@ func meshrtc_mesh_set_options(mesh C.meshrtc_mesh, optionsJSON *C.char) C.int32_
 	})
 }
 
-//export meshrtc_mesh_create_server
-func meshrtc_mesh_create_server(mesh C.meshrtc_mesh, channelsConfig *C.int32_t, channelsCount C.int32_t) C.int32_t {
-	return withMesh(mesh, func(m *core.Mesh, _ *object) error {
-		modes, err := transferModes(channelsConfig, channelsCount)
+// withModes is withMesh for the exports that take a channels_config array.
+func withModes(h C.meshrtc_mesh, config *C.int32_t, count C.int32_t, fn func(*core.Mesh, []core.TransferMode) error) C.int32_t {
+	return withMesh(h, func(m *core.Mesh, _ *object) error {
+		modes, err := transferModes(config, count)
 		if err != nil {
 			return err
 		}
-		return m.CreateServer(modes)
+		return fn(m, modes)
 	})
+}
+
+//export meshrtc_mesh_create_server
+func meshrtc_mesh_create_server(mesh C.meshrtc_mesh, channelsConfig *C.int32_t, channelsCount C.int32_t) C.int32_t {
+	return withModes(mesh, channelsConfig, channelsCount, (*core.Mesh).CreateServer)
 }
 
 //export meshrtc_mesh_create_client
 func meshrtc_mesh_create_client(mesh C.meshrtc_mesh, peerID C.int32_t, channelsConfig *C.int32_t, channelsCount C.int32_t) C.int32_t {
-	return withMesh(mesh, func(m *core.Mesh, _ *object) error {
-		modes, err := transferModes(channelsConfig, channelsCount)
-		if err != nil {
-			return err
-		}
+	return withModes(mesh, channelsConfig, channelsCount, func(m *core.Mesh, modes []core.TransferMode) error {
 		return m.CreateClient(int32(peerID), modes)
 	})
 }
 
 //export meshrtc_mesh_create_mesh
 func meshrtc_mesh_create_mesh(mesh C.meshrtc_mesh, peerID C.int32_t, channelsConfig *C.int32_t, channelsCount C.int32_t) C.int32_t {
-	return withMesh(mesh, func(m *core.Mesh, _ *object) error {
-		modes, err := transferModes(channelsConfig, channelsCount)
-		if err != nil {
-			return err
-		}
+	return withModes(mesh, channelsConfig, channelsCount, func(m *core.Mesh, modes []core.TransferMode) error {
 		return m.CreateMesh(int32(peerID), modes)
 	})
 }
