@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds build/<os>-<arch>/libmeshrtc.so (stripped, trimpath, only meshrtc_*
-# exported) and copies include/meshrtc.h next to it.
+# exported) and copies include/meshrtc.h next to it; builds the lobby server
+# build/<os>-<arch>/meshrtc-lobby.
 # Usage: scripts/build.sh [--race]   (--race: an instrumented build for tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +28,12 @@ CGO_ENABLED=1 go build "${flags[@]}" -ldflags="$ldflags" -o "$out/libmeshrtc.so"
 mv "$out/libmeshrtc.h" "$out/cgo_generated.h"
 cp include/meshrtc.h "$out/meshrtc.h"
 echo "built $out/libmeshrtc.so"
+
+# The lobby server command: pure Go, no cgo.
+if [[ "${1:-}" != "--race" ]]; then
+  CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$out/meshrtc-lobby" ./core/lobby/cmd/meshrtc-lobby
+  echo "built $out/meshrtc-lobby"
+fi
 
 # The Godot 4 addon needs a Godot binary to read the GDExtension interface
 # from: $GODOT, or the test host in ../shared/tools/godot4/.

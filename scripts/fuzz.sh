@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Runs every Go fuzz target of core (go test -list '^Fuzz') for a fixed time
-# each, one after the other (go test -fuzz takes one target at a time), with
-# one fuzzing worker. Every target uses loopback-only ICE.
+# Runs every Go fuzz target of core and of the lobby's protocol and server
+# (go test -list '^Fuzz') for a fixed time each, one after the other (go test
+# -fuzz takes one target at a time), with one fuzzing worker. Every target
+# uses loopback-only ICE.
 #
 #   scripts/fuzz.sh                    10 s per target (the suite's stage)
 #   scripts/fuzz.sh --time 9m          a long run
 #   scripts/fuzz.sh --time 1m FuzzMeshPacket FuzzICECandidate
 #
 # Prints one line per target (time, execs, new corpus entries). A target that
-# fails is shown with the input go test saved in core/testdata/fuzz/<target>/
+# fails is shown with the input go test saved in <package>/testdata/fuzz/<target>/
 # and how to re-run it; the other targets still run, then the script fails.
 # New corpus entries stay in go's cache ($(go env GOCACHE)/fuzz), not in the
 # repository.
@@ -46,22 +47,35 @@ budget=$(seconds "$fuzztime") || exit 2
 minimize_s=$(seconds "$minimize") || exit 2
 
 need_go
+packages=(./core/ ./core/lobby/protocol/ ./core/lobby/server/)
+declare -A package_of
+all=()
+for pkg in "${packages[@]}"; do
+  while read -r target; do
+    package_of[$target]=$pkg
+    all+=("$target")
+  done < <(go test -list '^Fuzz' "$pkg" | grep '^Fuzz')
+done
 if [[ $# -gt 0 ]]; then
   targets=("$@")
 else
-  mapfile -t targets < <(go test -list '^Fuzz' ./core/ | grep '^Fuzz')
+  targets=("${all[@]}")
 fi
-[[ ${#targets[@]} -gt 0 ]] || { echo "error: no fuzz targets found in ./core/" >&2; exit 1; }
+[[ ${#targets[@]} -gt 0 ]] || { echo "error: no fuzz targets found in ${packages[*]}" >&2; exit 1; }
+for target in "${targets[@]}"; do
+  [[ -n ${package_of[$target]:-} ]] || { echo "error: no fuzz target $target in ${packages[*]}" >&2; exit 2; }
+done
 
 failed=()
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 for target in "${targets[@]}"; do
+  pkg=${package_of[$target]}
   t0=$(date +%s)
   # The timeout only catches a stuck fuzzing engine: each input has a
   # hang guard of its own (hangGuard in core/fuzz_helpers_test.go).
   go test -run '^$' -fuzz "^$target\$" -fuzztime "$fuzztime" -fuzzminimizetime "$minimize" \
-    -parallel 1 -timeout "$((budget + 2 * minimize_s + 300))s" ./core/ >"$log" 2>&1
+    -parallel 1 -timeout "$((budget + 2 * minimize_s + 300))s" "$pkg" >"$log" 2>&1
   rc=$?
   last=$(grep '^fuzz: elapsed' "$log" | tail -n 1)
   execs=$(sed -n 's/.*execs: \([0-9]*\).*/\1/p' <<<"$last")
@@ -72,8 +86,8 @@ for target in "${targets[@]}"; do
     grep -v '^fuzz: elapsed' "$log" | tail -n 60 | sed 's/^/    /'
     crasher=$(sed -n 's/.*Failing input written to \(testdata\/fuzz\/[^ ]*\).*/\1/p' "$log" | tail -n 1)
     if [[ -n $crasher ]]; then
-      echo "crasher core/$crasher (re-run: go test -run '$target/${crasher##*/}' ./core/):"
-      sed 's/^/    /' "core/$crasher"
+      echo "crasher ${pkg#./}$crasher (re-run: go test -run '$target/${crasher##*/}' $pkg):"
+      sed 's/^/    /' "$pkg$crasher"
     fi
     failed+=("$target")
   fi

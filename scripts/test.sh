@@ -68,11 +68,13 @@ gofmt_clean() {
   [[ -z "$files" ]] || { echo "gofmt would change: $files"; return 1; }
 }
 
-# staticcheck, pinned, from the Go module proxy; the fault tests have a tag.
+# staticcheck, pinned, from the Go module proxy; the fault and Redis tests
+# have tags.
 staticcheck_clean() {
   GOBIN="$PWD/build/tools" go install honnef.co/go/tools/cmd/staticcheck@v0.8.2 \
     || { echo "error: cannot install staticcheck"; return 1; }
-  build/tools/staticcheck ./... && build/tools/staticcheck -tags faults ./tests/faults/...
+  build/tools/staticcheck ./... && build/tools/staticcheck -tags faults ./tests/faults/... \
+    && build/tools/staticcheck -tags redis ./core/lobby/...
 }
 
 stage gofmt gofmt_clean
@@ -84,6 +86,7 @@ stage build scripts/build.sh
 stage godot tests/godot/run.sh
 stage c-tests tests/c/run.sh "build/$(go env GOOS)-$(go env GOARCH)"
 stage faults tests/faults/run.sh "build/$(go env GOOS)-$(go env GOARCH)"
+stage lobby tests/lobby/run.sh
 stage csharp tests/csharp/run.sh "build/$(go env GOOS)-$(go env GOARCH)"
 stage cpp tests/cpp/run.sh "build/$(go env GOOS)-$(go env GOARCH)"
 stage interop tests/interop/run.sh "build/$(go env GOOS)-$(go env GOARCH)"
