@@ -10,6 +10,10 @@
 #   mesh           WebRTCMultiplayerPeer mesh, 3 processes + signaling relay
 #   server_client  WebRTCMultiplayerPeer server + 2 clients, relayed RPCs
 #   server_client_kill  the same, but client 3 is killed with SIGKILL
+#   lobby_mesh     4 processes meet through meshrtc-lobby (the signaling
+#                  demo's protocol on WebSocketPeer), mesh; one leaves; the
+#                  server also sends TURN credentials, which they ignore
+#   lobby_server   the same with the lobby's host as server
 #   dropin         webrtc-native-style scripts, unchanged (default config),
 #                  inside a private network namespace (needs root + unshare)
 # Every WebRTC peer outside the dropin namespace is initialized with the
@@ -27,7 +31,7 @@ select_tests "$@"
 apt_install python3 iproute2 util-linux
 godot_host_deps
 
-if [[ ! -f build/linux-amd64/libmeshrtc.so ]]; then
+if [[ ! -f build/linux-amd64/libmeshrtc.so || ! -x build/linux-amd64/meshrtc-lobby ]]; then
   scripts/build.sh || { echo "error: scripts/build.sh failed"; echo "0 passed, 1 failed"; exit 1; }
 fi
 
@@ -190,6 +194,60 @@ run_multiplayer() {
 want mesh && run_multiplayer mesh exit 1:mesh 2:mesh 3:mesh
 want server_client && run_multiplayer server_client exit 1:server 2:client 3:client
 want server_client_kill && run_multiplayer server_client_kill kill 1:server 2:client 3:client
+
+# ------------------------------------------------------------------ lobby
+# run_lobby NAME mesh|server [SERVER_ARG...] : meshrtc-lobby on 127.0.0.1 and
+# four Godot processes (tests/godot/lobby) that meet through it; the one of
+# index 2 leaves, and the others must see that same peer leave.
+run_lobby() {
+  local name=$1 mode=$2
+  shift 2
+  echo "=== $name"
+  local t0 st=0 dir
+  t0=$(date +%s)
+  dir=$(make_project "$name" lobby/test_lobby.gd lobby/lobby_client.gd multiplayer/game.gd)
+  build/linux-amd64/meshrtc-lobby --listen 127.0.0.1:0 --port-file "$dir/port" --log-level debug "$@" \
+    >"$dir/lobby.log" 2>&1 &
+  local server=$!
+  pids+=("$server")
+  local i
+  for i in $(seq 50); do [[ -s "$dir/port" ]] && break; sleep 0.1; done
+  if [[ ! -s "$dir/port" ]]; then
+    echo "  meshrtc-lobby did not start:"
+    sed 's/^/    /' "$dir/lobby.log"
+    result "$name" 1
+    return
+  fi
+  local port extra=() procs=() logs=()
+  port=$(cat "$dir/port")
+  [[ " $* " == *" --turn-secret "* ]] && extra=(--turn)
+  for i in 0 1 2 3; do
+    godot_bg "$dir" "$dir/peer$i" test_lobby.gd "--url=ws://127.0.0.1:$port" "--mode=$mode" "--index=$i" \
+      --count=4 "--lobby-file=$PWD/$dir/lobby_name" --leaver=2 "${extra[@]}"
+    procs+=("$last_pid")
+    logs+=("$dir/peer$i")
+  done
+  wait_pids 180 "${procs[@]}" || st=1
+  kill "$server" 2>/dev/null
+  reap "$server"
+  check_logs "${logs[@]}" || st=1
+  no_errors "${logs[@]}" || st=1
+  local leaver seen
+  leaver=$(sed -n 's/^LEAVER //p' "$dir/peer2.out")
+  for i in 0 1 3; do
+    seen=$(sed -n 's/^LEFT //p' "$dir/peer$i.out")
+    if [[ -z "$leaver" || "$seen" != "$leaver" ]]; then
+      echo "  peer$i saw '$seen' leave, the leaver was '$leaver'"
+      st=1
+    fi
+  done
+  local checks=0 log
+  for log in "${logs[@]}"; do checks=$((checks + $(grep -c '^ok' "$log.out"))); done
+  result "$name" $st "($checks checks, $(($(date +%s) - t0)) s)"
+}
+
+want lobby_mesh && run_lobby lobby_mesh mesh --turn-secret test-only-secret --turn-urls turn:127.0.0.1:3478
+want lobby_server && run_lobby lobby_server server
 
 # ----------------------------------------------------------------- dropin
 # The scripts use webrtc-native's usual patterns unchanged, including the
