@@ -3,11 +3,7 @@
 #ifndef MESHRTC_TEST_CHECK_H
 #define MESHRTC_TEST_CHECK_H
 
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
-
-#include "meshrtc.h"
+#include "../testkit.h"
 
 static int check_count;
 static int check_failures;
@@ -17,7 +13,7 @@ static inline const char *check_last_error(int64_t handle) {
     static _Thread_local char msg[1024]; /* per thread: test_threads calls it concurrently */
     int32_t len = 0;
     msg[0] = '\0';
-    if (meshrtc_last_error(handle, msg, (int32_t)sizeof msg, &len) != MESHRTC_OK) {
+    if (TK_LAST_ERROR(handle, msg, (int32_t)sizeof msg, &len) != MESHRTC_OK) {
         snprintf(msg, sizeof msg, "<last_error failed; message is %d bytes>", len);
     }
     return msg;
@@ -63,9 +59,27 @@ static inline int32_t check_get32(int32_t (*fn)(int64_t, int32_t *), const char 
     return v;
 }
 
+/* meshrtc_shutdown must report that every handle was destroyed. */
+static inline void check_no_leaks(void) {
+    int32_t leaked = -1;
+    CHECK_OK(meshrtc_shutdown(&leaked), 0);
+    CHECK(leaked == 0, "meshrtc_shutdown reports %d leaked handles", leaked);
+}
+
 static inline int check_summary(const char *test) {
     printf("%s: %d checks, %d failed\n", test, check_count, check_failures);
     return check_failures == 0 ? 0 : 1;
+}
+
+/* The main of a test program: runs the steps in order with stdout line
+ * buffered (LeakSanitizer exits without flushing stdio), then prints the
+ * time and the summary; returns the exit status. */
+static inline int check_main(const char *test, void (*const *steps)(void), size_t n) {
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    double t0 = tk_now_s();
+    for (size_t i = 0; i < n; i++) steps[i]();
+    printf("%s: done in %.1f s\n", test, tk_now_s() - t0);
+    return check_summary(test);
 }
 
 #endif

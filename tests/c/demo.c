@@ -28,17 +28,17 @@ typedef struct flow {
 static void run_flow(pair_side *a, pair_side *b, flow *f) {
     uint8_t msg[64];
     int32_t expect = 0;
-    double deadline = pair_now() + 20.0;
+    double deadline = tk_now_s() + 20.0;
     double quiet_until = deadline;
     f->in_order = 1;
-    while ((f->sent < PACKETS || f->received < f->sent) && pair_now() < deadline) {
+    while ((f->sent < PACKETS || f->received < f->sent) && tk_now_s() < deadline) {
         for (int burst = 0; burst < 64 && f->sent < PACKETS; burst++) {
             int64_t buffered = 0;
-            PAIR_CHECK(meshrtc_channel_get_buffered_amount(f->tx, &buffered), f->tx);
+            TK_MUST(meshrtc_channel_get_buffered_amount(f->tx, &buffered), f->tx);
             if (buffered > 256 * 1024) break;
             memset(msg, 0, sizeof msg);
             memcpy(msg, &f->sent, sizeof f->sent);
-            PAIR_CHECK(meshrtc_channel_put_packet(f->tx, msg, (int32_t)sizeof msg), f->tx);
+            TK_MUST(meshrtc_channel_put_packet(f->tx, msg, (int32_t)sizeof msg), f->tx);
             f->sent++;
         }
         pair_pump(a, b);
@@ -54,10 +54,10 @@ static void run_flow(pair_side *a, pair_side *b, flow *f) {
             got = 1;
         }
         if (got || f->sent < PACKETS) {
-            quiet_until = pair_now() + 0.5;
+            quiet_until = tk_now_s() + 0.5;
         } else {
-            pair_sleep_ms(1);
-            if (!f->reliable && pair_now() > quiet_until) break;
+            tk_sleep_ms(1);
+            if (!f->reliable && tk_now_s() > quiet_until) break;
         }
     }
 }
@@ -124,7 +124,7 @@ static void mesh_traffic(mp_world *w, mp_node **senders, const int32_t *targets,
             for (int32_t mode = 0; mode < 3; mode++) {
                 for (uint32_t k = seq; k < seq + MESH_BURST && k < MESH_PACKETS; k++) {
                     mp_payload pl = {senders[i]->id, targets[i], 0, mode, k};
-                    PAIR_CHECK(mp_send(senders[i], &pl, mode), senders[i]->mesh);
+                    TK_MUST(mp_send(senders[i], &pl, mode), senders[i]->mesh);
                     stats.puts[mode]++;
                     stats.expected[mode] += receivers(w, senders[i], targets[i]);
                 }
@@ -134,10 +134,10 @@ static void mesh_traffic(mp_world *w, mp_node **senders, const int32_t *targets,
         while (mp_step(w)) {
         }
     }
-    double deadline = pair_now() + 20.0;
+    double deadline = tk_now_s() + 20.0;
     while (stats.delivered[MESHRTC_TRANSFER_MODE_RELIABLE] < stats.expected[MESHRTC_TRANSFER_MODE_RELIABLE] &&
-           pair_now() < deadline) {
-        if (!mp_step(w)) pair_sleep_ms(1);
+           tk_now_s() < deadline) {
+        if (!mp_step(w)) tk_sleep_ms(1);
     }
     mp_wait(w, 0.3);
 }
@@ -177,13 +177,13 @@ static int all_connected(mp_world *w, int want_each) {
 }
 
 static void wait_connected(mp_world *w, int want_each, const char *what) {
-    double deadline = pair_now() + 20.0;
+    double deadline = tk_now_s() + 20.0;
     while (!all_connected(w, want_each)) {
-        if (pair_now() > deadline) {
+        if (tk_now_s() > deadline) {
             fprintf(stderr, "FATAL: %s did not connect within 20 s\n", what);
             exit(1);
         }
-        if (!mp_step(w)) pair_sleep_ms(1);
+        if (!mp_step(w)) tk_sleep_ms(1);
     }
 }
 
@@ -194,73 +194,70 @@ static int mesh_demo(void) {
     static const int32_t channels[3] = {MESHRTC_TRANSFER_MODE_RELIABLE, MESHRTC_TRANSFER_MODE_UNRELIABLE_ORDERED,
                                         MESHRTC_TRANSFER_MODE_UNRELIABLE};
     int ok = 1;
-    double t0 = pair_now();
+    double t0 = tk_now_s();
 
     /* A full mesh of four: ids 1..4, one link per pair. */
     mp_node *m[4];
     for (int i = 0; i < 4; i++) {
-        m[i] = mp_node_new(&full);
-        m[i]->id = i + 1;
-        PAIR_CHECK(meshrtc_mesh_create_mesh(m[i]->mesh, i + 1, channels, 3), m[i]->mesh);
+        m[i] = mp_node_new(&full, i + 1);
+        TK_MUST(meshrtc_mesh_create_mesh(m[i]->mesh, i + 1, channels, 3), m[i]->mesh);
     }
     for (int i = 0; i < 4; i++) {
         for (int j = i + 1; j < 4; j++) mp_link_add(&full, m[i], m[j], 1); /* Godot's default lifetime */
     }
     wait_connected(&full, 3, "the full mesh");
     printf("\nfull mesh: 4 peers, %d links, every peer saw PEER_CONNECTED x3 after %.0f ms\n", full.n_links,
-           (pair_now() - t0) * 1000);
+           (tk_now_s() - t0) * 1000);
 
     /* A server and three clients. */
-    t0 = pair_now();
-    mp_node *server = mp_node_new(&star), *clients[3];
-    server->id = 1;
-    PAIR_CHECK(meshrtc_mesh_create_server(server->mesh, channels, 3), server->mesh);
+    t0 = tk_now_s();
+    mp_node *server = mp_node_new(&star, 1), *clients[3];
+    TK_MUST(meshrtc_mesh_create_server(server->mesh, channels, 3), server->mesh);
     for (int i = 0; i < 3; i++) {
-        clients[i] = mp_node_new(&star);
-        clients[i]->id = 2 + i;
-        PAIR_CHECK(meshrtc_mesh_create_client(clients[i]->mesh, 2 + i, channels, 3), clients[i]->mesh);
+        clients[i] = mp_node_new(&star, 2 + i);
+        TK_MUST(meshrtc_mesh_create_client(clients[i]->mesh, 2 + i, channels, 3), clients[i]->mesh);
         mp_link_add(&star, server, clients[i], 1);
     }
     wait_connected(&star, 1, "the server and its clients");
     int32_t status = -1, relay = -1;
-    PAIR_CHECK(meshrtc_mesh_get_connection_status(clients[0]->mesh, &status), clients[0]->mesh);
-    PAIR_CHECK(meshrtc_mesh_is_server_relay_supported(server->mesh, &relay), server->mesh);
+    TK_MUST(meshrtc_mesh_get_connection_status(clients[0]->mesh, &status), clients[0]->mesh);
+    TK_MUST(meshrtc_mesh_is_server_relay_supported(server->mesh, &relay), server->mesh);
     int succeeded = 0;
     for (int i = 0; i < 3; i++) succeeded += events_of(clients[i], MESHRTC_MESH_EVENT_CONNECTION_SUCCEEDED);
     printf("server + 3 clients: server saw PEER_CONNECTED x%d, %d clients CONNECTION_SUCCEEDED, client status %s, "
            "relay %s, after %.0f ms\n",
            events_of(server, MESHRTC_MESH_EVENT_PEER_CONNECTED), succeeded,
            status == MESHRTC_CONNECTION_CONNECTED ? "CONNECTED" : "not connected", relay ? "supported" : "no",
-           (pair_now() - t0) * 1000);
+           (tk_now_s() - t0) * 1000);
 
     printf("\n%-20s %-19s %7s %9s %9s %7s  %s\n", "session", "mode", "puts", "expected", "delivered", "lost %",
            "order");
     /* Full mesh: every peer broadcasts (target 0). */
-    t0 = pair_now();
+    t0 = tk_now_s();
     const int32_t broadcast[4] = {0, 0, 0, 0};
     mesh_traffic(&full, m, broadcast, 4);
     ok &= mesh_report("full mesh (4)");
-    double full_s = pair_now() - t0;
+    double full_s = tk_now_s() - t0;
     /* Server broadcasts to its clients; each client sends to the server (target 1). */
-    t0 = pair_now();
+    t0 = tk_now_s();
     mp_node *senders[4] = {server, clients[0], clients[1], clients[2]};
     const int32_t targets[4] = {0, 1, 1, 1};
     mesh_traffic(&star, senders, targets, 4);
     ok &= mesh_report("server + 3 clients");
     printf("(%d packets per sender per mode; traffic took %.1f s and %.1f s)\n", MESH_PACKETS, full_s,
-           pair_now() - t0);
+           tk_now_s() - t0);
 
     /* close queues PEER_DISCONNECTED for each connected peer; the others see it go. */
     for (int i = 0; i < 4; i++) full.nodes[i].n_events = 0;
-    PAIR_CHECK(meshrtc_mesh_close(m[0]->mesh), m[0]->mesh);
+    TK_MUST(meshrtc_mesh_close(m[0]->mesh), m[0]->mesh);
     int left = 0, seen = 0;
-    double deadline = pair_now() + 20.0;
+    double deadline = tk_now_s() + 20.0;
     for (;;) {
         left = events_of(m[0], MESHRTC_MESH_EVENT_PEER_DISCONNECTED);
         seen = 0;
         for (int i = 1; i < 4; i++) seen += events_of(m[i], MESHRTC_MESH_EVENT_PEER_DISCONNECTED);
-        if ((left == 3 && seen == 3) || pair_now() > deadline) break;
-        if (!mp_step(&full)) pair_sleep_ms(1);
+        if ((left == 3 && seen == 3) || tk_now_s() > deadline) break;
+        if (!mp_step(&full)) tk_sleep_ms(1);
     }
     printf("peer 1 closed: it saw PEER_DISCONNECTED x%d, the others x%d\n", left, seen);
     if (full.unexpected_channels != 0 || star.unexpected_channels != 0) ok = 0;
@@ -272,24 +269,24 @@ static int mesh_demo(void) {
 int main(void) {
     pair_side a, b;
     int32_t major, minor, patch;
-    PAIR_CHECK(meshrtc_version(&major, &minor, &patch), 0);
+    TK_MUST(meshrtc_version(&major, &minor, &patch), 0);
     printf("meshrtc %d.%d.%d (ABI %d)\n", major, minor, patch, meshrtc_abi_version());
     if (meshrtc_abi_version() != MESHRTC_ABI_VERSION) {
         fprintf(stderr, "ABI mismatch: header %d, library %d\n", MESHRTC_ABI_VERSION, meshrtc_abi_version());
         return 1;
     }
 
-    double t0 = pair_now();
+    double t0 = tk_now_s();
     pair_create(&a, &b);
     meshrtc_channel ra, rb, ua, ub, chat;
     const char *reliable = "{\"negotiated\":true,\"id\":1}";
     const char *unreliable = "{\"negotiated\":true,\"id\":2,\"ordered\":false,\"maxRetransmits\":0}";
-    PAIR_CHECK(meshrtc_peer_create_data_channel(a.peer, "reliable", reliable, &ra), a.peer);
-    PAIR_CHECK(meshrtc_peer_create_data_channel(b.peer, "reliable", reliable, &rb), b.peer);
-    PAIR_CHECK(meshrtc_peer_create_data_channel(a.peer, "unreliable", unreliable, &ua), a.peer);
-    PAIR_CHECK(meshrtc_peer_create_data_channel(b.peer, "unreliable", unreliable, &ub), b.peer);
-    PAIR_CHECK(meshrtc_peer_create_data_channel(a.peer, "chat", "{\"protocol\":\"demo\"}", &chat), a.peer);
-    PAIR_CHECK(meshrtc_peer_create_offer(a.peer), a.peer);
+    TK_MUST(meshrtc_peer_create_data_channel(a.peer, "reliable", reliable, &ra), a.peer);
+    TK_MUST(meshrtc_peer_create_data_channel(b.peer, "reliable", reliable, &rb), b.peer);
+    TK_MUST(meshrtc_peer_create_data_channel(a.peer, "unreliable", unreliable, &ua), a.peer);
+    TK_MUST(meshrtc_peer_create_data_channel(b.peer, "unreliable", unreliable, &ub), b.peer);
+    TK_MUST(meshrtc_peer_create_data_channel(a.peer, "chat", "{\"protocol\":\"demo\"}", &chat), a.peer);
+    TK_MUST(meshrtc_peer_create_offer(a.peer), a.peer);
 
     meshrtc_channel all[] = {ra, rb, ua, ub, chat};
     pair_wait_open(&a, &b, all, 5);
@@ -297,21 +294,21 @@ int main(void) {
     meshrtc_channel chat_in = b.received[0];
     pair_wait_open(&a, &b, &chat_in, 1);
     int32_t sa, sb;
-    PAIR_CHECK(meshrtc_peer_get_connection_state(a.peer, &sa), a.peer);
-    PAIR_CHECK(meshrtc_peer_get_connection_state(b.peer, &sb), b.peer);
-    printf("connected in %.0f ms: a=%s b=%s, candidates a=%d b=%d\n", (pair_now() - t0) * 1000, state_name(sa),
+    TK_MUST(meshrtc_peer_get_connection_state(a.peer, &sa), a.peer);
+    TK_MUST(meshrtc_peer_get_connection_state(b.peer, &sb), b.peer);
+    printf("connected in %.0f ms: a=%s b=%s, candidates a=%d b=%d\n", (tk_now_s() - t0) * 1000, state_name(sa),
            state_name(sb), a.candidates, b.candidates);
 
     char label[64];
     int32_t label_len;
-    PAIR_CHECK(meshrtc_channel_get_label(chat_in, label, (int32_t)sizeof label, &label_len), chat_in);
-    PAIR_CHECK(meshrtc_channel_set_write_mode(chat, MESHRTC_WRITE_MODE_TEXT), chat);
+    TK_MUST(meshrtc_channel_get_label(chat_in, label, (int32_t)sizeof label, &label_len), chat_in);
+    TK_MUST(meshrtc_channel_set_write_mode(chat, MESHRTC_WRITE_MODE_TEXT), chat);
     const char hello[] = "hello from a";
-    PAIR_CHECK(meshrtc_channel_put_packet(chat, (const uint8_t *)hello, (int32_t)strlen(hello)), chat);
+    TK_MUST(meshrtc_channel_put_packet(chat, (const uint8_t *)hello, (int32_t)strlen(hello)), chat);
     const uint8_t *data;
     int32_t len, is_string = 0;
     while (meshrtc_channel_get_packet(chat_in, &data, &len) != MESHRTC_OK) pair_pump(&a, &b);
-    PAIR_CHECK(meshrtc_channel_was_string_packet(chat_in, &is_string), chat_in);
+    TK_MUST(meshrtc_channel_was_string_packet(chat_in, &is_string), chat_in);
     printf("in-band channel '%s' got %s message: %.*s\n", label, is_string ? "text" : "binary", (int)len,
            (const char *)data);
 
@@ -327,14 +324,14 @@ int main(void) {
         run_flow(&a, &b, &flows[i]);
         double lost = 100.0 * (flows[i].sent - flows[i].received) / flows[i].sent;
         int64_t drops = 0;
-        PAIR_CHECK(meshrtc_channel_get_dropped_count(flows[i].rx, &drops), flows[i].rx);
+        TK_MUST(meshrtc_channel_get_dropped_count(flows[i].rx, &drops), flows[i].rx);
         printf("%-16s %8d %9d %8.2f %12lld %s\n", flows[i].name, flows[i].sent, flows[i].received, lost,
                (long long)drops, flows[i].in_order ? "in order" : "reordered");
         if (i < 2 && (flows[i].received != PACKETS || !flows[i].in_order)) ok = 0;
     }
 
     meshrtc_channel mine[] = {ra, rb, ua, ub, chat};
-    for (int i = 0; i < 5; i++) PAIR_CHECK(meshrtc_channel_destroy(mine[i]), mine[i]);
+    for (int i = 0; i < 5; i++) TK_MUST(meshrtc_channel_destroy(mine[i]), mine[i]);
     pair_destroy(&a, &b);
 
     int mesh_ok = mesh_demo();
@@ -342,6 +339,6 @@ int main(void) {
     meshrtc_shutdown(&leaked);
     printf("\nsummary: %s; %s; %d handles leaked; %.1f s in all\n",
            ok ? "reliable flows complete and in order" : "RELIABLE FLOW FAILED",
-           mesh_ok ? "mesh reliable traffic complete and in order" : "MESH TRAFFIC FAILED", leaked, pair_now() - t0);
+           mesh_ok ? "mesh reliable traffic complete and in order" : "MESH TRAFFIC FAILED", leaked, tk_now_s() - t0);
     return ok && mesh_ok && leaked == 0 ? 0 : 1;
 }

@@ -23,7 +23,7 @@ typedef struct mp_event {
 
 typedef struct mp_node {
     meshrtc_mesh mesh;
-    int32_t id;     /* the mesh's own id, set by whoever configures it */
+    int32_t id;     /* the mesh's own id, which the caller configures it with */
     int manual;     /* the caller polls and reads this mesh itself */
     mp_event events[MP_MAX_EVENTS]; /* taken by mp_step, not yet consumed */
     int n_events;
@@ -60,17 +60,18 @@ static inline void mp_fatal(const char *what) {
 /* A new peer connection on loopback-only ICE (the network rule). */
 static inline meshrtc_peer mp_peer_new(void) {
     meshrtc_peer p = 0;
-    PAIR_CHECK(meshrtc_peer_create(&p), 0);
-    PAIR_CHECK(meshrtc_peer_initialize(p, LOOPBACK_CONFIG), p);
+    TK_MUST(meshrtc_peer_create(&p), 0);
+    TK_MUST(meshrtc_peer_initialize(p, LOOPBACK_CONFIG), p);
     return p;
 }
 
-/* A new unconfigured mesh the world polls. */
-static inline mp_node *mp_node_new(mp_world *w) {
+/* A new unconfigured mesh the world polls; the caller configures it with id. */
+static inline mp_node *mp_node_new(mp_world *w, int32_t id) {
     if (w->n_nodes == MP_MAX_NODES) mp_fatal("too many meshes");
     mp_node *n = &w->nodes[w->n_nodes++];
     memset(n, 0, sizeof *n);
-    PAIR_CHECK(meshrtc_mesh_create(&n->mesh), 0);
+    n->id = id;
+    TK_MUST(meshrtc_mesh_create(&n->mesh), 0);
     return n;
 }
 
@@ -83,9 +84,9 @@ static inline mp_link *mp_link_add(mp_world *w, mp_node *a, mp_node *b, int32_t 
     l->b = b;
     l->pa = mp_peer_new();
     l->pb = mp_peer_new();
-    PAIR_CHECK(meshrtc_mesh_add_peer(a->mesh, l->pa, b->id, lifetime), a->mesh);
-    PAIR_CHECK(meshrtc_mesh_add_peer(b->mesh, l->pb, a->id, lifetime), b->mesh);
-    PAIR_CHECK(meshrtc_peer_create_offer(l->pa), l->pa);
+    TK_MUST(meshrtc_mesh_add_peer(a->mesh, l->pa, b->id, lifetime), a->mesh);
+    TK_MUST(meshrtc_mesh_add_peer(b->mesh, l->pb, a->id, lifetime), b->mesh);
+    TK_MUST(meshrtc_peer_create_offer(l->pa), l->pa);
     return l;
 }
 
@@ -103,7 +104,7 @@ static inline void mp_signal_result(const char *what, int32_t rc, meshrtc_peer f
         mp_peer_state(to) == MESHRTC_STATE_CLOSED) {
         return;
     }
-    pair_die(what, rc, handle);
+    tk_die(what, rc, handle);
 }
 
 /* Plays from's signaling events to to (0: the host destroyed it, drop
@@ -112,7 +113,7 @@ static inline int mp_pump_one(mp_world *w, meshrtc_peer from, meshrtc_peer to) {
     meshrtc_peer_event ev;
     int busy = 0;
     if (from == 0) return 0;
-    PAIR_CHECK(meshrtc_peer_poll(from), from);
+    TK_MUST(meshrtc_peer_poll(from), from);
     while (meshrtc_peer_next_event(from, &ev) == MESHRTC_OK) {
         busy = 1;
         switch (ev.type) {
@@ -132,7 +133,7 @@ static inline int mp_pump_one(mp_world *w, meshrtc_peer from, meshrtc_peer to) {
             break;
         case MESHRTC_EVENT_DATA_CHANNEL_RECEIVED:
             w->unexpected_channels++;
-            PAIR_CHECK(meshrtc_channel_destroy(ev.channel), ev.channel);
+            TK_MUST(meshrtc_channel_destroy(ev.channel), ev.channel);
             break;
         default:
             break;
@@ -145,13 +146,13 @@ static inline int mp_pump_one(mp_world *w, meshrtc_peer from, meshrtc_peer to) {
 static inline int mp_take(mp_node *n, int32_t *peer, int32_t *channel, int32_t *mode, const uint8_t **data,
                           int32_t *len) {
     int32_t avail = 0;
-    PAIR_CHECK(meshrtc_mesh_get_available_packet_count(n->mesh, &avail), n->mesh);
+    TK_MUST(meshrtc_mesh_get_available_packet_count(n->mesh, &avail), n->mesh);
     if (avail <= 0) return 0;
-    PAIR_CHECK(meshrtc_mesh_get_packet_peer(n->mesh, peer), n->mesh);
-    PAIR_CHECK(meshrtc_mesh_get_packet_channel(n->mesh, channel), n->mesh);
-    PAIR_CHECK(meshrtc_mesh_get_packet_mode(n->mesh, mode), n->mesh);
+    TK_MUST(meshrtc_mesh_get_packet_peer(n->mesh, peer), n->mesh);
+    TK_MUST(meshrtc_mesh_get_packet_channel(n->mesh, channel), n->mesh);
+    TK_MUST(meshrtc_mesh_get_packet_mode(n->mesh, mode), n->mesh);
     /* A positive count means get_packet succeeds. */
-    PAIR_CHECK(meshrtc_mesh_get_packet(n->mesh, data, len), n->mesh);
+    TK_MUST(meshrtc_mesh_get_packet(n->mesh, data, len), n->mesh);
     return 1;
 }
 
@@ -160,7 +161,7 @@ static inline int mp_service(mp_world *w, mp_node *n) {
     int busy = 0;
     int32_t type, peer, channel, mode, len;
     const uint8_t *data;
-    PAIR_CHECK(meshrtc_mesh_poll(n->mesh), n->mesh);
+    TK_MUST(meshrtc_mesh_poll(n->mesh), n->mesh);
     while (meshrtc_mesh_next_event(n->mesh, &type, &peer) == MESHRTC_OK) {
         if (n->n_events == MP_MAX_EVENTS) mp_fatal("too many uncollected mesh events");
         n->events[n->n_events].type = type;
@@ -195,22 +196,22 @@ static inline int mp_step(mp_world *w) {
  * not a timing assertion). */
 #define MP_UNTIL(w, cond, seconds, what)                                                                    \
     do {                                                                                                    \
-        double mp_deadline_ = pair_now() + (seconds);                                                       \
+        double mp_deadline_ = tk_now_s() + (seconds);                                                       \
         while (!(cond)) {                                                                                   \
-            if (pair_now() > mp_deadline_) {                                                                \
+            if (tk_now_s() > mp_deadline_) {                                                                \
                 fprintf(stderr, "FATAL %s:%d: timed out after %g s waiting for %s\n", __FILE__, __LINE__, \
                         (double)(seconds), (what));                                                         \
                 exit(1);                                                                                    \
             }                                                                                               \
-            if (!mp_step(w)) pair_sleep_ms(1);                                                              \
+            if (!mp_step(w)) tk_sleep_ms(1);                                                              \
         }                                                                                                   \
     } while (0)
 
 /* Steps for a while (lets late events arrive before checking there are none). */
 static inline void mp_wait(mp_world *w, double seconds) {
-    double deadline = pair_now() + seconds;
-    while (pair_now() < deadline) {
-        if (!mp_step(w)) pair_sleep_ms(1);
+    double deadline = tk_now_s() + seconds;
+    while (tk_now_s() < deadline) {
+        if (!mp_step(w)) tk_sleep_ms(1);
     }
 }
 
@@ -240,12 +241,12 @@ static inline int mp_take_events(mp_node *n, mp_event *out, int max) {
 /* Destroys every mesh, then every link's peers (the host's handles). */
 static inline void mp_world_destroy(mp_world *w) {
     for (int i = 0; i < w->n_nodes; i++) {
-        if (w->nodes[i].mesh != 0) PAIR_CHECK(meshrtc_mesh_destroy(w->nodes[i].mesh), w->nodes[i].mesh);
+        if (w->nodes[i].mesh != 0) TK_MUST(meshrtc_mesh_destroy(w->nodes[i].mesh), w->nodes[i].mesh);
         w->nodes[i].mesh = 0;
     }
     for (int i = 0; i < w->n_links; i++) {
-        if (w->links[i].pa != 0) PAIR_CHECK(meshrtc_peer_destroy(w->links[i].pa), w->links[i].pa);
-        if (w->links[i].pb != 0) PAIR_CHECK(meshrtc_peer_destroy(w->links[i].pb), w->links[i].pb);
+        if (w->links[i].pa != 0) TK_MUST(meshrtc_peer_destroy(w->links[i].pa), w->links[i].pa);
+        if (w->links[i].pb != 0) TK_MUST(meshrtc_peer_destroy(w->links[i].pb), w->links[i].pb);
         w->links[i].pa = w->links[i].pb = 0;
     }
 }
@@ -312,9 +313,9 @@ static inline int mp_decode(const uint8_t *data, int32_t len, mp_payload *pl) {
 static inline int32_t mp_send(mp_node *n, const mp_payload *pl, int32_t transfer_mode) {
     uint8_t buf[MP_MAX_PAYLOAD];
     int32_t len = mp_encode(buf, pl);
-    PAIR_CHECK(meshrtc_mesh_set_target_peer(n->mesh, pl->target), n->mesh);
-    PAIR_CHECK(meshrtc_mesh_set_transfer_channel(n->mesh, pl->channel), n->mesh);
-    PAIR_CHECK(meshrtc_mesh_set_transfer_mode(n->mesh, transfer_mode), n->mesh);
+    TK_MUST(meshrtc_mesh_set_target_peer(n->mesh, pl->target), n->mesh);
+    TK_MUST(meshrtc_mesh_set_transfer_channel(n->mesh, pl->channel), n->mesh);
+    TK_MUST(meshrtc_mesh_set_transfer_mode(n->mesh, transfer_mode), n->mesh);
     return meshrtc_mesh_put_packet(n->mesh, buf, len);
 }
 

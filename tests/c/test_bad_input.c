@@ -148,7 +148,38 @@ static void verify(const char *name, int line, int32_t rc, int32_t want, int64_t
         }                                                                                \
     } while (0)
 
-#define FATAL_OK(call) PAIR_CHECK(call, 0)
+#define FATAL_OK(call) TK_MUST(call, 0)
+
+/* Text arguments a function must refuse with ERR_INVALID_PARAMETER: the
+ * case's name, the text, and what the message must contain. */
+typedef struct text_case {
+    const char *name, *text, *substr;
+} text_case;
+
+/* call(obj, text) for each case, named "fn: name"; obj's last error is
+ * checked too. */
+static void text_cases(const char *fn, int32_t (*call)(int64_t, const char *), int64_t obj, const text_case *cases,
+                       size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        char name[160];
+        snprintf(name, sizeof name, "%s: %s", fn, cases[i].name);
+        CASE(name, MESHRTC_ERR_INVALID_PARAMETER, obj, cases[i].substr, call(obj, cases[i].text));
+    }
+}
+
+/* Values call(obj, value) must refuse with ERR_INVALID_PARAMETER, each named
+ * "fn: value", with a message that names "what value". */
+static void int_cases(const char *fn, const char *what, int32_t (*call)(int64_t, int32_t), int64_t obj,
+                      const int32_t *values, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        char name[160], substr[64];
+        snprintf(name, sizeof name, "%s: %d", fn, values[i]);
+        snprintf(substr, sizeof substr, "%s %d", what, values[i]);
+        CASE(name, MESHRTC_ERR_INVALID_PARAMETER, obj, substr, call(obj, values[i]));
+    }
+}
+
+#define COUNT(array) (sizeof(array) / sizeof((array)[0]))
 
 /* ---------------------------------------------------------------- fixtures */
 
@@ -229,10 +260,10 @@ static void make_fixtures(void) {
     meshrtc_channel all[] = {c_open, c_open_b, c_closed, c_closed_b};
     pair_wait_open(&pa, &pb, all, 4);
     FATAL_OK(meshrtc_channel_close(c_closed));
-    double deadline = pair_now() + 20;
-    while (pair_channel_state(c_closed) != MESHRTC_CHANNEL_STATE_CLOSED && pair_now() < deadline) {
+    double deadline = tk_now_s() + 20;
+    while (pair_channel_state(c_closed) != MESHRTC_CHANNEL_STATE_CLOSED && tk_now_s() < deadline) {
         pair_pump(&pa, &pb);
-        pair_sleep_ms(1);
+        tk_sleep_ms(1);
     }
 }
 
@@ -252,6 +283,9 @@ static meshrtc_channel ochs[4] = {0x7777, 0x7777, 0x7777, 0x7777};
 static int32_t oids[4] = {0x7777, 0x7777, 0x7777, 0x7777};
 static int32_t o32b = 0x7777;
 
+/* A valid host candidate on loopback. */
+#define GOOD_CANDIDATE "candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host"
+
 typedef int32_t (*hthunk)(int64_t h);
 
 #define T0(fn) \
@@ -265,7 +299,7 @@ T(peer_create_data_channel, "x", NULL, &och)
 T0(peer_create_offer)
 T(peer_set_local_description, "offer", offer_sdp)
 T(peer_set_remote_description, "offer", offer_sdp)
-T(peer_add_ice_candidate, "0", 0, "candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host")
+T(peer_add_ice_candidate, "0", 0, GOOD_CANDIDATE)
 T0(peer_poll)
 T(peer_next_event, &oev)
 T0(peer_close)
@@ -448,40 +482,61 @@ static void test_set_gc(void) {
     ACCEPTED("set_gc: restore", meshrtc_set_gc(saved_pct > 0 ? saved_pct : 100, saved_lim, NULL, NULL));
 }
 
+/* meshrtc_log_set_level in int_cases' shape (it has no handle). */
+static int32_t set_log_level(int64_t unused, int32_t level) {
+    (void)unused;
+    return meshrtc_log_set_level(level);
+}
+
+/* meshrtc_last_error's own failures, checked by code only (reading the
+ * last error does not record a new one). */
+static void last_error_cases(void) {
+    char buf[256];
+    int32_t len = -1;
+    const struct {
+        const char *name;
+        int32_t want;
+        int64_t handle;
+        char *buf;
+        int32_t cap;
+        int32_t *len;
+    } cases[] = {
+        {"out_len NULL", MESHRTC_ERR_INVALID_PARAMETER, 0, buf, 256, NULL},
+        {"cap -1", MESHRTC_ERR_INVALID_PARAMETER, 0, buf, -1, &len},
+        {"buf NULL, cap 10", MESHRTC_ERR_INVALID_PARAMETER, 0, NULL, 10, &len},
+        {"handle -1", MESHRTC_ERR_INVALID_PARAMETER, -1, buf, 256, &len},
+        {"handle 12345 (no kind)", MESHRTC_ERR_INVALID_PARAMETER, 12345, buf, 256, &len},
+        {"destroyed peer", MESHRTC_ERR_DOES_NOT_EXIST, p_dead, buf, 256, &len},
+        {"destroyed channel", MESHRTC_ERR_DOES_NOT_EXIST, c_dead, buf, 256, &len},
+        {"unknown peer", MESHRTC_ERR_DOES_NOT_EXIST, p_new + 1000000, buf, 256, &len},
+        {"unknown channel", MESHRTC_ERR_DOES_NOT_EXIST, c_connecting + 1000000, buf, 256, &len},
+        {"destroyed mesh", MESHRTC_ERR_DOES_NOT_EXIST, m_dead, buf, 256, &len},
+        {"unknown mesh", MESHRTC_ERR_DOES_NOT_EXIST, m_live + 1000000, buf, 256, &len},
+    };
+    for (size_t i = 0; i < COUNT(cases); i++) {
+        char name[160];
+        snprintf(name, sizeof name, "last_error: %s", cases[i].name);
+        CASE_CODE(name, cases[i].want, meshrtc_last_error(cases[i].handle, cases[i].buf, cases[i].cap, cases[i].len));
+    }
+}
+
 static void test_library(void) {
     int32_t a, b, c;
     CASE("version: out_major NULL", MESHRTC_ERR_INVALID_PARAMETER, 0, "must not be NULL", meshrtc_version(NULL, &b, &c));
     CASE("version: out_minor NULL", MESHRTC_ERR_INVALID_PARAMETER, 0, "must not be NULL", meshrtc_version(&a, NULL, &c));
     CASE("version: out_patch NULL", MESHRTC_ERR_INVALID_PARAMETER, 0, "must not be NULL", meshrtc_version(&a, &b, NULL));
 
-    CASE("log_set_level: -1", MESHRTC_ERR_INVALID_PARAMETER, 0, "log level -1", meshrtc_log_set_level(-1));
-    CASE("log_set_level: 6", MESHRTC_ERR_INVALID_PARAMETER, 0, "log level 6", meshrtc_log_set_level(6));
-    CASE("log_set_level: INT32_MIN", MESHRTC_ERR_INVALID_PARAMETER, 0, "log level", meshrtc_log_set_level(INT32_MIN));
-    CASE("log_set_level: INT32_MAX", MESHRTC_ERR_INVALID_PARAMETER, 0, "log level", meshrtc_log_set_level(INT32_MAX));
+    static const int32_t bad_levels[] = {-1, 6, INT32_MIN, INT32_MAX};
+    int_cases("log_set_level", "log level", set_log_level, 0, bad_levels, COUNT(bad_levels));
 
     test_set_gc();
 
     CASE("peer_create: out_peer NULL", MESHRTC_ERR_INVALID_PARAMETER, 0, "out_peer", meshrtc_peer_create(NULL));
 
-    /* meshrtc_last_error: its own failures are checked by code only. */
+    last_error_cases();
+
     char buf[256];
     int32_t len = -1;
-    CASE_CODE("last_error: out_len NULL", MESHRTC_ERR_INVALID_PARAMETER, meshrtc_last_error(0, buf, 256, NULL));
-    CASE_CODE("last_error: cap -1", MESHRTC_ERR_INVALID_PARAMETER, meshrtc_last_error(0, buf, -1, &len));
-    CASE_CODE("last_error: buf NULL, cap 10", MESHRTC_ERR_INVALID_PARAMETER, meshrtc_last_error(0, NULL, 10, &len));
-    CASE_CODE("last_error: handle -1", MESHRTC_ERR_INVALID_PARAMETER, meshrtc_last_error(-1, buf, 256, &len));
-    CASE_CODE("last_error: handle 12345 (no kind)", MESHRTC_ERR_INVALID_PARAMETER,
-              meshrtc_last_error(12345, buf, 256, &len));
-    CASE_CODE("last_error: destroyed peer", MESHRTC_ERR_DOES_NOT_EXIST, meshrtc_last_error(p_dead, buf, 256, &len));
-    CASE_CODE("last_error: destroyed channel", MESHRTC_ERR_DOES_NOT_EXIST,
-              meshrtc_last_error(c_dead, buf, 256, &len));
-    CASE_CODE("last_error: unknown peer", MESHRTC_ERR_DOES_NOT_EXIST,
-              meshrtc_last_error(p_new + 1000000, buf, 256, &len));
-    CASE_CODE("last_error: unknown channel", MESHRTC_ERR_DOES_NOT_EXIST,
-              meshrtc_last_error(c_connecting + 1000000, buf, 256, &len));
-    CASE_CODE("last_error: destroyed mesh", MESHRTC_ERR_DOES_NOT_EXIST, meshrtc_last_error(m_dead, buf, 256, &len));
-    CASE_CODE("last_error: unknown mesh", MESHRTC_ERR_DOES_NOT_EXIST,
-              meshrtc_last_error(m_live + 1000000, buf, 256, &len));
 
     /* Buffer too small: out_len gets the full length, the message stays. */
     arm(c_connecting);
@@ -564,9 +619,7 @@ static void test_logs(void) {
 #define LOOPBACK_KEYS "\"interfaces\":[\"lo\"],\"includeLoopback\":true,\"mdns\":\"disabled\",\"ipv6\":false"
 
 static void test_initialize(void) {
-    static const struct {
-        const char *name, *json, *substr;
-    } bad[] = {
+    static const text_case bad[] = {
         {"malformed JSON '{'", "{", "not a JSON object"},
         {"malformed JSON 'not json'", "not json", "not a JSON object"},
         {"malformed JSON trailing comma", "{\"meshrtc\":{},}", "not a JSON object"},
@@ -600,11 +653,7 @@ static void test_initialize(void) {
         {"iceServers username wrong type", "{\"iceServers\":[{\"urls\":\"stun:x.org\",\"username\":1}]}",
          "iceServers[0].username"},
     };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        char name[160];
-        snprintf(name, sizeof name, "peer_initialize: %s", bad[i].name);
-        CASE(name, MESHRTC_ERR_INVALID_PARAMETER, p_kept, bad[i].substr, meshrtc_peer_initialize(p_kept, bad[i].json));
-    }
+    text_cases("peer_initialize", meshrtc_peer_initialize, p_kept, bad, COUNT(bad));
     /* A numeric option of the wrong JSON type: the message names the option. */
     CASE("peer_initialize: maxMessageSize wrong type (message names the key)", MESHRTC_ERR_INVALID_PARAMETER, p_kept,
          "maxMessageSize", meshrtc_peer_initialize(p_kept, "{\"meshrtc\":{\"maxMessageSize\":\"big\"}}"));
@@ -650,11 +699,16 @@ static void test_initialize(void) {
     FATAL_OK(meshrtc_peer_destroy(t));
 }
 
+/* Where create_with_options puts a channel: failed calls must not. */
+static meshrtc_channel created_with_options = 0x7777;
+
+static int32_t create_with_options(int64_t peer, const char *options) {
+    return meshrtc_peer_create_data_channel(peer, "x", options, &created_with_options);
+}
+
 static void test_create_data_channel(void) {
     meshrtc_channel ch = 0x7777;
-    static const struct {
-        const char *name, *opts, *substr;
-    } bad[] = {
+    static const text_case bad[] = {
         {"malformed options '{'", "{", "not a JSON object"},
         {"options array", "[]", "not a JSON object"},
         {"options number", "5", "not a JSON object"},
@@ -678,12 +732,7 @@ static void test_create_data_channel(void) {
         {"maxPacketLifeTime 70000", "{\"maxPacketLifeTime\":70000}", "maxPacketLifeTime"},
         {"maxPacketLifetime string", "{\"maxPacketLifetime\":\"10\"}", "maxPacketLifetime"},
     };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        char name[160];
-        snprintf(name, sizeof name, "peer_create_data_channel: %s", bad[i].name);
-        CASE(name, MESHRTC_ERR_INVALID_PARAMETER, p_new, bad[i].substr,
-             meshrtc_peer_create_data_channel(p_new, "x", bad[i].opts, &ch));
-    }
+    text_cases("peer_create_data_channel", create_with_options, p_new, bad, COUNT(bad));
     CASE("peer_create_data_channel: label NULL", MESHRTC_ERR_INVALID_PARAMETER, p_new, "label is NULL",
          meshrtc_peer_create_data_channel(p_new, NULL, NULL, &ch));
     CASE("peer_create_data_channel: out_channel NULL", MESHRTC_ERR_INVALID_PARAMETER, p_new, "out_channel",
@@ -700,7 +749,8 @@ static void test_create_data_channel(void) {
     CASE("peer_create_data_channel: label over 65535 bytes", MESHRTC_ERR_INVALID_PARAMETER, p_new,
          "cannot create channel", meshrtc_peer_create_data_channel(p_new, long_label, NULL, &ch));
     free(long_label);
-    EXPECT("peer_create_data_channel", ch == 0x7777, "out_channel written by a failed call");
+    EXPECT("peer_create_data_channel", ch == 0x7777 && created_with_options == 0x7777,
+           "out_channel written by a failed call");
     CASE("peer_create_data_channel: after connecting", MESHRTC_ERR_UNAVAILABLE, pa.peer, "STATE_NEW",
          meshrtc_peer_create_data_channel(pa.peer, "late", NULL, &ch));
     CASE("peer_create_data_channel: closed peer", MESHRTC_ERR_UNAVAILABLE, p_closed, "STATE_NEW",
@@ -742,14 +792,15 @@ static void check_still_stable(const char *name, meshrtc_peer p, int32_t want) {
            "signaling %d, gathering %d after the failed call", sig, gather);
 }
 
-static void test_signaling(void) {
-    /* create_offer */
+static void test_create_offer(void) {
     CASE("peer_create_offer: no channel", MESHRTC_ERR_UNCONFIGURED, p_bare, "create a data channel",
          meshrtc_peer_create_offer(p_bare));
     CASE("peer_create_offer: closed peer (had a channel)", MESHRTC_ERR_UNAVAILABLE, p_closed, "closed",
          meshrtc_peer_create_offer(p_closed));
+}
 
-    /* set_local_description / set_remote_description */
+/* set_local_description / set_remote_description */
+static void test_descriptions(void) {
     static const struct {
         const char *what, *sdp;
     } bad_sdp[] = {
@@ -806,52 +857,58 @@ static void test_signaling(void) {
         snprintf(name, sizeof name, "%s: closed peer", setters[s].fn);
         CASE(name, MESHRTC_FAILED, p_closed, op, setters[s].set(p_closed, "offer", offer_sdp));
     }
+}
 
-    /* add_ice_candidate: held until the remote description (p_new has none). */
-    const char *good = "candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host";
-    CASE("peer_add_ice_candidate: media NULL", MESHRTC_ERR_INVALID_PARAMETER, p_new, "media is NULL",
-         meshrtc_peer_add_ice_candidate(p_new, NULL, 0, good));
-    CASE("peer_add_ice_candidate: name NULL", MESHRTC_ERR_INVALID_PARAMETER, p_new, "name is NULL",
-         meshrtc_peer_add_ice_candidate(p_new, "0", 0, NULL));
-    CASE("peer_add_ice_candidate: index -1", MESHRTC_ERR_INVALID_PARAMETER, p_new, "index -1",
-         meshrtc_peer_add_ice_candidate(p_new, "0", -1, good));
-    CASE("peer_add_ice_candidate: index INT32_MIN", MESHRTC_ERR_INVALID_PARAMETER, p_new, "out of range",
-         meshrtc_peer_add_ice_candidate(p_new, "0", INT32_MIN, good));
-    CASE("peer_add_ice_candidate: index 65536", MESHRTC_ERR_INVALID_PARAMETER, p_new, "index 65536",
-         meshrtc_peer_add_ice_candidate(p_new, "0", 65536, good));
-    static const char *bad_cand[][2] = {
-        {"garbage", "candidate:garbage"},
-        {"truncated", "candidate:1 1 udp"},
-        {"no prefix, not a candidate", "hello"},
-        {"bad port", "candidate:1 1 udp 2130706431 127.0.0.1 notaport typ host"},
-        {"bad address", "candidate:1 1 udp 2130706431 not-an-ip 5000 typ host"},
-        {"unknown type", "candidate:1 1 udp 2130706431 127.0.0.1 5000 typ bogus"},
-        {"bad priority", "candidate:1 1 udp prio 127.0.0.1 5000 typ host"},
+/* add_ice_candidate: held until the remote description (p_new has none),
+ * 256 at most. */
+static void test_candidates(void) {
+    static const struct {
+        const char *name, *substr, *media;
+        int32_t index;
+        const char *candidate;
+    } bad_candidates[] = {
+        {"media NULL", "media is NULL", NULL, 0, GOOD_CANDIDATE},
+        {"name NULL", "name is NULL", "0", 0, NULL},
+        {"index -1", "index -1", "0", -1, GOOD_CANDIDATE},
+        {"index INT32_MIN", "out of range", "0", INT32_MIN, GOOD_CANDIDATE},
+        {"index 65536", "index 65536", "0", 65536, GOOD_CANDIDATE},
+        {"malformed (garbage)", "malformed ICE candidate", "0", 0, "candidate:garbage"},
+        {"malformed (truncated)", "malformed ICE candidate", "0", 0, "candidate:1 1 udp"},
+        {"malformed (no prefix, not a candidate)", "malformed ICE candidate", "0", 0, "hello"},
+        {"malformed (bad port)", "malformed ICE candidate", "0", 0,
+         "candidate:1 1 udp 2130706431 127.0.0.1 notaport typ host"},
+        {"malformed (bad address)", "malformed ICE candidate", "0", 0,
+         "candidate:1 1 udp 2130706431 not-an-ip 5000 typ host"},
+        {"malformed (unknown type)", "malformed ICE candidate", "0", 0,
+         "candidate:1 1 udp 2130706431 127.0.0.1 5000 typ bogus"},
+        {"malformed (bad priority)", "malformed ICE candidate", "0", 0,
+         "candidate:1 1 udp prio 127.0.0.1 5000 typ host"},
+        {"media invalid UTF-8", "media is not valid UTF-8", "\xff", 0, GOOD_CANDIDATE},
+        {"name invalid UTF-8", "name is not valid UTF-8", "0", 0, "candidate:\xff"},
     };
-    for (size_t i = 0; i < sizeof bad_cand / sizeof bad_cand[0]; i++) {
+    for (size_t i = 0; i < COUNT(bad_candidates); i++) {
         char name[160];
-        snprintf(name, sizeof name, "peer_add_ice_candidate: malformed (%s)", bad_cand[i][0]);
-        CASE(name, MESHRTC_ERR_INVALID_PARAMETER, p_new, "malformed ICE candidate",
-             meshrtc_peer_add_ice_candidate(p_new, "0", 0, bad_cand[i][1]));
+        snprintf(name, sizeof name, "peer_add_ice_candidate: %s", bad_candidates[i].name);
+        CASE(name, MESHRTC_ERR_INVALID_PARAMETER, p_new, bad_candidates[i].substr,
+             meshrtc_peer_add_ice_candidate(p_new, bad_candidates[i].media, bad_candidates[i].index,
+                                            bad_candidates[i].candidate));
     }
-    CASE("peer_add_ice_candidate: media invalid UTF-8", MESHRTC_ERR_INVALID_PARAMETER, p_new, "media is not valid UTF-8",
-         meshrtc_peer_add_ice_candidate(p_new, "\xff", 0, good));
-    CASE("peer_add_ice_candidate: name invalid UTF-8", MESHRTC_ERR_INVALID_PARAMETER, p_new, "name is not valid UTF-8",
-         meshrtc_peer_add_ice_candidate(p_new, "0", 0, "candidate:\xff"));
     ACCEPTED("peer_add_ice_candidate: end of candidates", meshrtc_peer_add_ice_candidate(p_new, "0", 0, ""));
     /* More than 256 held before the remote description. */
     meshrtc_peer h;
     FATAL_OK(meshrtc_peer_create(&h));
     FATAL_OK(meshrtc_peer_initialize(h, LOOPBACK_CONFIG));
     int held_ok = 1;
-    for (int i = 0; i < 255; i++) held_ok &= meshrtc_peer_add_ice_candidate(h, "0", 0, good) == MESHRTC_OK;
+    for (int i = 0; i < 255; i++) held_ok &= meshrtc_peer_add_ice_candidate(h, "0", 0, GOOD_CANDIDATE) == MESHRTC_OK;
     EXPECT("peer_add_ice_candidate: 255 held", held_ok, "a held candidate was refused");
-    ACCEPTED("peer_add_ice_candidate: 256th held", meshrtc_peer_add_ice_candidate(h, "0", 0, good));
+    ACCEPTED("peer_add_ice_candidate: 256th held", meshrtc_peer_add_ice_candidate(h, "0", 0, GOOD_CANDIDATE));
     CASE("peer_add_ice_candidate: 257th held", MESHRTC_ERR_OUT_OF_MEMORY, h, "more than 256",
-         meshrtc_peer_add_ice_candidate(h, "0", 0, good));
+         meshrtc_peer_add_ice_candidate(h, "0", 0, GOOD_CANDIDATE));
     FATAL_OK(meshrtc_peer_destroy(h));
+}
 
-    /* next_event and the state getters */
+/* next_event and the state getters */
+static void test_peer_getters(void) {
     meshrtc_peer_event ev;
     CASE("peer_next_event: out_event NULL", MESHRTC_ERR_INVALID_PARAMETER, p_bare, "out_event",
          meshrtc_peer_next_event(p_bare, NULL));
@@ -877,28 +934,32 @@ static void test_channel(void) {
     FATAL_OK(meshrtc_channel_get_max_packet_size(c_open, &max));
     uint8_t *big = calloc(1, (size_t)max + 1);
 
-    CASE("channel_put_packet: len -1", MESHRTC_ERR_INVALID_PARAMETER, c_open, "negative",
-         meshrtc_channel_put_packet(c_open, data, -1));
-    CASE("channel_put_packet: len INT32_MIN", MESHRTC_ERR_INVALID_PARAMETER, c_open, "negative",
-         meshrtc_channel_put_packet(c_open, data, INT32_MIN));
-    CASE("channel_put_packet: data NULL, len 5", MESHRTC_ERR_INVALID_PARAMETER, c_open, "data is NULL",
-         meshrtc_channel_put_packet(c_open, NULL, 5));
-    CASE("channel_put_packet: len max+1", MESHRTC_ERR_INVALID_PARAMETER, c_open, "larger than the maximum",
-         meshrtc_channel_put_packet(c_open, big, max + 1));
-    CASE("channel_put_packet: len INT32_MAX", MESHRTC_ERR_INVALID_PARAMETER, c_open, "larger than the maximum",
-         meshrtc_channel_put_packet(c_open, big, INT32_MAX));
-    CASE("channel_put_packet: connecting channel", MESHRTC_ERR_UNAVAILABLE, c_connecting, "not open yet",
-         meshrtc_channel_put_packet(c_connecting, data, 1));
-    CASE("channel_put_packet: connecting channel, empty", MESHRTC_ERR_UNAVAILABLE, c_connecting, "not open yet",
-         meshrtc_channel_put_packet(c_connecting, NULL, 0));
-    CASE("channel_put_packet: connecting channel, len -1", MESHRTC_ERR_INVALID_PARAMETER, c_connecting, "negative",
-         meshrtc_channel_put_packet(c_connecting, data, -1));
-    CASE("channel_put_packet: closed channel", MESHRTC_FAILED, c_closed, "closed",
-         meshrtc_channel_put_packet(c_closed, data, 1));
-    CASE("channel_put_packet: channel of a closed peer", MESHRTC_FAILED, c_of_closed, "closed",
-         meshrtc_channel_put_packet(c_of_closed, data, 1));
-    CASE("channel_put_packet: channel of a destroyed peer", MESHRTC_FAILED, c_orphan, "closed",
-         meshrtc_channel_put_packet(c_orphan, data, 1));
+    const struct {
+        const char *name;
+        int32_t want;
+        meshrtc_channel ch;
+        const char *substr;
+        const uint8_t *data;
+        int32_t len;
+    } puts[] = {
+        {"len -1", MESHRTC_ERR_INVALID_PARAMETER, c_open, "negative", data, -1},
+        {"len INT32_MIN", MESHRTC_ERR_INVALID_PARAMETER, c_open, "negative", data, INT32_MIN},
+        {"data NULL, len 5", MESHRTC_ERR_INVALID_PARAMETER, c_open, "data is NULL", NULL, 5},
+        {"len max+1", MESHRTC_ERR_INVALID_PARAMETER, c_open, "larger than the maximum", big, max + 1},
+        {"len INT32_MAX", MESHRTC_ERR_INVALID_PARAMETER, c_open, "larger than the maximum", big, INT32_MAX},
+        {"connecting channel", MESHRTC_ERR_UNAVAILABLE, c_connecting, "not open yet", data, 1},
+        {"connecting channel, empty", MESHRTC_ERR_UNAVAILABLE, c_connecting, "not open yet", NULL, 0},
+        {"connecting channel, len -1", MESHRTC_ERR_INVALID_PARAMETER, c_connecting, "negative", data, -1},
+        {"closed channel", MESHRTC_FAILED, c_closed, "closed", data, 1},
+        {"channel of a closed peer", MESHRTC_FAILED, c_of_closed, "closed", data, 1},
+        {"channel of a destroyed peer", MESHRTC_FAILED, c_orphan, "closed", data, 1},
+    };
+    for (size_t i = 0; i < COUNT(puts); i++) {
+        char name[160];
+        snprintf(name, sizeof name, "channel_put_packet: %s", puts[i].name);
+        CASE(name, puts[i].want, puts[i].ch, puts[i].substr,
+             meshrtc_channel_put_packet(puts[i].ch, puts[i].data, puts[i].len));
+    }
     free(big);
 
     const uint8_t *out = NULL;
@@ -928,14 +989,9 @@ static void test_channel(void) {
     NULL_OUT(get_stats, "out_stats");
 #undef NULL_OUT
 
-    CASE("channel_set_write_mode: -1", MESHRTC_ERR_INVALID_PARAMETER, c_open, "write mode -1",
-         meshrtc_channel_set_write_mode(c_open, -1));
-    CASE("channel_set_write_mode: 2", MESHRTC_ERR_INVALID_PARAMETER, c_open, "write mode 2",
-         meshrtc_channel_set_write_mode(c_open, 2));
-    CASE("channel_set_write_mode: INT32_MAX", MESHRTC_ERR_INVALID_PARAMETER, c_open, "write mode",
-         meshrtc_channel_set_write_mode(c_open, INT32_MAX));
-    CASE("channel_set_write_mode: INT32_MIN", MESHRTC_ERR_INVALID_PARAMETER, c_open, "write mode",
-         meshrtc_channel_set_write_mode(c_open, INT32_MIN));
+    static const int32_t bad_modes[] = {-1, 2, INT32_MAX, INT32_MIN};
+    int_cases("channel_set_write_mode", "write mode", meshrtc_channel_set_write_mode, c_open, bad_modes,
+              COUNT(bad_modes));
     int32_t mode = -1;
     FATAL_OK(meshrtc_channel_get_write_mode(c_open, &mode));
     EXPECT("channel_set_write_mode", mode == MESHRTC_WRITE_MODE_BINARY, "mode changed to %d by bad calls", mode);
@@ -1073,9 +1129,7 @@ static void test_mesh_create_and_options(void) {
     expect_unconfigured("mesh ids", m_live);
 
     /* set_options */
-    static const struct {
-        const char *name, *json, *substr;
-    } bad[] = {
+    static const text_case bad[] = {
         {"malformed JSON '{'", "{", "mesh options"},
         {"JSON array", "[]", "mesh options"},
         {"JSON number", "5", "mesh options"},
@@ -1094,18 +1148,33 @@ static void test_mesh_create_and_options(void) {
         {"closeEmitsPeerDisconnected wrong type", "{\"closeEmitsPeerDisconnected\":\"yes\"}",
          "closeEmitsPeerDisconnected"},
     };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        char name[160];
-        snprintf(name, sizeof name, "mesh_set_options: %s", bad[i].name);
-        CASE(name, MESHRTC_ERR_INVALID_PARAMETER, m_live, bad[i].substr,
-             meshrtc_mesh_set_options(m_live, bad[i].json));
-    }
+    text_cases("mesh_set_options", meshrtc_mesh_set_options, m_live, bad, COUNT(bad));
     ACCEPTED("mesh_set_options: NULL", meshrtc_mesh_set_options(m_live, NULL));
     ACCEPTED("mesh_set_options: empty", meshrtc_mesh_set_options(m_live, ""));
     ACCEPTED("mesh_set_options: every key",
              meshrtc_mesh_set_options(m_live, "{\"disconnectGraceMs\":0,\"closeEmitsPeerDisconnected\":true,"
                                               "\"eventQueueLimit\":16}"));
     ACCEPTED("mesh_set_options: {}", meshrtc_mesh_set_options(m_live, "{}"));
+}
+
+/* An id that is not in a mesh, for remove_peer (force REMOVE) or
+ * disconnect_peer(id, force). */
+#define REMOVE (-1)
+typedef struct absent_case {
+    int32_t id, force;
+} absent_case;
+
+/* Each call must give ERR_DOES_NOT_EXIST with a message naming the id. */
+static void absent_peer_cases(meshrtc_mesh m, const absent_case *cases, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        char name[160], substr[32];
+        int32_t id = cases[i].id, force = cases[i].force;
+        snprintf(name, sizeof name, "mesh_%s_peer: id %d not in the mesh%s", force == REMOVE ? "remove" : "disconnect",
+                 id, force > 0 ? ", force" : "");
+        snprintf(substr, sizeof substr, "no peer %d", id);
+        CASE(name, MESHRTC_ERR_DOES_NOT_EXIST, m, substr,
+             force == REMOVE ? meshrtc_mesh_remove_peer(m, id) : meshrtc_mesh_disconnect_peer(m, id, force));
+    }
 }
 
 /* Calls on the unconfigured mesh, NULL out-parameters, bad modes/channels. */
@@ -1133,12 +1202,8 @@ static void test_mesh_unconfigured(void) {
     CASE("mesh_get_packet: no packet", MESHRTC_ERR_UNAVAILABLE, m_live, "no packet",
          meshrtc_mesh_get_packet(m_live, &out, &len));
     EXPECT("mesh_get_packet: no packet", out == NULL && len == 0x7777, "out-parameters written by a failed call");
-    CASE("mesh_remove_peer: unknown id", MESHRTC_ERR_DOES_NOT_EXIST, m_live, "no peer 2",
-         meshrtc_mesh_remove_peer(m_live, 2));
-    CASE("mesh_disconnect_peer: unknown id", MESHRTC_ERR_DOES_NOT_EXIST, m_live, "no peer 2",
-         meshrtc_mesh_disconnect_peer(m_live, 2, 0));
-    CASE("mesh_disconnect_peer: unknown id, force", MESHRTC_ERR_DOES_NOT_EXIST, m_live, "no peer 2",
-         meshrtc_mesh_disconnect_peer(m_live, 2, 1));
+    static const absent_case absent[] = {{2, REMOVE}, {2, 0}, {2, 1}};
+    absent_peer_cases(m_live, absent, COUNT(absent));
     v = 0x7777;
     CASE("mesh_get_peer: unknown id", MESHRTC_ERR_DOES_NOT_EXIST, m_live, "no peer 2",
          meshrtc_mesh_get_peer(m_live, 2, &peer, chs, 4, &v, &v2));
@@ -1147,21 +1212,11 @@ static void test_mesh_unconfigured(void) {
 
     /* Transfer mode and channel. */
     static const int32_t bad_modes[] = {-1, 3, INT32_MAX, INT32_MIN};
-    for (size_t i = 0; i < sizeof bad_modes / sizeof bad_modes[0]; i++) {
-        char name[160], substr[64];
-        snprintf(name, sizeof name, "mesh_set_transfer_mode: %d", bad_modes[i]);
-        snprintf(substr, sizeof substr, "transfer mode %d", bad_modes[i]);
-        CASE(name, MESHRTC_ERR_INVALID_PARAMETER, m_live, substr,
-             meshrtc_mesh_set_transfer_mode(m_live, bad_modes[i]));
-    }
+    int_cases("mesh_set_transfer_mode", "transfer mode", meshrtc_mesh_set_transfer_mode, m_live, bad_modes,
+              COUNT(bad_modes));
     static const int32_t bad_channels[] = {-1, 256, INT32_MAX, INT32_MIN};
-    for (size_t i = 0; i < sizeof bad_channels / sizeof bad_channels[0]; i++) {
-        char name[160], substr[64];
-        snprintf(name, sizeof name, "mesh_set_transfer_channel: %d", bad_channels[i]);
-        snprintf(substr, sizeof substr, "transfer channel %d", bad_channels[i]);
-        CASE(name, MESHRTC_ERR_INVALID_PARAMETER, m_live, substr,
-             meshrtc_mesh_set_transfer_channel(m_live, bad_channels[i]));
-    }
+    int_cases("mesh_set_transfer_channel", "transfer channel", meshrtc_mesh_set_transfer_channel, m_live,
+              bad_channels, COUNT(bad_channels));
     FATAL_OK(meshrtc_mesh_get_transfer_mode(m_live, &v));
     FATAL_OK(meshrtc_mesh_get_transfer_channel(m_live, &v2));
     EXPECT("mesh transfer settings", v == MODE_R && v2 == 0, "bad calls changed mode to %d, channel to %d", v, v2);
@@ -1200,218 +1255,244 @@ static void test_mesh_unconfigured(void) {
          meshrtc_mesh_get_peers(m_live, oids, -1, &v));
     CASE("mesh_get_peers: out_ids NULL, ids_cap 3", MESHRTC_ERR_INVALID_PARAMETER, m_live, "ids_cap 3",
          meshrtc_mesh_get_peers(m_live, NULL, 3, &v));
-    CASE("mesh_get_peer: out_peer NULL", MESHRTC_ERR_INVALID_PARAMETER, m_live, "out_peer",
-         meshrtc_mesh_get_peer(m_live, 2, NULL, chs, 4, &v, &v2));
-    CASE("mesh_get_peer: out_channel_count NULL", MESHRTC_ERR_INVALID_PARAMETER, m_live, "out_channel_count",
-         meshrtc_mesh_get_peer(m_live, 2, &peer, chs, 4, NULL, &v2));
-    CASE("mesh_get_peer: out_connected NULL", MESHRTC_ERR_INVALID_PARAMETER, m_live, "out_connected",
-         meshrtc_mesh_get_peer(m_live, 2, &peer, chs, 4, &v, NULL));
-    CASE("mesh_get_peer: channels_cap -1", MESHRTC_ERR_INVALID_PARAMETER, m_live, "channels_cap -1",
-         meshrtc_mesh_get_peer(m_live, 2, &peer, chs, -1, &v, &v2));
-    CASE("mesh_get_peer: out_channels NULL, channels_cap 3", MESHRTC_ERR_INVALID_PARAMETER, m_live, "channels_cap 3",
-         meshrtc_mesh_get_peer(m_live, 2, &peer, NULL, 3, &v, &v2));
+    const struct {
+        const char *name, *substr;
+        meshrtc_peer *peer;
+        meshrtc_channel *channels;
+        int32_t cap, *count, *connected;
+    } get_peer[] = {
+        {"out_peer NULL", "out_peer", NULL, chs, 4, &v, &v2},
+        {"out_channel_count NULL", "out_channel_count", &peer, chs, 4, NULL, &v2},
+        {"out_connected NULL", "out_connected", &peer, chs, 4, &v, NULL},
+        {"channels_cap -1", "channels_cap -1", &peer, chs, -1, &v, &v2},
+        {"out_channels NULL, channels_cap 3", "channels_cap 3", &peer, NULL, 3, &v, &v2},
+    };
+    for (size_t i = 0; i < COUNT(get_peer); i++) {
+        char name[160];
+        snprintf(name, sizeof name, "mesh_get_peer: %s", get_peer[i].name);
+        CASE(name, MESHRTC_ERR_INVALID_PARAMETER, m_live, get_peer[i].substr,
+             meshrtc_mesh_get_peer(m_live, 2, get_peer[i].peer, get_peer[i].channels, get_peer[i].cap,
+                                   get_peer[i].count, get_peer[i].connected));
+    }
     ACCEPTED("mesh_get_peers: size query of an empty mesh (NULL, 0)", meshrtc_mesh_get_peers(m_live, NULL, 0, &v));
     EXPECT("mesh_get_peers: empty mesh", v == 0, "count %d", v);
 }
 
-/* add_peer's errors in Godot's order (each case breaks several rules and
- * must report the first), then buffers, targets and mesh-owned channels. */
-static void test_mesh_peers(void) {
-    static const int32_t config[3] = {MODE_R, MODE_UO, MODE_U};
-    meshrtc_mesh m_unconf = new_mesh(), m_srv = new_mesh(), m_srv_r = new_mesh(), m_cli_r = new_mesh(),
-                 m_mesh_r = new_mesh();
-    meshrtc_peer p_x = new_peer(), p_y = new_peer(), p_z = new_peer();
-    FATAL_OK(meshrtc_mesh_set_refuse_new_connections(m_unconf, 1));
-    FATAL_OK(meshrtc_mesh_create_server(m_srv, config, 3));
-    FATAL_OK(meshrtc_mesh_create_server(m_srv_r, config, 3));
-    FATAL_OK(meshrtc_mesh_set_refuse_new_connections(m_srv_r, 1));
-    FATAL_OK(meshrtc_mesh_create_client(m_cli_r, 2, config, 3));
-    FATAL_OK(meshrtc_mesh_set_refuse_new_connections(m_cli_r, 1));
-    FATAL_OK(meshrtc_mesh_create_mesh(m_mesh_r, 3, NULL, 0));
-    FATAL_OK(meshrtc_mesh_set_refuse_new_connections(m_mesh_r, 1));
-    FATAL_OK(meshrtc_mesh_add_peer(m_srv, p_x, 2, 1));
-    FATAL_OK(meshrtc_mesh_add_peer(m_srv, p_y, 3, 1));
+/* The meshes and connections of test_mesh_peers. */
+typedef struct peers_fixture {
+    meshrtc_mesh unconf;               /* unconfigured, refusing */
+    meshrtc_mesh srv;                  /* server with peers 2 (x) and 3 (y), channels_config R, UO, U */
+    meshrtc_mesh srv_r, cli_r, mesh_r; /* refusing: a server, client 2, mesh 3 */
+    meshrtc_peer x, y, z;              /* z is in no mesh */
+    meshrtc_channel chs[8];            /* srv's channels of peer 2 */
+} peers_fixture;
 
-    /* 1. not configured (refusing, peer closed, id 0, lifetime -1 too) */
-    CASE("mesh_add_peer: unconfigured (before everything)", MESHRTC_ERR_UNCONFIGURED, m_unconf, "configure",
-         meshrtc_mesh_add_peer(m_unconf, p_closed, 0, -1));
-    CASE("mesh_add_peer: unconfigured", MESHRTC_ERR_UNCONFIGURED, m_live, "configure",
-         meshrtc_mesh_add_peer(m_live, p_z, 2, 1));
-    /* 2. a client adding an id other than 1 (refusing, peer closed, lifetime -1 too) */
-    CASE("mesh_add_peer: client adding id 3", MESHRTC_ERR_INVALID_PARAMETER, m_cli_r, "only add peer 1",
-         meshrtc_mesh_add_peer(m_cli_r, p_closed, 3, -1));
-    CASE("mesh_add_peer: client adding id 0", MESHRTC_ERR_INVALID_PARAMETER, m_cli_r, "only add peer 1",
-         meshrtc_mesh_add_peer(m_cli_r, p_closed, 0, -1));
-    /* 3. a server adding 1 */
-    CASE("mesh_add_peer: server adding id 1", MESHRTC_ERR_INVALID_PARAMETER, m_srv_r, "cannot add peer 1",
-         meshrtc_mesh_add_peer(m_srv_r, p_closed, 1, -1));
-    /* 4. id out of range */
-    CASE("mesh_add_peer: server adding id 0", MESHRTC_ERR_INVALID_PARAMETER, m_srv_r, "peer id 0 is out of range",
-         meshrtc_mesh_add_peer(m_srv_r, p_closed, 0, -1));
-    CASE("mesh_add_peer: server adding id -5", MESHRTC_ERR_INVALID_PARAMETER, m_srv_r, "peer id -5 is out of range",
-         meshrtc_mesh_add_peer(m_srv_r, p_closed, -5, -1));
-    CASE("mesh_add_peer: mesh adding id INT32_MIN", MESHRTC_ERR_INVALID_PARAMETER, m_mesh_r, "out of range",
-         meshrtc_mesh_add_peer(m_mesh_r, p_closed, INT32_MIN, -1));
-    CASE("mesh_add_peer: mesh adding id 0", MESHRTC_ERR_INVALID_PARAMETER, m_mesh_r, "out of range",
-         meshrtc_mesh_add_peer(m_mesh_r, p_closed, 0, 1));
-    /* 5. lifetime outside 0..65535 */
-    CASE("mesh_add_peer: lifetime -1", MESHRTC_ERR_INVALID_PARAMETER, m_srv_r, "unreliable_lifetime -1",
-         meshrtc_mesh_add_peer(m_srv_r, p_closed, 2, -1));
-    CASE("mesh_add_peer: lifetime INT32_MIN", MESHRTC_ERR_INVALID_PARAMETER, m_srv_r, "unreliable_lifetime",
-         meshrtc_mesh_add_peer(m_srv_r, p_closed, 2, INT32_MIN));
-    CASE("mesh_add_peer: lifetime 65536", MESHRTC_ERR_INVALID_PARAMETER, m_srv_r, "unreliable_lifetime 65536",
-         meshrtc_mesh_add_peer(m_srv_r, p_closed, 2, 65536));
-    CASE("mesh_add_peer: client, lifetime 65536", MESHRTC_ERR_INVALID_PARAMETER, m_cli_r, "unreliable_lifetime 65536",
-         meshrtc_mesh_add_peer(m_cli_r, p_closed, 1, 65536));
-    /* 6. refusing new connections (peer closed too) */
-    CASE("mesh_add_peer: server refusing", MESHRTC_ERR_UNAUTHORIZED, m_srv_r, "refusing",
-         meshrtc_mesh_add_peer(m_srv_r, p_closed, 2, 1));
-    CASE("mesh_add_peer: client refusing", MESHRTC_ERR_UNAUTHORIZED, m_cli_r, "refusing",
-         meshrtc_mesh_add_peer(m_cli_r, p_closed, 1, 65535));
-    CASE("mesh_add_peer: mesh refusing, new peer", MESHRTC_ERR_UNAUTHORIZED, m_mesh_r, "refusing",
-         meshrtc_mesh_add_peer(m_mesh_r, p_z, 4, 0));
-    /* 7. peer not in STATE_NEW (id 2 already there too) */
-    CASE("mesh_add_peer: closed peer", MESHRTC_ERR_INVALID_PARAMETER, m_srv, "STATE_NEW",
-         meshrtc_mesh_add_peer(m_srv, p_closed, 4, 1));
-    CASE("mesh_add_peer: closed peer, id already there", MESHRTC_ERR_INVALID_PARAMETER, m_srv, "STATE_NEW",
-         meshrtc_mesh_add_peer(m_srv, p_closed, 2, 1));
-    CASE("mesh_add_peer: connected peer", MESHRTC_ERR_INVALID_PARAMETER, m_srv, "STATE_NEW",
-         meshrtc_mesh_add_peer(m_srv, pa.peer, 4, 1));
-    /* 8. id or connection already in the mesh */
-    CASE("mesh_add_peer: id already in the mesh", MESHRTC_ERR_ALREADY_EXISTS, m_srv, "peer 2 is already in the mesh",
-         meshrtc_mesh_add_peer(m_srv, p_z, 2, 1));
-    CASE("mesh_add_peer: connection already in the mesh", MESHRTC_ERR_ALREADY_EXISTS, m_srv, "already in the mesh",
-         meshrtc_mesh_add_peer(m_srv, p_x, 4, 1));
-    /* Bad peer handles. */
-    CASE("mesh_add_peer: peer handle 0", MESHRTC_ERR_INVALID_PARAMETER, m_srv, "handle 0",
-         meshrtc_mesh_add_peer(m_srv, 0, 4, 1));
-    CASE("mesh_add_peer: channel as peer", MESHRTC_ERR_INVALID_PARAMETER, m_srv, "not a peer handle",
-         meshrtc_mesh_add_peer(m_srv, c_connecting, 4, 1));
-    CASE("mesh_add_peer: mesh as peer", MESHRTC_ERR_INVALID_PARAMETER, m_srv, "not a peer handle",
-         meshrtc_mesh_add_peer(m_srv, m_live, 4, 1));
-    CASE("mesh_add_peer: destroyed peer", MESHRTC_ERR_DOES_NOT_EXIST, m_srv, "destroyed or never existed",
-         meshrtc_mesh_add_peer(m_srv, p_dead, 4, 1));
+static void peers_fixture_make(peers_fixture *f) {
+    static const int32_t config[3] = {MODE_R, MODE_UO, MODE_U};
+    f->unconf = new_mesh();
+    f->srv = new_mesh();
+    f->srv_r = new_mesh();
+    f->cli_r = new_mesh();
+    f->mesh_r = new_mesh();
+    f->x = new_peer();
+    f->y = new_peer();
+    f->z = new_peer();
+    FATAL_OK(meshrtc_mesh_set_refuse_new_connections(f->unconf, 1));
+    FATAL_OK(meshrtc_mesh_create_server(f->srv, config, 3));
+    FATAL_OK(meshrtc_mesh_create_server(f->srv_r, config, 3));
+    FATAL_OK(meshrtc_mesh_set_refuse_new_connections(f->srv_r, 1));
+    FATAL_OK(meshrtc_mesh_create_client(f->cli_r, 2, config, 3));
+    FATAL_OK(meshrtc_mesh_set_refuse_new_connections(f->cli_r, 1));
+    FATAL_OK(meshrtc_mesh_create_mesh(f->mesh_r, 3, NULL, 0));
+    FATAL_OK(meshrtc_mesh_set_refuse_new_connections(f->mesh_r, 1));
+    FATAL_OK(meshrtc_mesh_add_peer(f->srv, f->x, 2, 1));
+    FATAL_OK(meshrtc_mesh_add_peer(f->srv, f->y, 3, 1));
+}
+
+/* add_peer's errors in Godot's order: each case breaks several rules and
+ * must report the first. A failed add_peer changes nothing. */
+static void add_peer_errors(const peers_fixture *f) {
+    const struct {
+        const char *name;
+        int32_t want;
+        meshrtc_mesh mesh;
+        const char *substr;
+        meshrtc_peer peer;
+        int32_t id, lifetime;
+    } cases[] = {
+        /* 1. not configured (refusing, peer closed, id 0, lifetime -1 too) */
+        {"unconfigured (before everything)", MESHRTC_ERR_UNCONFIGURED, f->unconf, "configure", p_closed, 0, -1},
+        {"unconfigured", MESHRTC_ERR_UNCONFIGURED, m_live, "configure", f->z, 2, 1},
+        /* 2. a client adding an id other than 1 (refusing, peer closed, lifetime -1 too) */
+        {"client adding id 3", MESHRTC_ERR_INVALID_PARAMETER, f->cli_r, "only add peer 1", p_closed, 3, -1},
+        {"client adding id 0", MESHRTC_ERR_INVALID_PARAMETER, f->cli_r, "only add peer 1", p_closed, 0, -1},
+        /* 3. a server adding 1 */
+        {"server adding id 1", MESHRTC_ERR_INVALID_PARAMETER, f->srv_r, "cannot add peer 1", p_closed, 1, -1},
+        /* 4. id out of range */
+        {"server adding id 0", MESHRTC_ERR_INVALID_PARAMETER, f->srv_r, "peer id 0 is out of range", p_closed, 0, -1},
+        {"server adding id -5", MESHRTC_ERR_INVALID_PARAMETER, f->srv_r, "peer id -5 is out of range", p_closed, -5,
+         -1},
+        {"mesh adding id INT32_MIN", MESHRTC_ERR_INVALID_PARAMETER, f->mesh_r, "out of range", p_closed, INT32_MIN,
+         -1},
+        {"mesh adding id 0", MESHRTC_ERR_INVALID_PARAMETER, f->mesh_r, "out of range", p_closed, 0, 1},
+        /* 5. lifetime outside 0..65535 */
+        {"lifetime -1", MESHRTC_ERR_INVALID_PARAMETER, f->srv_r, "unreliable_lifetime -1", p_closed, 2, -1},
+        {"lifetime INT32_MIN", MESHRTC_ERR_INVALID_PARAMETER, f->srv_r, "unreliable_lifetime", p_closed, 2,
+         INT32_MIN},
+        {"lifetime 65536", MESHRTC_ERR_INVALID_PARAMETER, f->srv_r, "unreliable_lifetime 65536", p_closed, 2, 65536},
+        {"client, lifetime 65536", MESHRTC_ERR_INVALID_PARAMETER, f->cli_r, "unreliable_lifetime 65536", p_closed, 1,
+         65536},
+        /* 6. refusing new connections (peer closed too) */
+        {"server refusing", MESHRTC_ERR_UNAUTHORIZED, f->srv_r, "refusing", p_closed, 2, 1},
+        {"client refusing", MESHRTC_ERR_UNAUTHORIZED, f->cli_r, "refusing", p_closed, 1, 65535},
+        {"mesh refusing, new peer", MESHRTC_ERR_UNAUTHORIZED, f->mesh_r, "refusing", f->z, 4, 0},
+        /* 7. peer not in STATE_NEW (id 2 already there too) */
+        {"closed peer", MESHRTC_ERR_INVALID_PARAMETER, f->srv, "STATE_NEW", p_closed, 4, 1},
+        {"closed peer, id already there", MESHRTC_ERR_INVALID_PARAMETER, f->srv, "STATE_NEW", p_closed, 2, 1},
+        {"connected peer", MESHRTC_ERR_INVALID_PARAMETER, f->srv, "STATE_NEW", pa.peer, 4, 1},
+        /* 8. id or connection already in the mesh */
+        {"id already in the mesh", MESHRTC_ERR_ALREADY_EXISTS, f->srv, "peer 2 is already in the mesh", f->z, 2, 1},
+        {"connection already in the mesh", MESHRTC_ERR_ALREADY_EXISTS, f->srv, "already in the mesh", f->x, 4, 1},
+        /* Bad peer handles. */
+        {"peer handle 0", MESHRTC_ERR_INVALID_PARAMETER, f->srv, "handle 0", 0, 4, 1},
+        {"channel as peer", MESHRTC_ERR_INVALID_PARAMETER, f->srv, "not a peer handle", c_connecting, 4, 1},
+        {"mesh as peer", MESHRTC_ERR_INVALID_PARAMETER, f->srv, "not a peer handle", m_live, 4, 1},
+        {"destroyed peer", MESHRTC_ERR_DOES_NOT_EXIST, f->srv, "destroyed or never existed", p_dead, 4, 1},
+    };
+    for (size_t i = 0; i < COUNT(cases); i++) {
+        char name[160];
+        snprintf(name, sizeof name, "mesh_add_peer: %s", cases[i].name);
+        CASE(name, cases[i].want, cases[i].mesh, cases[i].substr,
+             meshrtc_mesh_add_peer(cases[i].mesh, cases[i].peer, cases[i].id, cases[i].lifetime));
+    }
     int32_t count = -1, has = -1;
-    FATAL_OK(meshrtc_mesh_get_peers(m_srv, NULL, 0, &count) == MESHRTC_ERR_PARAMETER_RANGE_ERROR ? MESHRTC_OK : 1);
-    FATAL_OK(meshrtc_mesh_has_peer(m_srv, 4, &has));
+    FATAL_OK(meshrtc_mesh_get_peers(f->srv, NULL, 0, &count) == MESHRTC_ERR_PARAMETER_RANGE_ERROR ? MESHRTC_OK : 1);
+    FATAL_OK(meshrtc_mesh_has_peer(f->srv, 4, &has));
     EXPECT("mesh_add_peer", count == 2 && has == 0, "failed add_peer calls changed the mesh (%d peers)", count);
     int32_t counts[4] = {-1, -1, -1, -1};
-    meshrtc_mesh refusing[] = {m_unconf, m_srv_r, m_cli_r, m_mesh_r};
+    meshrtc_mesh refusing[] = {f->unconf, f->srv_r, f->cli_r, f->mesh_r};
     for (int i = 0; i < 4; i++) meshrtc_mesh_get_peers(refusing[i], NULL, 0, &counts[i]);
     EXPECT("mesh_add_peer", counts[0] == 0 && counts[1] == 0 && counts[2] == 0 && counts[3] == 0,
            "a refused add_peer added a peer");
     /* The refused connection got no channels: it still cannot make an offer. */
-    EXPECT("mesh_add_peer", meshrtc_peer_create_offer(p_z) == MESHRTC_ERR_UNCONFIGURED,
+    EXPECT("mesh_add_peer", meshrtc_peer_create_offer(f->z) == MESHRTC_ERR_UNCONFIGURED,
            "a failed add_peer created channels on the connection");
+}
 
-    /* get_peer / get_peers buffers: count always written, nothing else. */
+/* get_peer / get_peers buffers: the count is always written, nothing else;
+ * keeps peer 2's channels in f->chs. */
+static void peer_buffers(peers_fixture *f) {
     meshrtc_peer peer = 0x7777;
-    meshrtc_channel chs[8] = {0x7777, 0x7777, 0x7777, 0x7777, 0x7777, 0x7777, 0x7777, 0x7777};
+    meshrtc_channel *chs = f->chs;
+    for (int i = 0; i < 8; i++) chs[i] = 0x7777;
     int32_t n = -1, connected = 0x7777;
-    CASE("mesh_get_peer: channels_cap 5 < 6", MESHRTC_ERR_PARAMETER_RANGE_ERROR, m_srv, "channels_cap 5",
-         meshrtc_mesh_get_peer(m_srv, 2, &peer, chs, 5, &n, &connected));
+    CASE("mesh_get_peer: channels_cap 5 < 6", MESHRTC_ERR_PARAMETER_RANGE_ERROR, f->srv, "channels_cap 5",
+         meshrtc_mesh_get_peer(f->srv, 2, &peer, chs, 5, &n, &connected));
     EXPECT("mesh_get_peer: buffer too small", n == 6, "count %d, want 6", n);
     EXPECT("mesh_get_peer: buffer too small", peer == 0x7777 && chs[0] == 0x7777 && connected == 0x7777,
            "wrote more than the count");
     n = -1;
-    CASE("mesh_get_peer: size query (NULL, 0)", MESHRTC_ERR_PARAMETER_RANGE_ERROR, m_srv, "channels_cap 0",
-         meshrtc_mesh_get_peer(m_srv, 3, &peer, NULL, 0, &n, &connected));
+    CASE("mesh_get_peer: size query (NULL, 0)", MESHRTC_ERR_PARAMETER_RANGE_ERROR, f->srv, "channels_cap 0",
+         meshrtc_mesh_get_peer(f->srv, 3, &peer, NULL, 0, &n, &connected));
     EXPECT("mesh_get_peer: size query", n == 6 && peer == 0x7777, "count %d", n);
-    CASE("mesh_get_peer: unknown id", MESHRTC_ERR_DOES_NOT_EXIST, m_srv, "no peer 9",
-         meshrtc_mesh_get_peer(m_srv, 9, &peer, chs, 8, &n, &connected));
+    CASE("mesh_get_peer: unknown id", MESHRTC_ERR_DOES_NOT_EXIST, f->srv, "no peer 9",
+         meshrtc_mesh_get_peer(f->srv, 9, &peer, chs, 8, &n, &connected));
     n = -1;
-    ACCEPTED("mesh_get_peer: exact buffer", meshrtc_mesh_get_peer(m_srv, 2, &peer, chs, 6, &n, &connected));
+    ACCEPTED("mesh_get_peer: exact buffer", meshrtc_mesh_get_peer(f->srv, 2, &peer, chs, 6, &n, &connected));
     EXPECT("mesh_get_peer: exact buffer",
-           n == 6 && peer == p_x && connected == 0 && chs[5] != 0x7777 && chs[6] == 0x7777,
-           "count %d, peer ok %d, connected %d", n, peer == p_x, connected);
+           n == 6 && peer == f->x && connected == 0 && chs[5] != 0x7777 && chs[6] == 0x7777,
+           "count %d, peer ok %d, connected %d", n, peer == f->x, connected);
     int32_t ids[4] = {0x7777, 0x7777, 0x7777, 0x7777};
     n = -1;
-    CASE("mesh_get_peers: ids_cap 1 < 2", MESHRTC_ERR_PARAMETER_RANGE_ERROR, m_srv, "ids_cap 1",
-         meshrtc_mesh_get_peers(m_srv, ids, 1, &n));
+    CASE("mesh_get_peers: ids_cap 1 < 2", MESHRTC_ERR_PARAMETER_RANGE_ERROR, f->srv, "ids_cap 1",
+         meshrtc_mesh_get_peers(f->srv, ids, 1, &n));
     EXPECT("mesh_get_peers: buffer too small", n == 2 && ids[0] == 0x7777, "count %d, ids[0] %d", n, ids[0]);
     n = -1;
-    CASE("mesh_get_peers: size query (NULL, 0)", MESHRTC_ERR_PARAMETER_RANGE_ERROR, m_srv, "ids_cap 0",
-         meshrtc_mesh_get_peers(m_srv, NULL, 0, &n));
+    CASE("mesh_get_peers: size query (NULL, 0)", MESHRTC_ERR_PARAMETER_RANGE_ERROR, f->srv, "ids_cap 0",
+         meshrtc_mesh_get_peers(f->srv, NULL, 0, &n));
     EXPECT("mesh_get_peers: size query", n == 2, "count %d", n);
-    ACCEPTED("mesh_get_peers: exact buffer", meshrtc_mesh_get_peers(m_srv, ids, 2, &n));
+    ACCEPTED("mesh_get_peers: exact buffer", meshrtc_mesh_get_peers(f->srv, ids, 2, &n));
     EXPECT("mesh_get_peers: exact buffer", n == 2 && ids[0] == 2 && ids[1] == 3 && ids[2] == 0x7777,
            "count %d, ids %d %d", n, ids[0], ids[1]);
-
-    /* Mesh-owned channel handles: read them, never destroy them. */
-    CASE("channel_destroy: mesh-owned channel", MESHRTC_ERR_UNAUTHORIZED, chs[0], "belongs to mesh",
-         meshrtc_channel_destroy(chs[0]));
-    CASE("channel_destroy: mesh-owned channel (last)", MESHRTC_ERR_UNAUTHORIZED, chs[5], "belongs to mesh",
-         meshrtc_channel_destroy(chs[5]));
-    int32_t state = -1;
-    EXPECT("channel_destroy: mesh-owned channel", meshrtc_channel_get_ready_state(chs[0], &state) == MESHRTC_OK,
-           "the refused destroy released the handle");
-
-    /* put_packet: targets and channels (peers 2 and 3 never connect). */
-    const uint8_t data[4] = {1, 2, 3, 4};
-    FATAL_OK(meshrtc_mesh_set_target_peer(m_srv, 9));
-    CASE("mesh_put_packet: target peer 9 not in the mesh", MESHRTC_ERR_INVALID_PARAMETER, m_srv, "target peer 9",
-         meshrtc_mesh_put_packet(m_srv, data, 4));
-    FATAL_OK(meshrtc_mesh_set_target_peer(m_srv, 1));
-    CASE("mesh_put_packet: target peer 1 (itself)", MESHRTC_ERR_INVALID_PARAMETER, m_srv, "target peer 1",
-         meshrtc_mesh_put_packet(m_srv, data, 4));
-    FATAL_OK(meshrtc_mesh_set_target_peer(m_srv, 2));
-    FATAL_OK(meshrtc_mesh_set_transfer_channel(m_srv, 4));
-    CASE("mesh_put_packet: transfer channel 4, peer has 3 extra", MESHRTC_ERR_INVALID_PARAMETER, m_srv,
-         "peer 2 has 6 channels", meshrtc_mesh_put_packet(m_srv, data, 4));
-    FATAL_OK(meshrtc_mesh_set_transfer_channel(m_srv, 255));
-    CASE("mesh_put_packet: transfer channel 255", MESHRTC_ERR_INVALID_PARAMETER, m_srv, "has 6 channels",
-         meshrtc_mesh_put_packet(m_srv, data, 4));
-    FATAL_OK(meshrtc_mesh_set_transfer_channel(m_srv, 3));
-    CASE("mesh_put_packet: channel not open yet", MESHRTC_ERR_UNAVAILABLE, m_srv, "not open yet",
-         meshrtc_mesh_put_packet(m_srv, data, 4));
-    FATAL_OK(meshrtc_mesh_set_transfer_channel(m_srv, 0));
-    FATAL_OK(meshrtc_mesh_set_target_peer(m_srv, 0));
-    ACCEPTED("mesh_put_packet: broadcast skips peers not open", meshrtc_mesh_put_packet(m_srv, data, 4));
-    FATAL_OK(meshrtc_mesh_set_target_peer(m_srv, -2));
-    ACCEPTED("mesh_put_packet: all but 2 skips peers not open", meshrtc_mesh_put_packet(m_srv, data, 4));
-    FATAL_OK(meshrtc_mesh_set_target_peer(m_srv, 0));
-
-    /* remove_peer / disconnect_peer of ids not in the mesh. */
-    CASE("mesh_remove_peer: id 9", MESHRTC_ERR_DOES_NOT_EXIST, m_srv, "no peer 9",
-         meshrtc_mesh_remove_peer(m_srv, 9));
-    CASE("mesh_remove_peer: id 0", MESHRTC_ERR_DOES_NOT_EXIST, m_srv, "no peer 0",
-         meshrtc_mesh_remove_peer(m_srv, 0));
-    CASE("mesh_remove_peer: own id 1", MESHRTC_ERR_DOES_NOT_EXIST, m_srv, "no peer 1",
-         meshrtc_mesh_remove_peer(m_srv, 1));
-    CASE("mesh_disconnect_peer: id 9", MESHRTC_ERR_DOES_NOT_EXIST, m_srv, "no peer 9",
-         meshrtc_mesh_disconnect_peer(m_srv, 9, 0));
-    CASE("mesh_disconnect_peer: id -3, force", MESHRTC_ERR_DOES_NOT_EXIST, m_srv, "no peer -3",
-         meshrtc_mesh_disconnect_peer(m_srv, -3, 1));
-    FATAL_OK(meshrtc_mesh_get_peers(m_srv, ids, 4, &n));
-    EXPECT("mesh_remove_peer", n == 2, "failed removals changed the mesh (%d peers)", n);
-
-    meshrtc_mesh meshes[] = {m_unconf, m_srv, m_srv_r, m_cli_r, m_mesh_r};
-    for (size_t i = 0; i < sizeof meshes / sizeof meshes[0]; i++) FATAL_OK(meshrtc_mesh_destroy(meshes[i]));
-    /* The mesh's channel handles went with it; its peers are still the host's. */
-    CASE("channel_get_ready_state: channel of a destroyed mesh", MESHRTC_ERR_DOES_NOT_EXIST, 0,
-         "destroyed or never existed", meshrtc_channel_get_ready_state(chs[0], &state));
-    CASE("mesh_destroy: twice", MESHRTC_ERR_DOES_NOT_EXIST, 0, "destroyed or never existed",
-         meshrtc_mesh_destroy(m_srv));
-    meshrtc_peer peers[] = {p_x, p_y, p_z};
-    for (size_t i = 0; i < sizeof peers / sizeof peers[0]; i++) FATAL_OK(meshrtc_peer_destroy(peers[i]));
 }
 
-int main(void) {
-    setvbuf(stdout, NULL, _IOLBF, 0); /* LeakSanitizer exits without flushing stdio */
-    double t0 = pair_now();
-    make_fixtures();
-    test_handles();
-    test_library();
-    test_logs();
-    test_initialize();
-    test_create_data_channel();
-    test_signaling();
-    test_channel();
-    test_mesh_create_and_options();
-    test_mesh_unconfigured();
-    test_mesh_peers();
+/* Mesh-owned channel handles: read them, never destroy them. */
+static void mesh_owned_channels(const peers_fixture *f) {
+    CASE("channel_destroy: mesh-owned channel", MESHRTC_ERR_UNAUTHORIZED, f->chs[0], "belongs to mesh",
+         meshrtc_channel_destroy(f->chs[0]));
+    CASE("channel_destroy: mesh-owned channel (last)", MESHRTC_ERR_UNAUTHORIZED, f->chs[5], "belongs to mesh",
+         meshrtc_channel_destroy(f->chs[5]));
+    int32_t state = -1;
+    EXPECT("channel_destroy: mesh-owned channel", meshrtc_channel_get_ready_state(f->chs[0], &state) == MESHRTC_OK,
+           "the refused destroy released the handle");
+}
 
-    /* Idempotent closes and polls on every kind of fixture still succeed. */
+/* put_packet to targets and on channels that are not there (peers 2 and 3
+ * never connect); broadcasts skip them. */
+static void put_packet_targets(const peers_fixture *f) {
+    static const uint8_t data[4] = {1, 2, 3, 4};
+    static const struct {
+        const char *name;
+        int32_t want, target, channel;
+        const char *substr;
+    } cases[] = {
+        {"target peer 9 not in the mesh", MESHRTC_ERR_INVALID_PARAMETER, 9, 0, "target peer 9"},
+        {"target peer 1 (itself)", MESHRTC_ERR_INVALID_PARAMETER, 1, 0, "target peer 1"},
+        {"transfer channel 4, peer has 3 extra", MESHRTC_ERR_INVALID_PARAMETER, 2, 4, "peer 2 has 6 channels"},
+        {"transfer channel 255", MESHRTC_ERR_INVALID_PARAMETER, 2, 255, "has 6 channels"},
+        {"channel not open yet", MESHRTC_ERR_UNAVAILABLE, 2, 3, "not open yet"},
+    };
+    for (size_t i = 0; i < COUNT(cases); i++) {
+        char name[160];
+        snprintf(name, sizeof name, "mesh_put_packet: %s", cases[i].name);
+        FATAL_OK(meshrtc_mesh_set_target_peer(f->srv, cases[i].target));
+        FATAL_OK(meshrtc_mesh_set_transfer_channel(f->srv, cases[i].channel));
+        CASE(name, cases[i].want, f->srv, cases[i].substr, meshrtc_mesh_put_packet(f->srv, data, 4));
+    }
+    FATAL_OK(meshrtc_mesh_set_transfer_channel(f->srv, 0));
+    FATAL_OK(meshrtc_mesh_set_target_peer(f->srv, 0));
+    ACCEPTED("mesh_put_packet: broadcast skips peers not open", meshrtc_mesh_put_packet(f->srv, data, 4));
+    FATAL_OK(meshrtc_mesh_set_target_peer(f->srv, -2));
+    ACCEPTED("mesh_put_packet: all but 2 skips peers not open", meshrtc_mesh_put_packet(f->srv, data, 4));
+    FATAL_OK(meshrtc_mesh_set_target_peer(f->srv, 0));
+}
+
+/* remove_peer / disconnect_peer of ids not in the mesh change nothing. */
+static void absent_peers(const peers_fixture *f) {
+    static const absent_case cases[] = {{9, REMOVE}, {0, REMOVE}, {1, REMOVE} /* its own id */, {9, 0}, {-3, 1}};
+    absent_peer_cases(f->srv, cases, COUNT(cases));
+    int32_t ids[4], n = -1;
+    FATAL_OK(meshrtc_mesh_get_peers(f->srv, ids, 4, &n));
+    EXPECT("mesh_remove_peer", n == 2, "failed removals changed the mesh (%d peers)", n);
+}
+
+/* The meshes' channel handles go with them; their peers are the host's. */
+static void peers_fixture_destroy(const peers_fixture *f) {
+    meshrtc_mesh meshes[] = {f->unconf, f->srv, f->srv_r, f->cli_r, f->mesh_r};
+    for (size_t i = 0; i < COUNT(meshes); i++) FATAL_OK(meshrtc_mesh_destroy(meshes[i]));
+    int32_t state = -1;
+    CASE("channel_get_ready_state: channel of a destroyed mesh", MESHRTC_ERR_DOES_NOT_EXIST, 0,
+         "destroyed or never existed", meshrtc_channel_get_ready_state(f->chs[0], &state));
+    CASE("mesh_destroy: twice", MESHRTC_ERR_DOES_NOT_EXIST, 0, "destroyed or never existed",
+         meshrtc_mesh_destroy(f->srv));
+    meshrtc_peer peers[] = {f->x, f->y, f->z};
+    for (size_t i = 0; i < COUNT(peers); i++) FATAL_OK(meshrtc_peer_destroy(peers[i]));
+}
+
+static void test_mesh_peers(void) {
+    peers_fixture f;
+    peers_fixture_make(&f);
+    add_peer_errors(&f);
+    peer_buffers(&f);
+    mesh_owned_channels(&f);
+    put_packet_targets(&f);
+    absent_peers(&f);
+    peers_fixture_destroy(&f);
+}
+
+/* Idempotent closes and polls on every kind of fixture still succeed; then
+ * every fixture is destroyed, and a second destroy sees a destroyed handle. */
+static void destroy_fixtures(void) {
     ACCEPTED("peer_close: twice", meshrtc_peer_close(p_closed));
     ACCEPTED("channel_close: closed channel", meshrtc_channel_close(c_closed));
     ACCEPTED("channel_poll: orphan channel", meshrtc_channel_poll(c_orphan));
@@ -1423,19 +1504,42 @@ int main(void) {
     for (size_t i = 0; i < sizeof peers / sizeof peers[0]; i++) FATAL_OK(meshrtc_peer_destroy(peers[i]));
     FATAL_OK(meshrtc_mesh_destroy(m_live));
     pair_destroy(&pa, &pb);
-    /* Double destroy: the second sees a destroyed handle. */
+
     CASE("peer_destroy: twice", MESHRTC_ERR_DOES_NOT_EXIST, 0, "destroyed or never existed", meshrtc_peer_destroy(p_new));
     CASE("channel_destroy: twice", MESHRTC_ERR_DOES_NOT_EXIST, 0, "destroyed or never existed",
          meshrtc_channel_destroy(c_open));
     free(offer_sdp);
+}
 
+/* Nothing leaked; out_leaked may be NULL. */
+static void test_shutdown(void) {
     int32_t leaked = -1;
     ACCEPTED("shutdown", meshrtc_shutdown(&leaked));
     EXPECT("shutdown", leaked == 0, "%d handles leaked", leaked);
     ACCEPTED("shutdown: out_leaked NULL", meshrtc_shutdown(NULL));
+}
 
+int main(void) {
+    setvbuf(stdout, NULL, _IOLBF, 0); /* LeakSanitizer exits without flushing stdio */
+    double t0 = tk_now_s();
+    make_fixtures();
+    test_handles();
+    test_library();
+    test_logs();
+    test_initialize();
+    test_create_data_channel();
+    test_create_offer();
+    test_descriptions();
+    test_candidates();
+    test_peer_getters();
+    test_channel();
+    test_mesh_create_and_options();
+    test_mesh_unconfigured();
+    test_mesh_peers();
+    destroy_fixtures();
+    test_shutdown();
     printf("accepted-input cases: %d\n", n_accepted);
     printf("bad-input cases: %d\n", n_cases);
-    printf("test_bad_input: %d failures in %.1f s\n", n_failed, pair_now() - t0);
+    printf("test_bad_input: %d failures in %.1f s\n", n_failed, tk_now_s() - t0);
     return n_failed == 0 ? 0 : 1;
 }

@@ -21,9 +21,7 @@
 #define DEADLINE_S 20.0
 
 /* Loopback-only ICE (LOOPBACK_CONFIG) plus a smaller maximum message size. */
-#define LOOPBACK_CONFIG_64K                                                                             \
-    "{\"meshrtc\":{\"interfaces\":[\"lo\"],\"includeLoopback\":true,\"mdns\":\"disabled\",\"ipv6\":false," \
-    "\"maxMessageSize\":65536}}"
+#define LOOPBACK_CONFIG_64K LOOPBACK_CONFIG_WITH(",\"maxMessageSize\":65536")
 
 /* ------------------------------------------------------------ event pump */
 
@@ -131,15 +129,15 @@ typedef int (*cond_fn)(void *arg);
 
 /* Pumps until cond holds; false (and a failure) after DEADLINE_S. */
 static int pump_until(side *a, side *b, const char *what, cond_fn cond, void *arg) {
-    double deadline = pair_now() + DEADLINE_S;
+    double deadline = tk_now_s() + DEADLINE_S;
     for (;;) {
         pump(a, b);
         if (cond(arg)) return 1;
-        if (pair_now() > deadline) {
+        if (tk_now_s() > deadline) {
             CHECK(0, "timed out waiting for %s", what);
             return 0;
         }
-        pair_sleep_ms(1);
+        tk_sleep_ms(1);
     }
 }
 
@@ -332,7 +330,7 @@ static const chan_spec *spec_by_label(const char *label) {
 
 /* Pumps until ch has a packet; returns a malloc'd copy (NULL on timeout). */
 static uint8_t *recv_packet(side *a, side *b, meshrtc_channel ch, int32_t *out_len, int32_t *is_string) {
-    double deadline = pair_now() + DEADLINE_S;
+    double deadline = tk_now_s() + DEADLINE_S;
     for (;;) {
         const uint8_t *data = NULL;
         int32_t len = -1;
@@ -347,12 +345,12 @@ static uint8_t *recv_packet(side *a, side *b, meshrtc_channel ch, int32_t *out_l
             return copy;
         }
         CHECK_RC(rc, MESHRTC_ERR_UNAVAILABLE, ch);
-        if (rc != MESHRTC_ERR_UNAVAILABLE || pair_now() > deadline) {
+        if (rc != MESHRTC_ERR_UNAVAILABLE || tk_now_s() > deadline) {
             CHECK(0, "no packet arrived");
             return NULL;
         }
         pump(a, b);
-        pair_sleep_ms(1);
+        tk_sleep_ms(1);
     }
 }
 
@@ -415,10 +413,10 @@ static void exchange_all(side *a, side *b, meshrtc_channel *na, meshrtc_channel 
 
     /* Several queued packets: counted, then taken in order. */
     for (uint8_t i = 0; i < 3; i++) CHECK_OK(meshrtc_channel_put_packet(rel_a, &i, 1), rel_a);
-    double deadline = pair_now() + DEADLINE_S;
-    while (GET32(meshrtc_channel_get_available_packet_count, rel_b) < 3 && pair_now() < deadline) {
+    double deadline = tk_now_s() + DEADLINE_S;
+    while (GET32(meshrtc_channel_get_available_packet_count, rel_b) < 3 && tk_now_s() < deadline) {
         pump(a, b);
-        pair_sleep_ms(1);
+        tk_sleep_ms(1);
     }
     CHECK(GET32(meshrtc_channel_get_available_packet_count, rel_b) == 3, "3 packets queued");
     for (uint8_t i = 0; i < 3; i++) {
@@ -442,7 +440,7 @@ static void exchange_all(side *a, side *b, meshrtc_channel *na, meshrtc_channel 
         uint8_t *got = recv_packet(a, b, nb[c], &len, &is_string);
         CHECK(got != NULL && len == 64 && memcmp(got, bytes, 64) == 0, "%s: packet", NEGOTIATED[c].label);
         free(got);
-        pair_sleep_ms(20);
+        tk_sleep_ms(20);
         pump(a, b);
         const uint8_t *data;
         while (meshrtc_channel_get_packet(nb[c], &data, &len) == MESHRTC_OK) {
@@ -476,8 +474,8 @@ static void check_peer_states(meshrtc_peer p, int32_t conn, int32_t gather, int3
 }
 
 /* Connects a and b with offerer making the offer; fills c. */
-static void connect_pair(side *a, side *b, side *offerer, connection *c) {
-    side *answerer = offerer == a ? b : a;
+/* Both peers NEW, with every channel created and CONNECTING. */
+static void connect_create_channels(side *a, side *b, side *offerer, connection *c) {
     check_peer_states(a->p.peer, MESHRTC_STATE_NEW, MESHRTC_GATHERING_STATE_NEW, MESHRTC_SIGNALING_STATE_STABLE,
                       "a before");
     check_peer_states(b->p.peer, MESHRTC_STATE_NEW, MESHRTC_GATHERING_STATE_NEW, MESHRTC_SIGNALING_STATE_STABLE,
@@ -485,20 +483,24 @@ static void connect_pair(side *a, side *b, side *offerer, connection *c) {
     check_peer_stats_empty(a->p.peer, "a before connecting");
     check_peer_stats_empty(b->p.peer, "b before connecting");
     for (int i = 0; i < N_NEGOTIATED; i++) {
-        PAIR_CHECK(meshrtc_peer_create_data_channel(a->p.peer, NEGOTIATED[i].label, NEGOTIATED[i].options, &c->na[i]),
-                   a->p.peer);
-        PAIR_CHECK(meshrtc_peer_create_data_channel(b->p.peer, NEGOTIATED[i].label, NEGOTIATED[i].options, &c->nb[i]),
-                   b->p.peer);
+        TK_MUST(meshrtc_peer_create_data_channel(a->p.peer, NEGOTIATED[i].label, NEGOTIATED[i].options, &c->na[i]),
+                a->p.peer);
+        TK_MUST(meshrtc_peer_create_data_channel(b->p.peer, NEGOTIATED[i].label, NEGOTIATED[i].options, &c->nb[i]),
+                b->p.peer);
         check_channel(c->na[i], &NEGOTIATED[i], 1, 0, 262144, MESHRTC_CHANNEL_STATE_CONNECTING);
         check_channel(c->nb[i], &NEGOTIATED[i], 1, 0, 262144, MESHRTC_CHANNEL_STATE_CONNECTING);
     }
     for (int i = 0; i < N_INBAND; i++) {
-        PAIR_CHECK(meshrtc_peer_create_data_channel(offerer->p.peer, INBAND[i].label, INBAND[i].options, &c->inband[i]),
-                   offerer->p.peer);
+        TK_MUST(meshrtc_peer_create_data_channel(offerer->p.peer, INBAND[i].label, INBAND[i].options, &c->inband[i]),
+                offerer->p.peer);
         check_channel(c->inband[i], &INBAND[i], 0, 0, 262144, MESHRTC_CHANNEL_STATE_CONNECTING);
     }
     CHECK(GET32(meshrtc_peer_get_connection_state, offerer->p.peer) == MESHRTC_STATE_NEW, "still NEW");
+}
 
+/* The offer, every channel open, the in-band ones received by the
+ * answerer; then the buffered amounts drain. */
+static void connect_open(side *a, side *b, side *offerer, side *answerer, connection *c) {
     CHECK_OK(meshrtc_peer_create_offer(offerer->p.peer), offerer->p.peer);
     for (int i = 0; i < N_NEGOTIATED; i++) {
         wait_channel_state(a, b, c->na[i], MESHRTC_CHANNEL_STATE_OPEN, "a's negotiated channel to open");
@@ -522,8 +524,10 @@ static void connect_pair(side *a, side *b, side *offerer, connection *c) {
     for (int r = 0; r < answerer->p.received_count; r++) {
         pump_until(a, b, "buffered amount to drain", buffered_empty, &answerer->p.received[r]);
     }
+}
 
-    /* Match received channels to the offerer's by label and check them. */
+/* The received channels matched to the offerer's by label, all checked. */
+static void connect_match_received(side *a, side *b, side *answerer, connection *c) {
     for (int i = 0; i < N_INBAND; i++) c->inband_rx[i] = 0;
     for (int r = 0; r < answerer->p.received_count; r++) {
         meshrtc_channel rx = answerer->p.received[r];
@@ -545,8 +549,11 @@ static void connect_pair(side *a, side *b, side *offerer, connection *c) {
         check_channel(c->na[i], &NEGOTIATED[i], 1, 1, 262144, MESHRTC_CHANNEL_STATE_OPEN);
         check_channel(c->nb[i], &NEGOTIATED[i], 1, 1, 262144, MESHRTC_CHANNEL_STATE_OPEN);
     }
+}
 
-    /* States: connected, gathering complete, signaling stable. */
+/* Both peers connected, gathering complete, signaling stable, with the
+ * events to match. */
+static void connect_states(side *a, side *b) {
     side *sides[2] = {a, b};
     for (int s = 0; s < 2; s++) {
         peer_wait conn = {sides[s]->p.peer, meshrtc_peer_get_connection_state, MESHRTC_STATE_CONNECTED};
@@ -562,8 +569,11 @@ static void connect_pair(side *a, side *b, side *offerer, connection *c) {
         pump_until(a, b, "the CONNECTED event", last_event_connected, sides[s]);
         pump_until(a, b, "the gathering COMPLETE event", gathering_complete_seen, sides[s]);
     }
+}
 
-    /* Events seen. */
+/* The event types and states each side saw on the way. */
+static void connect_events_seen(side *a, side *b, side *offerer, side *answerer) {
+    side *sides[2] = {a, b};
     unsigned common = 1u << MESHRTC_EVENT_SESSION_DESCRIPTION_CREATED | 1u << MESHRTC_EVENT_ICE_CANDIDATE_CREATED |
                       1u << MESHRTC_EVENT_CONNECTION_STATE_CHANGED | 1u << MESHRTC_EVENT_GATHERING_STATE_CHANGED |
                       1u << MESHRTC_EVENT_SIGNALING_STATE_CHANGED;
@@ -590,15 +600,24 @@ static void connect_pair(side *a, side *b, side *offerer, connection *c) {
     }
 }
 
+static void connect_pair(side *a, side *b, side *offerer, connection *c) {
+    side *answerer = offerer == a ? b : a;
+    connect_create_channels(a, b, offerer, c);
+    connect_open(a, b, offerer, answerer, c);
+    connect_match_received(a, b, answerer, c);
+    connect_states(a, b);
+    connect_events_seen(a, b, offerer, answerer);
+}
+
 /* Closes closer's end of a channel; the other end (peer_end) reaches CLOSED
  * and a packet received before the close stays readable. */
 static void close_channel(side *a, side *b, meshrtc_channel closer, meshrtc_channel peer_end, const char *what) {
     static const uint8_t msg[] = {42};
     CHECK_OK(meshrtc_channel_put_packet(peer_end, msg, 1), peer_end);
-    double deadline = pair_now() + DEADLINE_S;
-    while (GET32(meshrtc_channel_get_available_packet_count, closer) < 1 && pair_now() < deadline) {
+    double deadline = tk_now_s() + DEADLINE_S;
+    while (GET32(meshrtc_channel_get_available_packet_count, closer) < 1 && tk_now_s() < deadline) {
         pump(a, b);
-        pair_sleep_ms(1);
+        tk_sleep_ms(1);
     }
     CHECK_OK(meshrtc_channel_close(closer), closer);
     int32_t s = GET32(meshrtc_channel_get_ready_state, closer);
@@ -633,6 +652,19 @@ static void destroy_connection(side *a, side *b, connection *c) {
     }
 }
 
+/* The channels one side made (negotiated ones, and the in-band ones of the
+ * offerer) read CLOSED once its peer closed or re-initialized. */
+static void check_channels_closed(const meshrtc_channel *negotiated, const meshrtc_channel *inband, const char *what) {
+    for (int i = 0; i < N_NEGOTIATED; i++) {
+        CHECK(GET32(meshrtc_channel_get_ready_state, negotiated[i]) == MESHRTC_CHANNEL_STATE_CLOSED,
+              "%s: %s not CLOSED", what, NEGOTIATED[i].label);
+    }
+    for (int i = 0; i < N_INBAND; i++) {
+        CHECK(GET32(meshrtc_channel_get_ready_state, inband[i]) == MESHRTC_CHANNEL_STATE_CLOSED,
+              "%s: in-band %s not CLOSED", what, INBAND[i].label);
+    }
+}
+
 static void new_sides(side *a, side *b) {
     memset(a, 0, sizeof *a);
     memset(b, 0, sizeof *b);
@@ -641,16 +673,26 @@ static void new_sides(side *a, side *b) {
     b->name = "b";
 }
 
+/* How both scenarios start: a and b connect (offerer makes the offer) and
+ * exchange packets on every channel; then the offerer closes a negotiated
+ * channel and the other side an in-band one. */
+static void open_and_close_one(side *a, side *b, side *offerer, connection *c) {
+    char what[64];
+    side *other = offerer == a ? b : a;
+    new_sides(a, b);
+    connect_pair(a, b, offerer, c);
+    exchange_all(a, b, c->na, c->nb, c->inband[0], c->inband_rx[0]);
+    snprintf(what, sizeof what, "negotiated closed by %s", offerer->name);
+    close_channel(a, b, offerer == a ? c->na[0] : c->nb[0], offerer == a ? c->nb[0] : c->na[0], what);
+    snprintf(what, sizeof what, "in-band closed by %s", other->name);
+    if (c->inband_rx[0] != 0) close_channel(a, b, c->inband_rx[0], c->inband[0], what);
+}
+
 /* Role 0: a offers; a closes a channel, b closes an in-band one, a closes the peer. */
 static void scenario_close(void) {
     side a, b;
     connection c;
-    new_sides(&a, &b);
-    connect_pair(&a, &b, &a, &c);
-    exchange_all(&a, &b, c.na, c.nb, c.inband[0], c.inband_rx[0]);
-
-    close_channel(&a, &b, c.na[0], c.nb[0], "negotiated closed by a");
-    if (c.inband_rx[0] != 0) close_channel(&a, &b, c.inband_rx[0], c.inband[0], "in-band closed by b");
+    open_and_close_one(&a, &b, &a, &c);
 
     /* Peer close: a's side closes at once, b's channels follow. */
     CHECK_OK(meshrtc_peer_close(a.p.peer), a.p.peer);
@@ -659,14 +701,7 @@ static void scenario_close(void) {
     CHECK(GET32(meshrtc_peer_get_signaling_state, a.p.peer) == MESHRTC_SIGNALING_STATE_CLOSED,
           "a signaling CLOSED after close");
     check_peer_stats_empty(a.p.peer, "a after peer close");
-    for (int i = 0; i < N_NEGOTIATED; i++) {
-        CHECK(GET32(meshrtc_channel_get_ready_state, c.na[i]) == MESHRTC_CHANNEL_STATE_CLOSED, "a's %s CLOSED",
-              NEGOTIATED[i].label);
-    }
-    for (int i = 0; i < N_INBAND; i++) {
-        CHECK(GET32(meshrtc_channel_get_ready_state, c.inband[i]) == MESHRTC_CHANNEL_STATE_CLOSED, "a's %s CLOSED",
-              INBAND[i].label);
-    }
+    check_channels_closed(c.na, c.inband, "a after peer close");
     for (int i = 1; i < N_NEGOTIATED; i++) {
         wait_channel_state(&a, &b, c.nb[i], MESHRTC_CHANNEL_STATE_CLOSED, "b's channel after a's peer close");
     }
@@ -686,12 +721,7 @@ static void scenario_close(void) {
 static void scenario_reinitialize(void) {
     side a, b;
     connection c;
-    new_sides(&a, &b);
-    connect_pair(&a, &b, &b, &c);
-    exchange_all(&a, &b, c.na, c.nb, c.inband[0], c.inband_rx[0]);
-
-    close_channel(&a, &b, c.nb[0], c.na[0], "negotiated closed by b");
-    if (c.inband_rx[0] != 0) close_channel(&a, &b, c.inband_rx[0], c.inband[0], "in-band closed by a");
+    open_and_close_one(&a, &b, &b, &c);
 
     /* Leave an event queued on b (a renegotiation offer), then re-initialize
      * b while connected: the event is dropped. */
@@ -704,14 +734,7 @@ static void scenario_reinitialize(void) {
     check_peer_states(b.p.peer, MESHRTC_STATE_NEW, MESHRTC_GATHERING_STATE_NEW, MESHRTC_SIGNALING_STATE_STABLE,
                       "b after re-initialize");
     check_peer_stats_empty(b.p.peer, "b after re-initialize");
-    for (int i = 0; i < N_NEGOTIATED; i++) {
-        CHECK(GET32(meshrtc_channel_get_ready_state, c.nb[i]) == MESHRTC_CHANNEL_STATE_CLOSED,
-              "b's old %s CLOSED after re-initialize", NEGOTIATED[i].label);
-    }
-    for (int i = 0; i < N_INBAND; i++) {
-        CHECK(GET32(meshrtc_channel_get_ready_state, c.inband[i]) == MESHRTC_CHANNEL_STATE_CLOSED,
-              "b's old in-band %s CLOSED after re-initialize", INBAND[i].label);
-    }
+    check_channels_closed(c.nb, c.inband, "b's old channels after re-initialize");
     /* The remote side's channels follow. */
     for (int i = 1; i < N_NEGOTIATED; i++) {
         wait_channel_state(&a, &b, c.na[i], MESHRTC_CHANNEL_STATE_CLOSED, "a's channel after b re-initialized");
@@ -760,7 +783,7 @@ static void test_logs(void) {
     while (meshrtc_log_next(&level, line, (int32_t)sizeof line, &len) == MESHRTC_OK) {
     }
     CHECK_OK(meshrtc_log_set_level(MESHRTC_LOG_WARN), 0);
-    PAIR_CHECK(meshrtc_peer_create(&p), 0);
+    TK_MUST(meshrtc_peer_create(&p), 0);
     CHECK_OK(meshrtc_peer_initialize(
                  p, "{\"someUnknownTopLevelKey\":[1,2],\"meshrtc\":{\"interfaces\":[\"lo\"],\"includeLoopback\":true,"
                     "\"mdns\":\"disabled\",\"ipv6\":false}}"),
@@ -828,19 +851,16 @@ static void test_shutdown(void) {
     CHECK_OK(meshrtc_shutdown(NULL), 0);
 }
 
-int main(void) {
-    setvbuf(stdout, NULL, _IOLBF, 0); /* LeakSanitizer exits without flushing stdio */
-    double t0 = pair_now();
+static void test_version(void) {
     int32_t major = -1, minor = -1, patch = -1;
     CHECK_OK(meshrtc_version(&major, &minor, &patch), 0);
     CHECK(major == MESHRTC_VERSION_MAJOR && minor == MESHRTC_VERSION_MINOR && patch == MESHRTC_VERSION_PATCH,
           "version %d.%d.%d", major, minor, patch);
     CHECK(meshrtc_abi_version() == MESHRTC_ABI_VERSION, "abi %d", meshrtc_abi_version());
+}
 
-    test_logs();
-    scenario_close();
-    scenario_reinitialize();
-    test_shutdown();
-    printf("test_connect: done in %.1f s\n", pair_now() - t0);
-    return check_summary("test_connect");
+int main(void) {
+    static void (*const steps[])(void) = {test_version, test_logs, scenario_close, scenario_reinitialize,
+                                           test_shutdown};
+    return check_main("test_connect", steps, sizeof steps / sizeof steps[0]);
 }

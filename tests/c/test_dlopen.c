@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "meshrtc.h"
 
@@ -108,48 +107,9 @@ static struct api {
 #undef FIELD
 } m;
 
-static int failures;
-
-#define CHECK(cond, ...)                                                    \
-    do {                                                                    \
-        if (!(cond)) {                                                      \
-            failures++;                                                     \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-            fprintf(stderr, __VA_ARGS__);                                   \
-            fputc('\n', stderr);                                            \
-        }                                                                   \
-    } while (0)
-
-static const char *last_error(int64_t h) {
-    static char msg[512];
-    int32_t len;
-    msg[0] = '\0';
-    m.meshrtc_last_error(h, msg, (int32_t)sizeof msg, &len);
-    return msg;
-}
-
-#define OK(call, h)                                                                                      \
-    do {                                                                                                 \
-        int32_t rc_ = (call);                                                                            \
-        if (rc_ != MESHRTC_OK) {                                                                         \
-            fprintf(stderr, "FATAL %s:%d: %s returned %d: %s\n", __FILE__, __LINE__, #call, rc_, last_error(h)); \
-            exit(1);                                                                                     \
-        }                                                                                                \
-    } while (0)
-
-#define LOOPBACK_CONFIG \
-    "{\"meshrtc\":{\"interfaces\":[\"lo\"],\"includeLoopback\":true,\"mdns\":\"disabled\",\"ipv6\":false}}"
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_ms(int ms) {
-    struct timespec ts = {0, (long)ms * 1000000L};
-    nanosleep(&ts, NULL);
-}
+/* check.h and testkit.h read last errors through the pointer too. */
+#define TK_LAST_ERROR m.meshrtc_last_error
+#include "check.h"
 
 static int resolve(void *lib) {
     int missing = 0, n = 0;
@@ -172,21 +132,21 @@ static int resolve(void *lib) {
 /* Plays from's events to to; collects a received channel. */
 static void pump_one(meshrtc_peer from, meshrtc_peer to, meshrtc_channel *received) {
     meshrtc_peer_event ev;
-    OK(m.meshrtc_peer_poll(from), from);
+    TK_MUST(m.meshrtc_peer_poll(from), from);
     while (m.meshrtc_peer_next_event(from, &ev) == MESHRTC_OK) {
         switch (ev.type) {
         case MESHRTC_EVENT_SESSION_DESCRIPTION_CREATED:
-            OK(m.meshrtc_peer_set_local_description(from, ev.sdp_type, ev.sdp), from);
-            OK(m.meshrtc_peer_set_remote_description(to, ev.sdp_type, ev.sdp), to);
+            TK_MUST(m.meshrtc_peer_set_local_description(from, ev.sdp_type, ev.sdp), from);
+            TK_MUST(m.meshrtc_peer_set_remote_description(to, ev.sdp_type, ev.sdp), to);
             break;
         case MESHRTC_EVENT_ICE_CANDIDATE_CREATED:
-            OK(m.meshrtc_peer_add_ice_candidate(to, ev.media, ev.index, ev.name), to);
+            TK_MUST(m.meshrtc_peer_add_ice_candidate(to, ev.media, ev.index, ev.name), to);
             break;
         case MESHRTC_EVENT_DATA_CHANNEL_RECEIVED:
             if (*received == 0) {
                 *received = ev.channel;
             } else {
-                OK(m.meshrtc_channel_destroy(ev.channel), ev.channel);
+                TK_MUST(m.meshrtc_channel_destroy(ev.channel), ev.channel);
             }
             break;
         default:
@@ -197,7 +157,7 @@ static void pump_one(meshrtc_peer from, meshrtc_peer to, meshrtc_channel *receiv
 
 static int32_t ready_state(meshrtc_channel ch) {
     int32_t s = -1;
-    OK(m.meshrtc_channel_get_ready_state(ch, &s), ch);
+    TK_MUST(m.meshrtc_channel_get_ready_state(ch, &s), ch);
     return s;
 }
 
@@ -205,26 +165,26 @@ static int32_t ready_state(meshrtc_channel ch) {
 static void connection(void) {
     meshrtc_peer a, b;
     meshrtc_channel na, nb, chat, chat_in = 0, none = 0;
-    OK(m.meshrtc_peer_create(&a), 0);
-    OK(m.meshrtc_peer_create(&b), 0);
-    OK(m.meshrtc_peer_initialize(a, LOOPBACK_CONFIG), a);
-    OK(m.meshrtc_peer_initialize(b, LOOPBACK_CONFIG), b);
-    OK(m.meshrtc_peer_create_data_channel(a, "n", "{\"negotiated\":true,\"id\":1}", &na), a);
-    OK(m.meshrtc_peer_create_data_channel(b, "n", "{\"negotiated\":true,\"id\":1}", &nb), b);
-    OK(m.meshrtc_peer_create_data_channel(a, "chat", NULL, &chat), a);
-    OK(m.meshrtc_peer_create_offer(a), a);
-    double deadline = now() + 20;
+    TK_MUST(m.meshrtc_peer_create(&a), 0);
+    TK_MUST(m.meshrtc_peer_create(&b), 0);
+    TK_MUST(m.meshrtc_peer_initialize(a, LOOPBACK_CONFIG), a);
+    TK_MUST(m.meshrtc_peer_initialize(b, LOOPBACK_CONFIG), b);
+    TK_MUST(m.meshrtc_peer_create_data_channel(a, "n", "{\"negotiated\":true,\"id\":1}", &na), a);
+    TK_MUST(m.meshrtc_peer_create_data_channel(b, "n", "{\"negotiated\":true,\"id\":1}", &nb), b);
+    TK_MUST(m.meshrtc_peer_create_data_channel(a, "chat", NULL, &chat), a);
+    TK_MUST(m.meshrtc_peer_create_offer(a), a);
+    double deadline = tk_now_s() + 20;
     while ((ready_state(na) != MESHRTC_CHANNEL_STATE_OPEN || ready_state(nb) != MESHRTC_CHANNEL_STATE_OPEN ||
             chat_in == 0 || ready_state(chat_in) != MESHRTC_CHANNEL_STATE_OPEN) &&
-           now() < deadline) {
+           tk_now_s() < deadline) {
         pump_one(a, b, &none);
         pump_one(b, a, &chat_in);
-        sleep_ms(1);
+        tk_sleep_ms(1);
     }
     CHECK(chat_in != 0 && ready_state(na) == MESHRTC_CHANNEL_STATE_OPEN, "connection did not open within 20 s");
     if (chat_in == 0) exit(1);
     int32_t state = -1;
-    OK(m.meshrtc_peer_get_connection_state(a, &state), a);
+    TK_MUST(m.meshrtc_peer_get_connection_state(a, &state), a);
     CHECK(state == MESHRTC_STATE_CONNECTED || state == MESHRTC_STATE_CONNECTING, "state %d", state);
 
     struct {
@@ -239,40 +199,40 @@ static void connection(void) {
     };
     for (int i = 0; i < 4; i++) {
         int32_t len = (int32_t)strlen(sends[i].text);
-        OK(m.meshrtc_channel_set_write_mode(sends[i].tx, sends[i].mode), sends[i].tx);
-        OK(m.meshrtc_channel_put_packet(sends[i].tx, (const uint8_t *)sends[i].text, len), sends[i].tx);
+        TK_MUST(m.meshrtc_channel_set_write_mode(sends[i].tx, sends[i].mode), sends[i].tx);
+        TK_MUST(m.meshrtc_channel_put_packet(sends[i].tx, (const uint8_t *)sends[i].text, len), sends[i].tx);
         const uint8_t *data = NULL;
         int32_t got = -1, is_string = -1;
-        deadline = now() + 20;
-        while (m.meshrtc_channel_get_packet(sends[i].rx, &data, &got) != MESHRTC_OK && now() < deadline) {
+        deadline = tk_now_s() + 20;
+        while (m.meshrtc_channel_get_packet(sends[i].rx, &data, &got) != MESHRTC_OK && tk_now_s() < deadline) {
             pump_one(a, b, &none);
             pump_one(b, a, &none);
-            sleep_ms(1);
+            tk_sleep_ms(1);
         }
         CHECK(data != NULL && got == len && memcmp(data, sends[i].text, (size_t)len) == 0, "%s: packet",
               sends[i].text);
-        OK(m.meshrtc_channel_was_string_packet(sends[i].rx, &is_string), sends[i].rx);
+        TK_MUST(m.meshrtc_channel_was_string_packet(sends[i].rx, &is_string), sends[i].rx);
         CHECK(is_string == (sends[i].mode == MESHRTC_WRITE_MODE_TEXT), "%s: was_string %d", sends[i].text,
               is_string);
     }
     meshrtc_peer_stats ps;
-    OK(m.meshrtc_peer_get_stats(a, &ps), a);
+    TK_MUST(m.meshrtc_peer_get_stats(a, &ps), a);
     CHECK(ps.local_candidate_type == MESHRTC_CANDIDATE_HOST && ps.remote_candidate_type == MESHRTC_CANDIDATE_HOST,
           "selected pair types %d/%d, want host/host on loopback", ps.local_candidate_type, ps.remote_candidate_type);
     CHECK(ps.bytes_sent > 0 && ps.packets_sent > 0, "peer stats sent %lld bytes", (long long)ps.bytes_sent);
     meshrtc_channel_stats cs;
-    OK(m.meshrtc_channel_get_stats(na, &cs), na);
+    TK_MUST(m.meshrtc_channel_get_stats(na, &cs), na);
     CHECK(cs.messages_sent == 1 && cs.messages_received == 1, "channel stats %lld sent, %lld received",
           (long long)cs.messages_sent, (long long)cs.messages_received);
     char label[16];
     int32_t label_len = -1;
-    OK(m.meshrtc_channel_get_label(chat_in, label, (int32_t)sizeof label, &label_len), chat_in);
+    TK_MUST(m.meshrtc_channel_get_label(chat_in, label, (int32_t)sizeof label, &label_len), chat_in);
     CHECK(strcmp(label, "chat") == 0 && label_len == 4, "label %s", label);
 
     meshrtc_channel chans[] = {na, nb, chat, chat_in};
-    for (int i = 0; i < 4; i++) OK(m.meshrtc_channel_destroy(chans[i]), chans[i]);
-    OK(m.meshrtc_peer_destroy(a), a);
-    OK(m.meshrtc_peer_destroy(b), b);
+    for (int i = 0; i < 4; i++) TK_MUST(m.meshrtc_channel_destroy(chans[i]), chans[i]);
+    TK_MUST(m.meshrtc_peer_destroy(a), a);
+    TK_MUST(m.meshrtc_peer_destroy(b), b);
     printf("connection through function pointers: ok\n");
 }
 
@@ -286,28 +246,28 @@ static void tiny_mesh(void) {
     const int32_t config[1] = {MESHRTC_TRANSFER_MODE_RELIABLE};
     meshrtc_channel none = 0;
     for (int i = 0; i < 2; i++) {
-        OK(m.meshrtc_mesh_create(&mesh[i]), 0);
-        OK(m.meshrtc_mesh_create_mesh(mesh[i], i + 1, config, 1), mesh[i]);
-        OK(m.meshrtc_peer_create(&conn[i]), 0);
-        OK(m.meshrtc_peer_initialize(conn[i], LOOPBACK_CONFIG), conn[i]);
-        OK(m.meshrtc_mesh_add_peer(mesh[i], conn[i], 2 - i, 1), mesh[i]); /* mesh i+1 adds the other */
+        TK_MUST(m.meshrtc_mesh_create(&mesh[i]), 0);
+        TK_MUST(m.meshrtc_mesh_create_mesh(mesh[i], i + 1, config, 1), mesh[i]);
+        TK_MUST(m.meshrtc_peer_create(&conn[i]), 0);
+        TK_MUST(m.meshrtc_peer_initialize(conn[i], LOOPBACK_CONFIG), conn[i]);
+        TK_MUST(m.meshrtc_mesh_add_peer(mesh[i], conn[i], 2 - i, 1), mesh[i]); /* mesh i+1 adds the other */
     }
-    OK(m.meshrtc_peer_create_offer(conn[0]), conn[0]);
+    TK_MUST(m.meshrtc_peer_create_offer(conn[0]), conn[0]);
     int connected[2] = {0, 0};
-    double deadline = now() + 20;
-    while ((!connected[0] || !connected[1]) && now() < deadline) {
+    double deadline = tk_now_s() + 20;
+    while ((!connected[0] || !connected[1]) && tk_now_s() < deadline) {
         pump_one(conn[0], conn[1], &none);
         pump_one(conn[1], conn[0], &none);
         for (int i = 0; i < 2; i++) {
             int32_t type = -1, id = -1;
-            OK(m.meshrtc_mesh_poll(mesh[i]), mesh[i]);
+            TK_MUST(m.meshrtc_mesh_poll(mesh[i]), mesh[i]);
             while (m.meshrtc_mesh_next_event(mesh[i], &type, &id) == MESHRTC_OK) {
                 CHECK(type == MESHRTC_MESH_EVENT_PEER_CONNECTED && id == 2 - i, "mesh %d: event %d for peer %d", i + 1,
                       type, id);
                 connected[i] = 1;
             }
         }
-        sleep_ms(1);
+        tk_sleep_ms(1);
     }
     CHECK(connected[0] && connected[1], "mesh did not connect within 20 s");
     CHECK(none == 0, "a mesh link announced an in-band channel");
@@ -317,27 +277,27 @@ static void tiny_mesh(void) {
         meshrtc_mesh tx = mesh[i], rx = mesh[1 - i];
         char text[32];
         int32_t len = (int32_t)snprintf(text, sizeof text, "mesh packet from %d", i + 1);
-        OK(m.meshrtc_mesh_set_target_peer(tx, 2 - i), tx);
-        OK(m.meshrtc_mesh_set_transfer_channel(tx, 1), tx);
-        OK(m.meshrtc_mesh_put_packet(tx, (const uint8_t *)text, len), tx);
+        TK_MUST(m.meshrtc_mesh_set_target_peer(tx, 2 - i), tx);
+        TK_MUST(m.meshrtc_mesh_set_transfer_channel(tx, 1), tx);
+        TK_MUST(m.meshrtc_mesh_put_packet(tx, (const uint8_t *)text, len), tx);
         int32_t avail = 0;
-        deadline = now() + 20;
-        while (avail == 0 && now() < deadline) {
+        deadline = tk_now_s() + 20;
+        while (avail == 0 && tk_now_s() < deadline) {
             pump_one(conn[0], conn[1], &none);
             pump_one(conn[1], conn[0], &none);
-            OK(m.meshrtc_mesh_poll(rx), rx);
-            OK(m.meshrtc_mesh_get_available_packet_count(rx, &avail), rx);
-            if (avail == 0) sleep_ms(1);
+            TK_MUST(m.meshrtc_mesh_poll(rx), rx);
+            TK_MUST(m.meshrtc_mesh_get_available_packet_count(rx, &avail), rx);
+            if (avail == 0) tk_sleep_ms(1);
         }
         int32_t from = -1, channel = -1, mode = -1, got = -1;
         const uint8_t *data = NULL;
-        OK(m.meshrtc_mesh_get_packet_peer(rx, &from), rx);
-        OK(m.meshrtc_mesh_get_packet_channel(rx, &channel), rx);
-        OK(m.meshrtc_mesh_get_packet_mode(rx, &mode), rx);
+        TK_MUST(m.meshrtc_mesh_get_packet_peer(rx, &from), rx);
+        TK_MUST(m.meshrtc_mesh_get_packet_channel(rx, &channel), rx);
+        TK_MUST(m.meshrtc_mesh_get_packet_mode(rx, &mode), rx);
         CHECK(avail == 1 && from == i + 1 && channel == 1 && mode == MESHRTC_TRANSFER_MODE_RELIABLE,
               "mesh %d: %d packets, next from %d on channel %d mode %d", 2 - i, avail, from, channel, mode);
         if (avail == 0) exit(1);
-        OK(m.meshrtc_mesh_get_packet(rx, &data, &got), rx);
+        TK_MUST(m.meshrtc_mesh_get_packet(rx, &data, &got), rx);
         CHECK(got == len && memcmp(data, text, (size_t)len) == 0, "mesh %d: wrong packet", 2 - i);
     }
 
@@ -345,22 +305,22 @@ static void tiny_mesh(void) {
         int32_t ids[4] = {0}, count = -1, channels_count = -1, is_connected = -1, id = -1, status = -1;
         meshrtc_peer peer = 0;
         meshrtc_channel channels[8];
-        OK(m.meshrtc_mesh_get_peers(mesh[i], ids, 4, &count), mesh[i]);
+        TK_MUST(m.meshrtc_mesh_get_peers(mesh[i], ids, 4, &count), mesh[i]);
         CHECK(count == 1 && ids[0] == 2 - i, "mesh %d: get_peers gives %d peers, first %d", i + 1, count, ids[0]);
-        OK(m.meshrtc_mesh_get_peer(mesh[i], 2 - i, &peer, channels, 8, &channels_count, &is_connected), mesh[i]);
+        TK_MUST(m.meshrtc_mesh_get_peer(mesh[i], 2 - i, &peer, channels, 8, &channels_count, &is_connected), mesh[i]);
         CHECK(peer == conn[i] && channels_count == 4 && is_connected == 1,
               "mesh %d: get_peer %d channels, connected %d", i + 1, channels_count, is_connected);
-        OK(m.meshrtc_mesh_get_unique_id(mesh[i], &id), mesh[i]);
-        OK(m.meshrtc_mesh_get_connection_status(mesh[i], &status), mesh[i]);
+        TK_MUST(m.meshrtc_mesh_get_unique_id(mesh[i], &id), mesh[i]);
+        TK_MUST(m.meshrtc_mesh_get_connection_status(mesh[i], &status), mesh[i]);
         CHECK(id == i + 1 && status == MESHRTC_CONNECTION_CONNECTED, "mesh %d: id %d, status %d", i + 1, id, status);
     }
-    OK(m.meshrtc_mesh_close(mesh[0]), mesh[0]);
+    TK_MUST(m.meshrtc_mesh_close(mesh[0]), mesh[0]);
     int32_t type = -1, id = -1;
-    OK(m.meshrtc_mesh_next_event(mesh[0], &type, &id), mesh[0]);
+    TK_MUST(m.meshrtc_mesh_next_event(mesh[0], &type, &id), mesh[0]);
     CHECK(type == MESHRTC_MESH_EVENT_PEER_DISCONNECTED && id == 2, "close queued event %d for peer %d", type, id);
     for (int i = 0; i < 2; i++) {
-        OK(m.meshrtc_mesh_destroy(mesh[i]), mesh[i]);
-        OK(m.meshrtc_peer_destroy(conn[i]), conn[i]);
+        TK_MUST(m.meshrtc_mesh_destroy(mesh[i]), mesh[i]);
+        TK_MUST(m.meshrtc_peer_destroy(conn[i]), conn[i]);
     }
     printf("mesh through function pointers: ok\n");
 }
@@ -384,7 +344,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     int32_t major = -1, minor = -1, patch = -1;
-    OK(m.meshrtc_version(&major, &minor, &patch), 0);
+    TK_MUST(m.meshrtc_version(&major, &minor, &patch), 0);
     CHECK(major == MESHRTC_VERSION_MAJOR && minor == MESHRTC_VERSION_MINOR && patch == MESHRTC_VERSION_PATCH,
           "library %d.%d.%d, header %d.%d.%d", major, minor, patch, MESHRTC_VERSION_MAJOR, MESHRTC_VERSION_MINOR,
           MESHRTC_VERSION_PATCH);
@@ -393,7 +353,7 @@ int main(int argc, char **argv) {
     connection();
     tiny_mesh();
     int32_t leaked = -1;
-    OK(m.meshrtc_shutdown(&leaked), 0);
+    TK_MUST(m.meshrtc_shutdown(&leaked), 0);
     CHECK(leaked == 0, "shutdown reports %d leaked", leaked);
 
     /* dlclose cannot unload a Go runtime: the library stays, same addresses. */
@@ -407,9 +367,8 @@ int main(int argc, char **argv) {
     connection();
     tiny_mesh();
     leaked = -1;
-    OK(m.meshrtc_shutdown(&leaked), 0);
+    TK_MUST(m.meshrtc_shutdown(&leaked), 0);
     CHECK(leaked == 0, "shutdown after reload reports %d leaked", leaked);
 
-    printf("test_dlopen: %d failures\n", failures);
-    return failures == 0 ? 0 : 1;
+    return check_summary("test_dlopen");
 }

@@ -407,7 +407,7 @@ static void check_round_robin(mp_world *w, mp_node *receiver, mp_node **senders,
     /* Wait until the receiver's channels hold them all (read through the
      * mesh-owned channel handles, without polling the mesh). */
     int queued = 0;
-    double deadline = pair_now() + WAIT_S;
+    double deadline = tk_now_s() + WAIT_S;
     while (queued < total) {
         queued = 0;
         for (int i = 0; i < nsenders; i++) {
@@ -422,8 +422,8 @@ static void check_round_robin(mp_world *w, mp_node *receiver, mp_node **senders,
                 queued += n;
             }
         }
-        if (pair_now() > deadline) mp_fatal("round robin: packets did not arrive");
-        if (queued < total && !mp_step(w)) pair_sleep_ms(1);
+        if (tk_now_s() > deadline) mp_fatal("round robin: packets did not arrive");
+        if (queued < total && !mp_step(w)) tk_sleep_ms(1);
     }
     CHECK(queued == total, "round robin: %d packets queued, want %d", queued, total);
     CHECK_OK(meshrtc_mesh_get_available_packet_count(receiver->mesh, &avail), receiver->mesh);
@@ -482,13 +482,12 @@ static void check_round_robin(mp_world *w, mp_node *receiver, mp_node **senders,
 
 static mp_world full_world;
 
-static void test_full_mesh(void) {
-    mp_world *w = &full_world;
+/* Meshes 1..4 (m[1..4]) connect over six links: events, states, Godot's
+ * channels and get_peers in insertion order. */
+static void full_mesh_connect(mp_world *w, mp_node **m) {
     w->on_packet = on_packet;
-    mp_node *m[5];
     for (int id = 1; id <= 4; id++) {
-        m[id] = mp_node_new(w);
-        m[id]->id = id;
+        m[id] = mp_node_new(w, id);
         CHECK(mesh_get(meshrtc_mesh_get_connection_status, m[id]) == MESHRTC_CONNECTION_DISCONNECTED,
               "a new mesh is DISCONNECTED");
         check_settings(m[id]);
@@ -521,8 +520,11 @@ static void test_full_mesh(void) {
     PEERS(m[2], 1, 3, 4);
     PEERS(m[3], 2, 1, 4);
     PEERS(m[4], 1, 3, 2);
+}
 
-    /* Every mode and extra channel, broadcast, one peer, all but one. */
+/* Every mode and extra channel, broadcast, one peer, all but one; then
+ * the round robin of mesh 1. */
+static void full_mesh_traffic(mp_world *w, mp_node **m) {
     mp_node *senders[4] = {m[1], m[2], m[3], m[4]};
     const int32_t targets[4][3] = {{0, 2, -3}, {0, 3, -4}, {0, 4, -1}, {0, 1, -2}};
     run_traffic(w, senders, targets, 4, 20, "full mesh");
@@ -536,7 +538,10 @@ static void test_full_mesh(void) {
     mp_wait(w, 0.5); /* late unreliable packets must not disturb the round robin */
     mp_node *rr[3] = {m[4], m[2], m[3]}; /* m[1]'s get_peers order */
     check_round_robin(w, m[1], rr, 3);
+}
 
+/* remove_peer and disconnect_peer (with and without force). */
+static void full_mesh_disconnects(mp_world *w, mp_node **m) {
     /* remove_peer: PEER_DISCONNECTED at once here, and on the other side. */
     CHECK_OK(meshrtc_mesh_remove_peer(m[1]->mesh, 2), m[1]->mesh);
     CHECK(has_peer(m[1], 2) == 0, "removed peer still there");
@@ -565,7 +570,11 @@ static void test_full_mesh(void) {
     PEERS(m[2], 4);
     PEERS(m[3], 1);
     PEERS(m[4], 1, 2);
+}
 
+/* close, with and without PEER_DISCONNECTED events; a closed mesh can be
+ * configured again. */
+static void full_mesh_closes(mp_world *w, mp_node **m) {
     /* close: PEER_DISCONNECTED for every connected peer, in get_peers order. */
     CHECK_OK(meshrtc_mesh_close(m[4]->mesh), m[4]->mesh);
     mp_service(w, m[4]); /* takes the events close queued */
@@ -593,6 +602,15 @@ static void test_full_mesh(void) {
     /* A closed mesh can be configured again. */
     CHECK_OK(meshrtc_mesh_create_mesh(m[1]->mesh, 1, NULL, 0), m[1]->mesh);
     check_mesh_state(m[1], MESHRTC_CONNECTION_CONNECTED, 0);
+}
+
+static void test_full_mesh(void) {
+    mp_world *w = &full_world;
+    mp_node *m[5];
+    full_mesh_connect(w, m);
+    full_mesh_traffic(w, m);
+    full_mesh_disconnects(w, m);
+    full_mesh_closes(w, m);
     mp_world_destroy(w);
     printf("phase full mesh: 4 meshes, 6 links, disconnects and closes checked\n");
 }
@@ -601,153 +619,192 @@ static void test_full_mesh(void) {
 
 static mp_world server_world;
 
-static void test_server_clients(void) {
-    mp_world *w = &server_world;
-    w->on_packet = on_packet;
-    mp_node *server = mp_node_new(w);
-    server->id = 1;
-    CHECK_OK(meshrtc_mesh_create_server(server->mesh, CONFIG, 3), server->mesh);
-    check_mesh_state(server, MESHRTC_CONNECTION_CONNECTED, 1);
+/* The server-and-clients session: server 1, clients 2, 7 and 1000, then
+ * late clients 5, 6 and 8. */
+typedef struct star {
+    mp_world *w;
+    mp_node *server, *c[3], *late[3];
+    meshrtc_peer spare; /* refused by the server, then a client's link that fails */
+} star;
+
+/* Clients CONNECTING until the server connects, then CONNECTED with
+ * peer_connected(1) and connection_succeeded(1); Godot's channels. */
+static void star_connect(star *st) {
+    mp_world *w = st->w;
+    st->server = mp_node_new(w, 1);
+    CHECK_OK(meshrtc_mesh_create_server(st->server->mesh, CONFIG, 3), st->server->mesh);
+    check_mesh_state(st->server, MESHRTC_CONNECTION_CONNECTED, 1);
     const int32_t ids[3] = {2, 7, 1000};
-    mp_node *c[3];
     for (int i = 0; i < 3; i++) {
-        c[i] = mp_node_new(w);
-        c[i]->id = ids[i];
-        CHECK_OK(meshrtc_mesh_create_client(c[i]->mesh, ids[i], CONFIG, 3), c[i]->mesh);
-        check_mesh_state(c[i], MESHRTC_CONNECTION_CONNECTING, 1);
+        st->c[i] = mp_node_new(w, ids[i]);
+        CHECK_OK(meshrtc_mesh_create_client(st->c[i]->mesh, ids[i], CONFIG, 3), st->c[i]->mesh);
+        check_mesh_state(st->c[i], MESHRTC_CONNECTION_CONNECTING, 1);
     }
     for (int i = 0; i < 3; i++) {
-        mp_link_add(w, server, c[i], 1); /* Godot's default unreliable lifetime */
-        CHECK(mesh_get(meshrtc_mesh_get_connection_status, c[i]) == MESHRTC_CONNECTION_CONNECTING,
+        mp_link_add(w, st->server, st->c[i], 1); /* Godot's default unreliable lifetime */
+        CHECK(mesh_get(meshrtc_mesh_get_connection_status, st->c[i]) == MESHRTC_CONNECTION_CONNECTING,
               "client %d: CONNECTING until the server connects", ids[i]);
     }
     MP_UNTIL(w,
-             mp_connected_to(server, ids, 3) && mp_has_event(c[0], CS, 1) && mp_has_event(c[1], CS, 1) &&
-                 mp_has_event(c[2], CS, 1),
+             mp_connected_to(st->server, ids, 3) && mp_has_event(st->c[0], CS, 1) && mp_has_event(st->c[1], CS, 1) &&
+                 mp_has_event(st->c[2], CS, 1),
              WAIT_S, "the clients to connect");
-    EVENT_SET(server, "clients connected", {PC, 2}, {PC, 7}, {PC, 1000});
-    PEERS(server, 2, 7, 1000);
-    check_mesh_state(server, MESHRTC_CONNECTION_CONNECTED, 1);
+    EVENT_SET(st->server, "clients connected", {PC, 2}, {PC, 7}, {PC, 1000});
+    PEERS(st->server, 2, 7, 1000);
+    check_mesh_state(st->server, MESHRTC_CONNECTION_CONNECTED, 1);
     for (int i = 0; i < 3; i++) {
-        EVENTS(c[i], "client connected", {PC, 1}, {CS, 1});
-        check_mesh_state(c[i], MESHRTC_CONNECTION_CONNECTED, 1);
-        PEERS(c[i], 1);
-        check_peer_channels(w, c[i], server, 1, 3);
-        check_peer_channels(w, server, c[i], 1, 3);
+        EVENTS(st->c[i], "client connected", {PC, 1}, {CS, 1});
+        check_mesh_state(st->c[i], MESHRTC_CONNECTION_CONNECTED, 1);
+        PEERS(st->c[i], 1);
+        check_peer_channels(w, st->c[i], st->server, 1, 3);
+        check_peer_channels(w, st->server, st->c[i], 1, 3);
     }
+}
 
-    /* Clients: to all (only the server), to the server, to all but the
-     * server (nobody: still OK). Server: all, one client, all but one. */
-    mp_node *senders[4] = {server, c[0], c[1], c[2]};
+/* Clients: to all (only the server), to the server, to all but the server
+ * (nobody: still OK). Server: all, one client, all but one. A client has no
+ * peer but the server. */
+static void star_traffic(star *st) {
+    mp_node *senders[4] = {st->server, st->c[0], st->c[1], st->c[2]};
     const int32_t targets[4][3] = {{0, 7, -1000}, {0, 1, -1}, {0, 1, -1}, {0, 1, -1}};
-    run_traffic(w, senders, targets, 4, 20, "server and clients");
-    /* A client has no peer but the server. */
+    run_traffic(st->w, senders, targets, 4, 20, "server and clients");
     mp_payload pl = {2, 7, 0, R, 0};
-    CHECK_RC(mp_send(c[0], &pl, R), MESHRTC_ERR_INVALID_PARAMETER, c[0]->mesh);
+    CHECK_RC(mp_send(st->c[0], &pl, R), MESHRTC_ERR_INVALID_PARAMETER, st->c[0]->mesh);
+}
 
-    /* refuse_new_connections: add_peer is refused; connected peers stay. */
+/* refuse_new_connections: add_peer is refused; connected peers stay. */
+static void star_refuse(star *st) {
+    mp_node *server = st->server;
     CHECK_OK(meshrtc_mesh_set_refuse_new_connections(server->mesh, 1), server->mesh);
     CHECK(mesh_get(meshrtc_mesh_is_refusing_new_connections, server) == 1, "is_refusing");
-    meshrtc_peer spare = mp_peer_new();
-    CHECK_RC(meshrtc_mesh_add_peer(server->mesh, spare, 9, 1), MESHRTC_ERR_UNAUTHORIZED, server->mesh);
+    st->spare = mp_peer_new();
+    CHECK_RC(meshrtc_mesh_add_peer(server->mesh, st->spare, 9, 1), MESHRTC_ERR_UNAUTHORIZED, server->mesh);
     CHECK(strstr(check_last_error(server->mesh), "refusing") != NULL, "message %s", check_last_error(server->mesh));
     CHECK(has_peer(server, 9) == 0, "refused peer was added");
     PEERS(server, 2, 7, 1000);
     CHECK_OK(meshrtc_mesh_set_refuse_new_connections(server->mesh, 0), server->mesh);
     CHECK(mesh_get(meshrtc_mesh_is_refusing_new_connections, server) == 0, "is_refusing");
+}
 
-    /* Three late clients while the others are connected. */
+/* Three late clients while the others are connected. */
+static void star_late_clients(star *st) {
     const int32_t late_ids[3] = {5, 6, 8};
-    mp_node *late[3];
     for (int i = 0; i < 3; i++) {
-        late[i] = mp_node_new(w);
-        late[i]->id = late_ids[i];
-        CHECK_OK(meshrtc_mesh_create_client(late[i]->mesh, late_ids[i], CONFIG, 3), late[i]->mesh);
-        mp_link_add(w, server, late[i], 1);
+        st->late[i] = mp_node_new(st->w, late_ids[i]);
+        CHECK_OK(meshrtc_mesh_create_client(st->late[i]->mesh, late_ids[i], CONFIG, 3), st->late[i]->mesh);
+        mp_link_add(st->w, st->server, st->late[i], 1);
     }
-    MP_UNTIL(w,
-             mp_connected_to(server, late_ids, 3) && mp_has_event(late[0], CS, 1) && mp_has_event(late[1], CS, 1) &&
-                 mp_has_event(late[2], CS, 1),
+    MP_UNTIL(st->w,
+             mp_connected_to(st->server, late_ids, 3) && mp_has_event(st->late[0], CS, 1) &&
+                 mp_has_event(st->late[1], CS, 1) && mp_has_event(st->late[2], CS, 1),
              WAIT_S, "the late clients to connect");
-    EVENT_SET(server, "late clients connected", {PC, 5}, {PC, 6}, {PC, 8});
-    for (int i = 0; i < 3; i++) EVENTS(late[i], "late client connected", {PC, 1}, {CS, 1});
-    PEERS(server, 2, 7, 1000, 5, 6, 8);
+    EVENT_SET(st->server, "late clients connected", {PC, 5}, {PC, 6}, {PC, 8});
+    for (int i = 0; i < 3; i++) EVENTS(st->late[i], "late client connected", {PC, 1}, {CS, 1});
+    PEERS(st->server, 2, 7, 1000, 5, 6, 8);
+}
 
-    /* The host destroyed its connection for client 1000: get_peer gives 0;
-     * the next poll notices the closed connection. */
-    mp_link *l1000 = find_link(w, server, c[2]);
+/* The host destroyed its connection for client 1000: get_peer gives 0;
+ * the next poll notices the closed connection. */
+static void star_host_destroys(star *st) {
+    mp_world *w = st->w;
+    mp_link *l1000 = find_link(w, st->server, st->c[2]);
     CHECK_OK(meshrtc_peer_destroy(l1000->pa), l1000->pa);
     l1000->pa = 0;
-    {
-        meshrtc_peer conn = -1;
-        meshrtc_channel ch[8];
-        int32_t count = -1, connected = -1;
-        CHECK_OK(meshrtc_mesh_get_peer(server->mesh, 1000, &conn, ch, 8, &count, &connected), server->mesh);
-        CHECK(conn == 0 && count == 6, "get_peer after the host destroyed the connection: %lld, %d channels",
-              (long long)conn, count);
-    }
-    MP_UNTIL(w, server->n_events >= 1 && c[2]->n_events >= 2, WAIT_S, "client 1000 to go");
-    EVENTS(server, "connection destroyed by the host", {PD, 1000});
-    EVENTS(c[2], "server link destroyed", {PD, 1}, {SD, 1});
-    check_disconnected(c[2]);
+    meshrtc_peer conn = -1;
+    meshrtc_channel ch[8];
+    int32_t count = -1, connected = -1;
+    CHECK_OK(meshrtc_mesh_get_peer(st->server->mesh, 1000, &conn, ch, 8, &count, &connected), st->server->mesh);
+    CHECK(conn == 0 && count == 6, "get_peer after the host destroyed the connection: %lld, %d channels",
+          (long long)conn, count);
+    MP_UNTIL(w, st->server->n_events >= 1 && st->c[2]->n_events >= 2, WAIT_S, "client 1000 to go");
+    EVENTS(st->server, "connection destroyed by the host", {PD, 1000});
+    EVENTS(st->c[2], "server link destroyed", {PD, 1}, {SD, 1});
+    check_disconnected(st->c[2]);
+}
 
-    /* Server, no force: the next poll reports it; the client loses the server. */
+/* Server-side disconnect_peer, with and without force: the client loses
+ * the server. */
+static void star_server_disconnects(star *st) {
+    mp_world *w = st->w;
+    mp_node *server = st->server;
+    /* No force: the next poll reports it. */
     CHECK_OK(meshrtc_mesh_disconnect_peer(server->mesh, 2, 0), server->mesh);
     CHECK(has_peer(server, 2) == 1, "without force the peer stays until the next poll");
     mp_service(w, server);
     EVENTS(server, "disconnect_peer(2, 0)", {PD, 2});
-    MP_UNTIL(w, c[0]->n_events >= 2, WAIT_S, "client 2 to lose the server");
-    EVENTS(c[0], "server disconnected it", {PD, 1}, {SD, 1});
-    check_disconnected(c[0]);
-    NO_PEERS(c[0]);
-
-    /* Server, forced: silent here. */
+    MP_UNTIL(w, st->c[0]->n_events >= 2, WAIT_S, "client 2 to lose the server");
+    EVENTS(st->c[0], "server disconnected it", {PD, 1}, {SD, 1});
+    check_disconnected(st->c[0]);
+    NO_PEERS(st->c[0]);
+    /* Forced: silent here. */
     CHECK_OK(meshrtc_mesh_disconnect_peer(server->mesh, 7, 1), server->mesh);
     CHECK(has_peer(server, 7) == 0, "forced disconnect keeps the peer");
-    MP_UNTIL(w, c[1]->n_events >= 2, WAIT_S, "client 7 to lose the server");
-    EVENTS(c[1], "server force-disconnected it", {PD, 1}, {SD, 1});
-    check_disconnected(c[1]);
+    MP_UNTIL(w, st->c[1]->n_events >= 2, WAIT_S, "client 7 to lose the server");
+    EVENTS(st->c[1], "server force-disconnected it", {PD, 1}, {SD, 1});
+    check_disconnected(st->c[1]);
+}
 
-    /* Client, forced: no PEER_DISCONNECTED, but SERVER_DISCONNECTED. */
-    CHECK_OK(meshrtc_mesh_disconnect_peer(late[0]->mesh, 1, 1), late[0]->mesh);
-    mp_service(w, late[0]);
-    EVENTS(late[0], "client disconnect_peer(1, 1)", {SD, 1});
-    check_disconnected(late[0]);
-    MP_UNTIL(w, server->n_events >= 1, WAIT_S, "the server to see 5 go");
-    EVENTS(server, "client 5 left", {PD, 5});
+/* A client leaves by a forced disconnect_peer (no PEER_DISCONNECTED, but
+ * SERVER_DISCONNECTED) and by remove_peer (both events at once). */
+static void star_clients_leave(star *st) {
+    mp_world *w = st->w;
+    CHECK_OK(meshrtc_mesh_disconnect_peer(st->late[0]->mesh, 1, 1), st->late[0]->mesh);
+    mp_service(w, st->late[0]);
+    EVENTS(st->late[0], "client disconnect_peer(1, 1)", {SD, 1});
+    check_disconnected(st->late[0]);
+    MP_UNTIL(w, st->server->n_events >= 1, WAIT_S, "the server to see 5 go");
+    EVENTS(st->server, "client 5 left", {PD, 5});
 
-    /* Client, remove_peer: both events at once. */
-    CHECK_OK(meshrtc_mesh_remove_peer(late[1]->mesh, 1), late[1]->mesh);
-    mp_service(w, late[1]);
-    EVENTS(late[1], "client remove_peer(1)", {PD, 1}, {SD, 1});
-    check_disconnected(late[1]);
-    MP_UNTIL(w, server->n_events >= 1, WAIT_S, "the server to see 6 go");
-    EVENTS(server, "client 6 left", {PD, 6});
+    CHECK_OK(meshrtc_mesh_remove_peer(st->late[1]->mesh, 1), st->late[1]->mesh);
+    mp_service(w, st->late[1]);
+    EVENTS(st->late[1], "client remove_peer(1)", {PD, 1}, {SD, 1});
+    check_disconnected(st->late[1]);
+    MP_UNTIL(w, st->server->n_events >= 1, WAIT_S, "the server to see 6 go");
+    EVENTS(st->server, "client 6 left", {PD, 6});
+}
 
-    /* A client whose server link fails before connecting. */
-    mp_node *failing = mp_node_new(w);
-    failing->id = 9;
+/* A client whose server link fails before connecting. */
+static void star_failed_client(star *st) {
+    mp_node *failing = mp_node_new(st->w, 9);
     CHECK_OK(meshrtc_mesh_create_client(failing->mesh, 9, NULL, 0), failing->mesh);
-    CHECK_OK(meshrtc_mesh_add_peer(failing->mesh, spare, 1, 1), failing->mesh);
+    CHECK_OK(meshrtc_mesh_add_peer(failing->mesh, st->spare, 1, 1), failing->mesh);
     CHECK(mesh_get(meshrtc_mesh_get_connection_status, failing) == MESHRTC_CONNECTION_CONNECTING, "client 9 status");
     CHECK_OK(meshrtc_mesh_disconnect_peer(failing->mesh, 1, 0), failing->mesh);
-    mp_service(w, failing);
+    mp_service(st->w, failing);
     EVENTS(failing, "server link failed before connecting", {CF, 1});
     CHECK(has_peer(failing, 1) == 0, "the failed server link stays");
     check_disconnected(failing);
+}
 
-    /* Server close: PEER_DISCONNECTED for the last client, which loses the server. */
-    CHECK_OK(meshrtc_mesh_close(server->mesh), server->mesh);
-    mp_service(w, server);
-    EVENTS(server, "server close", {PD, 8});
-    check_disconnected(server);
-    MP_UNTIL(w, late[2]->n_events >= 2, WAIT_S, "client 8 to lose the server");
-    EVENTS(late[2], "server closed", {PD, 1}, {SD, 1});
+/* Server close: PEER_DISCONNECTED for the last client, which loses the
+ * server; then nothing more anywhere. */
+static void star_close(star *st) {
+    mp_world *w = st->w;
+    CHECK_OK(meshrtc_mesh_close(st->server->mesh), st->server->mesh);
+    mp_service(w, st->server);
+    EVENTS(st->server, "server close", {PD, 8});
+    check_disconnected(st->server);
+    MP_UNTIL(w, st->late[2]->n_events >= 2, WAIT_S, "client 8 to lose the server");
+    EVENTS(st->late[2], "server closed", {PD, 1}, {SD, 1});
     mp_wait(w, 0.2);
     for (int i = 0; i < w->n_nodes; i++) NO_EVENTS(&w->nodes[i], "nothing more");
     CHECK(w->unexpected_channels == 0, "%d in-band channels announced", w->unexpected_channels);
-    mp_world_destroy(w);
-    CHECK_OK(meshrtc_peer_destroy(spare), spare);
+}
+
+static void test_server_clients(void) {
+    star st = {.w = &server_world};
+    st.w->on_packet = on_packet;
+    star_connect(&st);
+    star_traffic(&st);
+    star_refuse(&st);
+    star_late_clients(&st);
+    star_host_destroys(&st);
+    star_server_disconnects(&st);
+    star_clients_leave(&st);
+    star_failed_client(&st);
+    star_close(&st);
+    mp_world_destroy(st.w);
+    CHECK_OK(meshrtc_peer_destroy(st.spare), st.spare);
     printf("phase server and clients: 1 server, 3 + 3 clients, disconnects, refusal and close checked\n");
 }
 
@@ -755,17 +812,22 @@ static void test_server_clients(void) {
 
 static mp_world g3_world, g3c_world;
 
-static void test_godot3(void) {
-    /* Without server compatibility: CONNECTED at once, peer 1 is ordinary. */
-    mp_world *w = &g3_world;
+/* Meshes 1..3 in m, configured by Godot 3's initialize: with server
+ * compatibility only peer 1 starts CONNECTED. */
+static void godot3_meshes(mp_world *w, mp_node **m, int compat) {
     w->on_packet = NULL;
-    mp_node *m[4];
     for (int id = 1; id <= 3; id++) {
-        m[id] = mp_node_new(w);
-        m[id]->id = id;
-        CHECK_OK(meshrtc_mesh_initialize(m[id]->mesh, id, 0), m[id]->mesh);
-        check_mesh_state(m[id], MESHRTC_CONNECTION_CONNECTED, 0);
+        m[id] = mp_node_new(w, id);
+        CHECK_OK(meshrtc_mesh_initialize(m[id]->mesh, id, compat), m[id]->mesh);
+        check_mesh_state(m[id], compat && id != 1 ? MESHRTC_CONNECTION_CONNECTING : MESHRTC_CONNECTION_CONNECTED, 0);
     }
+}
+
+/* Without server compatibility: CONNECTED at once, peer 1 is ordinary. */
+static void test_godot3(void) {
+    mp_world *w = &g3_world;
+    mp_node *m[4];
+    godot3_meshes(w, m, 0);
     mp_link_add(w, m[1], m[3], 1);
     mp_link_add(w, m[1], m[2], 1);
     mp_link_add(w, m[2], m[3], 1);
@@ -785,12 +847,12 @@ static void test_godot3(void) {
     CHECK_OK(mp_send(m[2], &pl, R), m[2]->mesh);
     m[1]->manual = 1;
     int32_t avail = 0;
-    double deadline = pair_now() + WAIT_S;
-    while (avail == 0 && pair_now() < deadline) {
+    double deadline = tk_now_s() + WAIT_S;
+    while (avail == 0 && tk_now_s() < deadline) {
         mp_step(w);
         CHECK_OK(meshrtc_mesh_poll(m[1]->mesh), m[1]->mesh);
         CHECK_OK(meshrtc_mesh_get_available_packet_count(m[1]->mesh, &avail), m[1]->mesh);
-        if (avail == 0) pair_sleep_ms(1);
+        if (avail == 0) tk_sleep_ms(1);
     }
     {
         int32_t peer = -1, channel = -1, mode = -1, len = -1;
@@ -810,25 +872,22 @@ static void test_godot3(void) {
     mp_wait(w, 0.1);
     for (int id = 1; id <= 3; id++) NO_EVENTS(m[id], "Godot 3: nothing more");
     mp_world_destroy(w);
+}
 
-    /* With server compatibility: events held until peer 1 connects. */
-    w = &g3c_world;
-    w->on_packet = NULL;
-    for (int id = 1; id <= 3; id++) {
-        m[id] = mp_node_new(w);
-        m[id]->id = id;
-        CHECK_OK(meshrtc_mesh_initialize(m[id]->mesh, id, 1), m[id]->mesh);
-        check_mesh_state(m[id], id == 1 ? MESHRTC_CONNECTION_CONNECTED : MESHRTC_CONNECTION_CONNECTING, 0);
-    }
+/* With server compatibility: events held until peer 1 connects. */
+static void test_godot3_compat(void) {
+    mp_world *w = &g3c_world;
+    mp_node *m[4];
+    godot3_meshes(w, m, 1);
     mp_link_add(w, m[3], m[2], 1);
     int32_t c23 = 0, c32 = 0;
-    deadline = pair_now() + WAIT_S;
+    double deadline = tk_now_s() + WAIT_S;
     while (!(c23 && c32)) {
         meshrtc_peer conn;
         meshrtc_channel ch[4];
         int32_t count;
-        if (pair_now() > deadline) mp_fatal("Godot 3: peers 2 and 3 did not connect");
-        if (!mp_step(w)) pair_sleep_ms(1);
+        if (tk_now_s() > deadline) mp_fatal("Godot 3: peers 2 and 3 did not connect");
+        if (!mp_step(w)) tk_sleep_ms(1);
         CHECK_OK(meshrtc_mesh_get_peer(m[2]->mesh, 3, &conn, ch, 4, &count, &c23), m[2]->mesh);
         CHECK_OK(meshrtc_mesh_get_peer(m[3]->mesh, 2, &conn, ch, 4, &count, &c32), m[3]->mesh);
     }
@@ -857,14 +916,7 @@ static void test_godot3(void) {
 }
 
 int main(void) {
-    setvbuf(stdout, NULL, _IOLBF, 0); /* LeakSanitizer exits without flushing stdio */
-    double t0 = pair_now();
-    test_full_mesh();
-    test_server_clients();
-    test_godot3();
-    int32_t leaked = -1;
-    CHECK_OK(meshrtc_shutdown(&leaked), 0);
-    CHECK(leaked == 0, "shutdown reports %d leaked handles", leaked);
-    printf("test_mesh: done in %.1f s\n", pair_now() - t0);
-    return check_summary("test_mesh");
+    static void (*const steps[])(void) = {test_full_mesh, test_server_clients, test_godot3, test_godot3_compat,
+                                           check_no_leaks};
+    return check_main("test_mesh", steps, sizeof steps / sizeof steps[0]);
 }

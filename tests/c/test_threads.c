@@ -53,7 +53,7 @@ static atomic_int victim_destroyed;
 static atomic_int stop;          /* receivers done: hammer threads stop */
 static atomic_llong calls;
 
-static int timed_out(void) { return pair_now() > deadline; }
+static int timed_out(void) { return tk_now_s() > deadline; }
 
 /* Sends while keeping the buffered amount bounded (never blocks). */
 static int send_packet(meshrtc_channel ch, const uint8_t *data, int32_t len) {
@@ -63,7 +63,7 @@ static int send_packet(meshrtc_channel ch, const uint8_t *data, int32_t len) {
         if (rc != MESHRTC_OK) return rc;
         if (buffered < 512 * 1024) break;
         if (timed_out()) return MESHRTC_ERR_TIMEOUT;
-        pair_sleep_ms(1);
+        tk_sleep_ms(1);
     }
     return meshrtc_channel_put_packet(ch, data, len);
 }
@@ -114,7 +114,7 @@ static void *t23_consume_x(void *arg) {
             atomic_fetch_add(&x_received, 1);
         } else {
             TCHECK(rc == MESHRTC_ERR_UNAVAILABLE || !WRONG(rc), "X get_packet");
-            pair_sleep_ms(0);
+            tk_sleep_ms(0);
         }
     }
     return NULL;
@@ -244,7 +244,7 @@ static void *t6_errors(void *arg) {
         if (destroyed) TCHECK(rc == MESHRTC_ERR_DOES_NOT_EXIST, "last_error(destroyed) %d", rc);
         atomic_fetch_add(&calls, 5);
         i++;
-        if (i % 64 == 0) pair_sleep_ms(1); /* leave the network some CPU under ASan */
+        if (i % 64 == 0) tk_sleep_ms(1); /* leave the network some CPU under ASan */
     }
     return NULL;
 }
@@ -253,7 +253,7 @@ static void *t7_destroyer(void *arg) {
     (void)arg;
     while (atomic_load(&x_sent) < N_PACKETS / 2 && !timed_out()) {
         TCHECK(meshrtc_channel_close(va) == MESHRTC_OK, "victim close");
-        pair_sleep_ms(0);
+        tk_sleep_ms(0);
     }
     TCHECK(meshrtc_channel_close(va) == MESHRTC_OK, "victim close");
     TCHECK(meshrtc_channel_destroy(va) == MESHRTC_OK, "victim destroy");
@@ -262,35 +262,35 @@ static void *t7_destroyer(void *arg) {
     while (!atomic_load(&stop) && !timed_out()) {
         TCHECK(meshrtc_channel_close(va) == MESHRTC_ERR_DOES_NOT_EXIST, "close after destroy");
         TCHECK(hammer_channel(va, MESHRTC_ERR_DOES_NOT_EXIST) == 0, "calls after destroy");
-        pair_sleep_ms(0);
+        tk_sleep_ms(0);
     }
     return NULL;
 }
 
 static void phase_shared_objects(void) {
     pair_create(&pa, &pb);
-    PAIR_CHECK(meshrtc_peer_create_data_channel(pa.peer, "x", "{\"negotiated\":true,\"id\":1}", &xa), pa.peer);
-    PAIR_CHECK(meshrtc_peer_create_data_channel(pb.peer, "x", "{\"negotiated\":true,\"id\":1}", &xb), pb.peer);
-    PAIR_CHECK(meshrtc_peer_create_data_channel(pa.peer, "y", "{\"negotiated\":true,\"id\":2}", &ya), pa.peer);
-    PAIR_CHECK(meshrtc_peer_create_data_channel(pb.peer, "y", "{\"negotiated\":true,\"id\":2}", &yb), pb.peer);
-    PAIR_CHECK(meshrtc_peer_create_data_channel(pa.peer, "v", "{\"negotiated\":true,\"id\":3}", &va), pa.peer);
-    PAIR_CHECK(meshrtc_peer_create_data_channel(pb.peer, "v", "{\"negotiated\":true,\"id\":3}", &vb), pb.peer);
-    PAIR_CHECK(meshrtc_peer_create_offer(pa.peer), pa.peer);
+    TK_MUST(meshrtc_peer_create_data_channel(pa.peer, "x", "{\"negotiated\":true,\"id\":1}", &xa), pa.peer);
+    TK_MUST(meshrtc_peer_create_data_channel(pb.peer, "x", "{\"negotiated\":true,\"id\":1}", &xb), pb.peer);
+    TK_MUST(meshrtc_peer_create_data_channel(pa.peer, "y", "{\"negotiated\":true,\"id\":2}", &ya), pa.peer);
+    TK_MUST(meshrtc_peer_create_data_channel(pb.peer, "y", "{\"negotiated\":true,\"id\":2}", &yb), pb.peer);
+    TK_MUST(meshrtc_peer_create_data_channel(pa.peer, "v", "{\"negotiated\":true,\"id\":3}", &va), pa.peer);
+    TK_MUST(meshrtc_peer_create_data_channel(pb.peer, "v", "{\"negotiated\":true,\"id\":3}", &vb), pb.peer);
+    TK_MUST(meshrtc_peer_create_offer(pa.peer), pa.peer);
     meshrtc_channel all[] = {xa, xb, ya, yb, va, vb};
     pair_wait_open(&pa, &pb, all, 6);
     int32_t s = -1;
-    double until = pair_now() + 20;
-    while ((meshrtc_peer_get_connection_state(pa.peer, &s), s) != MESHRTC_STATE_CONNECTED && pair_now() < until) {
+    double until = tk_now_s() + 20;
+    while ((meshrtc_peer_get_connection_state(pa.peer, &s), s) != MESHRTC_STATE_CONNECTED && tk_now_s() < until) {
         pair_pump(&pa, &pb);
-        pair_sleep_ms(1);
+        tk_sleep_ms(1);
     }
-    while ((meshrtc_peer_get_connection_state(pb.peer, &s), s) != MESHRTC_STATE_CONNECTED && pair_now() < until) {
+    while ((meshrtc_peer_get_connection_state(pb.peer, &s), s) != MESHRTC_STATE_CONNECTED && tk_now_s() < until) {
         pair_pump(&pa, &pb);
-        pair_sleep_ms(1);
+        tk_sleep_ms(1);
     }
     pair_pump(&pa, &pb);
 
-    deadline = pair_now() + HANG_GUARD_S;
+    deadline = tk_now_s() + HANG_GUARD_S;
     void *(*fns[8])(void *) = {t0_send_x, t1_send_y, t23_consume_x, t23_consume_x,
                                t4_consume_y, t5_getters, t6_errors, t7_destroyer};
     pthread_t th[8];
@@ -310,10 +310,10 @@ static void phase_shared_objects(void) {
     TCHECK(meshrtc_channel_get_available_packet_count(xb, &count) == MESHRTC_OK && count == 0,
            "X: %d packets left over (duplicated?)", count);
     /* The victim's remote end sees the close. */
-    double until2 = pair_now() + 20;
-    while (pair_channel_state(vb) != MESHRTC_CHANNEL_STATE_CLOSED && pair_now() < until2) {
+    double until2 = tk_now_s() + 20;
+    while (pair_channel_state(vb) != MESHRTC_CHANNEL_STATE_CLOSED && tk_now_s() < until2) {
         pair_pump(&pa, &pb);
-        pair_sleep_ms(1);
+        tk_sleep_ms(1);
     }
     TCHECK(pair_channel_state(vb) == MESHRTC_CHANNEL_STATE_CLOSED, "victim's remote end not CLOSED");
     printf("phase 1: %lld calls from 8 threads on shared objects\n", (long long)atomic_load(&calls));
@@ -380,7 +380,7 @@ static int cmp64(const void *a, const void *b) {
 
 static void phase_create_destroy(void) {
     pthread_t th[CD_THREADS];
-    deadline = pair_now() + HANG_GUARD_S;
+    deadline = tk_now_s() + HANG_GUARD_S;
     for (int t = 0; t < CD_THREADS; t++) pthread_create(&th[t], NULL, create_destroy, (void *)(intptr_t)t);
     for (int t = 0; t < CD_THREADS; t++) pthread_join(th[t], NULL);
     for (int i = 0; i < SLOTS; i++) {
@@ -431,22 +431,22 @@ static void phase_double_destroy(void) {
     int both_ok[2] = {0, 0}, rounds[2] = {0, 0};
     for (int i = 0; i < 2; i++) pthread_create(&th[i], NULL, racer, (void *)(intptr_t)i);
     meshrtc_peer owner;
-    PAIR_CHECK(meshrtc_peer_create(&owner), 0);
-    PAIR_CHECK(meshrtc_peer_initialize(owner, LOOPBACK_CONFIG), owner);
+    TK_MUST(meshrtc_peer_create(&owner), 0);
+    TK_MUST(meshrtc_peer_initialize(owner, LOOPBACK_CONFIG), owner);
     for (int r = 0; r < 2 * RACE_ROUNDS; r++) {
         int k = r < RACE_ROUNDS ? 0 : 1;
         meshrtc_peer h;
         if (k == 0) {
-            PAIR_CHECK(meshrtc_peer_create(&h), 0);
+            TK_MUST(meshrtc_peer_create(&h), 0);
         } else {
-            PAIR_CHECK(meshrtc_peer_create_data_channel(owner, "race", NULL, &h), owner);
+            TK_MUST(meshrtc_peer_create_data_channel(owner, "race", NULL, &h), owner);
         }
         atomic_store(&race_handle, h);
         atomic_store(&race_kind, k == 0 ? 'p' : 'c');
         atomic_store(&race_done, 0);
         atomic_store(&race_round, r);
         while (atomic_load(&race_done) != 2) {
-            pair_sleep_ms(0); /* leave both CPUs of a small machine to the racers */
+            tk_sleep_ms(0); /* leave both CPUs of a small machine to the racers */
         }
         int ok = (race_rc[0] == MESHRTC_OK) + (race_rc[1] == MESHRTC_OK);
         int dne = (race_rc[0] == MESHRTC_ERR_DOES_NOT_EXIST) + (race_rc[1] == MESHRTC_ERR_DOES_NOT_EXIST);
@@ -455,7 +455,7 @@ static void phase_double_destroy(void) {
         rounds[k]++;
     }
     for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
-    PAIR_CHECK(meshrtc_peer_destroy(owner), owner);
+    TK_MUST(meshrtc_peer_destroy(owner), owner);
     printf("phase 3: racing double destroys, both succeeded: peers %d/%d, channels %d/%d\n", both_ok[0], rounds[0],
            both_ok[1], rounds[1]);
     /* The header: a destroyed handle gives ERR_DOES_NOT_EXIST, so of two
@@ -477,27 +477,24 @@ static void *fail_once_and_exit(void *arg) {
 
 static void phase_thread_exit(void) {
     meshrtc_peer p;
-    PAIR_CHECK(meshrtc_peer_create(&p), 0);
-    PAIR_CHECK(meshrtc_peer_initialize(p, LOOPBACK_CONFIG), p);
+    TK_MUST(meshrtc_peer_create(&p), 0);
+    TK_MUST(meshrtc_peer_initialize(p, LOOPBACK_CONFIG), p);
     for (int i = 0; i < 32; i++) {
         pthread_t th;
         pthread_create(&th, NULL, fail_once_and_exit, &p);
         pthread_join(th, NULL);
     }
-    PAIR_CHECK(meshrtc_peer_destroy(p), p);
+    TK_MUST(meshrtc_peer_destroy(p), p);
     printf("phase 4: 32 threads failed a call and exited\n");
 }
 
+/* TCHECK's failures (on any thread) count as failed checks. */
+static void check_thread_failures(void) {
+    CHECK(atomic_load(&failures) == 0, "%d TCHECK failures above", atomic_load(&failures));
+}
+
 int main(void) {
-    setvbuf(stdout, NULL, _IOLBF, 0); /* LeakSanitizer exits without flushing stdio */
-    double t0 = pair_now();
-    phase_shared_objects();
-    phase_create_destroy();
-    phase_double_destroy();
-    phase_thread_exit();
-    int32_t leaked = -1;
-    TCHECK(meshrtc_shutdown(&leaked) == MESHRTC_OK && leaked == 0, "shutdown: %d leaked", leaked);
-    int f = atomic_load(&failures) + check_failures;
-    printf("test_threads: %d failures in %.1f s\n", f, pair_now() - t0);
-    return f == 0 ? 0 : 1;
+    static void (*const steps[])(void) = {phase_shared_objects, phase_create_destroy, phase_double_destroy,
+                                           phase_thread_exit,    check_no_leaks,       check_thread_failures};
+    return check_main("test_threads", steps, sizeof steps / sizeof steps[0]);
 }

@@ -1,7 +1,7 @@
 /* The shape of a C fault test program: named cases that print PASS/FAIL
  * lines and end with "N passed, M failed", figures for the record (lines
  * starting with "figure ", which tests/faults/run.sh shows), memory
- * readings, bounded waits, the loopback-only peer configurations and the
+ * readings, bounded waits, short ICE timeouts and the
  * rule every channel of a failed or closed connection must keep.
  *
  * Each tests/faults/test_*.c starts with "//go:build ignore": this
@@ -13,12 +13,6 @@
 #include "pair.h"
 
 #include "check.h"
-
-/* Loopback-only ICE (the network rule) plus extra "meshrtc" options, each
- * written with a leading comma. FAULT_CONFIG("") is LOOPBACK_CONFIG. */
-#define FAULT_CONFIG(extra)                                                                              \
-    "{\"meshrtc\":{\"interfaces\":[\"lo\"],\"includeLoopback\":true,\"mdns\":\"disabled\",\"ipv6\":false" \
-    extra "}}"
 
 /* ICE gives up quickly: DISCONNECTED after 1 s without traffic, FAILED 3 s later. */
 #define FAULT_SHORT_ICE ",\"iceDisconnectedTimeoutMs\":1000,\"iceFailedTimeoutMs\":3000"
@@ -37,16 +31,30 @@ static inline void fault_start(void) {
 /* Runs one case; it passes when none of its checks failed. */
 static inline void fault_case(const char *name, void (*fn)(void)) {
     int before = check_failures;
-    double t0 = pair_now();
+    double t0 = tk_now_s();
     printf("=== %s\n", name);
     fn();
     if (check_failures == before) {
-        printf("PASS %s (%.1f s)\n", name, pair_now() - t0);
+        printf("PASS %s (%.1f s)\n", name, tk_now_s() - t0);
         fault_passed++;
     } else {
-        printf("FAIL %s (%.1f s): %d checks failed\n", name, pair_now() - t0, check_failures - before);
+        printf("FAIL %s (%.1f s): %d checks failed\n", name, tk_now_s() - t0, check_failures - before);
         fault_failed++;
     }
+}
+
+/* A case of a test program: its name (the PASS/FAIL line) and its body. */
+typedef struct fault_named_case {
+    const char *name;
+    void (*fn)(void);
+} fault_named_case;
+
+static inline int fault_finish(const char *test);
+
+/* Runs the cases in order, then ends the program (fault_finish). */
+static inline int fault_run(const char *test, const fault_named_case *cases, size_t n) {
+    for (size_t i = 0; i < n; i++) fault_case(cases[i].name, cases[i].fn);
+    return fault_finish(test);
 }
 
 /* One measured value for the record (never asserted on). */
@@ -75,17 +83,17 @@ static inline double fault_rss_mib(void) {
  * guard, never a timing assertion) it records a failure and sets ok to 0. */
 #define FAULT_UNTIL(ok, cond, seconds, what, step)                                                  \
     do {                                                                                            \
-        double fault_deadline_ = pair_now() + (seconds);                                            \
+        double fault_deadline_ = tk_now_s() + (seconds);                                            \
         (ok) = 1;                                                                                   \
         for (;;) {                                                                                  \
             step;                                                                                   \
             if (cond) break;                                                                        \
-            if (pair_now() > fault_deadline_) {                                                     \
+            if (tk_now_s() > fault_deadline_) {                                                     \
                 CHECK(0, "timed out after %g s waiting for %s", (double)(seconds), (what));          \
                 (ok) = 0;                                                                           \
                 break;                                                                              \
             }                                                                                       \
-            pair_sleep_ms(1);                                                                       \
+            tk_sleep_ms(1);                                                                       \
         }                                                                                           \
     } while (0)
 

@@ -170,6 +170,17 @@ static inline int proc_is_child(int argc, char **argv, const char **mode, int *f
     return 1;
 }
 
+/* The main of a test with child processes: a child (proc_is_child) runs
+ * child(fd, arg), the parent runs the cases (fault_run). */
+static inline int proc_main(int argc, char **argv, int (*child)(int fd, const char *arg), const char *test,
+                            const fault_named_case *cases, size_t n) {
+    const char *mode, *arg;
+    int fd;
+    fault_start();
+    if (proc_is_child(argc, argv, &mode, &fd, &arg)) return child(fd, arg);
+    return fault_run(test, cases, n);
+}
+
 /* kill -9 of the child; reports whether it died of that signal. */
 static inline int proc_kill(proc_child *c) {
     int status = 0;
@@ -185,18 +196,18 @@ static inline int proc_kill(proc_child *c) {
  * returns its exit status, or -1 if it had to be killed or died of a
  * signal. */
 static inline int proc_wait(proc_child *c, double seconds) {
-    double deadline = pair_now() + seconds;
+    double deadline = tk_now_s() + seconds;
     int status = 0;
     if (c->pid == 0) return -1;
     for (;;) {
         pid_t r = waitpid(c->pid, &status, WNOHANG);
         if (r == c->pid) break;
-        if (pair_now() > deadline) {
+        if (tk_now_s() > deadline) {
             fprintf(stderr, "child %d did not exit within %g s: killing it\n", (int)c->pid, seconds);
             proc_kill(c);
             return -1;
         }
-        pair_sleep_ms(10);
+        tk_sleep_ms(10);
     }
     c->pid = 0;
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -238,7 +249,7 @@ typedef struct rlink {
     int32_t states[RL_MAX_STATES]; /* CONNECTION_STATE_CHANGED values in order */
     int n_states;
     unsigned seen;     /* FAULT_BIT per state seen as an event */
-    double seen_at[6]; /* pair_now() when each was first taken */
+    double seen_at[6]; /* tk_now_s() when each was first taken */
     unsigned got;      /* FAULT_BIT per state get_connection_state returned */
     double got_at[6];
     meshrtc_channel received[RL_MAX_RECEIVED]; /* from DATA_CHANNEL_RECEIVED */
@@ -258,8 +269,8 @@ static inline void rl_attach(rlink *l, const char *name, int fd, meshrtc_peer pe
 /* A new peer, initialized with config, signaled over fd. */
 static inline void rl_open(rlink *l, const char *name, int fd, const char *config) {
     meshrtc_peer peer = 0;
-    PAIR_CHECK(meshrtc_peer_create(&peer), 0);
-    PAIR_CHECK(meshrtc_peer_initialize(peer, config), peer);
+    TK_MUST(meshrtc_peer_create(&peer), 0);
+    TK_MUST(meshrtc_peer_initialize(peer, config), peer);
     rl_attach(l, name, fd, peer);
 }
 
@@ -268,7 +279,7 @@ static inline int32_t rl_state(rlink *l) {
     CHECK_OK(meshrtc_peer_get_connection_state(l->peer, &s), l->peer);
     if (s >= 0 && s <= 5 && !(l->got & FAULT_BIT(s))) {
         l->got |= FAULT_BIT(s);
-        l->got_at[s] = pair_now();
+        l->got_at[s] = tk_now_s();
     }
     return s;
 }
@@ -311,7 +322,7 @@ static inline void rl_event(rlink *l, const meshrtc_peer_event *ev) {
         if (l->n_states < RL_MAX_STATES) l->states[l->n_states++] = ev->state;
         if (ev->state >= 0 && ev->state <= 5 && !(l->seen & FAULT_BIT(ev->state))) {
             l->seen |= FAULT_BIT(ev->state);
-            l->seen_at[ev->state] = pair_now();
+            l->seen_at[ev->state] = tk_now_s();
         }
         break;
     default:

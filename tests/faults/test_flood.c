@@ -98,8 +98,8 @@ static int child_main(int fd, const char *arg) {
     char error[160] = "";
     double rss_base, rss_paused = 0, rss_drain = 0, t_resume, t_done;
     (void)arg;
-    rl_open(&l, "receiver", fd, FAULT_CONFIG(""));
-    PAIR_CHECK(meshrtc_peer_create_data_channel(l.peer, "flood", CHANNEL_OPTIONS, &ch), l.peer);
+    rl_open(&l, "receiver", fd, LOOPBACK_CONFIG);
+    TK_MUST(meshrtc_peer_create_data_channel(l.peer, "flood", CHANNEL_OPTIONS, &ch), l.peer);
     FAULT_UNTIL(ok, pair_channel_state(ch) == MESHRTC_CHANNEL_STATE_OPEN, 20.0, "receiver channel open", rl_pump(&l));
     if (ok) rl_send(&l, READY, 0, NULL, NULL);
     FAULT_UNTIL(ok, flood || l.remote_gone, 30.0, "the flood to start", {
@@ -110,11 +110,11 @@ static int child_main(int fd, const char *arg) {
         proc_msg_free(&m);
         /* The host stops polling: no library call at all. */
         rss_base = fault_rss_mib();
-        for (double until = pair_now() + PAUSE_S; pair_now() < until; pair_sleep_ms(50)) {
+        for (double until = tk_now_s() + PAUSE_S; tk_now_s() < until; tk_sleep_ms(50)) {
             double rss = fault_rss_mib();
             if (rss > rss_paused) rss_paused = rss;
         }
-        t_resume = pair_now();
+        t_resume = tk_now_s();
         FAULT_UNTIL(ok, (have_total && taken >= total) || l.remote_gone, 120.0, "every accepted message", {
             const uint8_t *data;
             int32_t len;
@@ -133,7 +133,7 @@ static int child_main(int fd, const char *arg) {
             rss = fault_rss_mib();
             if (rss > rss_drain) rss_drain = rss;
         });
-        t_done = pair_now();
+        t_done = tk_now_s();
         if (have_total && taken > total && error[0] == '\0') {
             snprintf(error, sizeof error, "%lld messages taken, only %lld accepted", (long long)taken,
                      (long long)total);
@@ -169,17 +169,17 @@ typedef struct flood_stats {
 /* Puts for FLOOD_S as fast as put_packet accepts; checks every refusal. */
 static void flood(rlink *l, meshrtc_channel ch, int64_t limit, flood_stats *st) {
     static uint8_t msg[MSG_SIZE];
-    double t0 = pair_now(), next_sample = 0;
+    double t0 = tk_now_s(), next_sample = 0;
     int reported = 0;
     message_make(msg, 0);
     st->first_refusal = st->resumed_accept = -1;
-    while (pair_now() - t0 < FLOOD_S) {
+    while (tk_now_s() - t0 < FLOOD_S) {
         int64_t before = 0;
         int32_t rc;
-        if (pair_now() - t0 < PAUSE_S) st->accepted_paused = st->accepted;
-        if (pair_now() >= next_sample) {
+        if (tk_now_s() - t0 < PAUSE_S) st->accepted_paused = st->accepted;
+        if (tk_now_s() >= next_sample) {
             double rss = fault_rss_mib();
-            next_sample = pair_now() + 0.05;
+            next_sample = tk_now_s() + 0.05;
             rl_pump(l);
             if (rss > st->rss_max) st->rss_max = rss;
             if (rss - st->rss_base > RSS_BOUND_MIB) {
@@ -193,7 +193,7 @@ static void flood(rlink *l, meshrtc_channel ch, int64_t limit, flood_stats *st) 
         if (before > st->max_buffered) st->max_buffered = before;
         rc = meshrtc_channel_put_packet(ch, msg, MSG_SIZE);
         if (rc == MESHRTC_OK) {
-            if (pair_now() - t0 >= PAUSE_S && st->resumed_accept < 0) st->resumed_accept = pair_now() - t0 - PAUSE_S;
+            if (tk_now_s() - t0 >= PAUSE_S && st->resumed_accept < 0) st->resumed_accept = tk_now_s() - t0 - PAUSE_S;
             st->accepted++;
             message_make(msg, (uint32_t)st->accepted);
             continue;
@@ -209,11 +209,11 @@ static void flood(rlink *l, meshrtc_channel ch, int64_t limit, flood_stats *st) 
               (long long)before, (long long)limit);
         if (!reported) {
             reported = 1;
-            st->first_refusal = pair_now() - t0;
+            st->first_refusal = tk_now_s() - t0;
             CHECK(check_last_error(ch)[0] != '\0', "MESHRTC_ERR_OUT_OF_MEMORY without a message");
             printf("first refusal after %lld messages: %s\n", (long long)st->accepted, check_last_error(ch));
         }
-        pair_sleep_ms(1);
+        tk_sleep_ms(1);
     }
 }
 
@@ -229,15 +229,15 @@ static void flood_case(void) {
     double t_sent;
     memset(&st, 0, sizeof st);
     proc_spawn(&child, "receiver", "-");
-    PAIR_CHECK(meshrtc_peer_create(&peer), 0);
-    if (meshrtc_peer_initialize(peer, FAULT_CONFIG(",\"sendBufferLimit\":4194304")) != MESHRTC_OK) {
+    TK_MUST(meshrtc_peer_create(&peer), 0);
+    if (meshrtc_peer_initialize(peer, LOOPBACK_CONFIG_WITH(",\"sendBufferLimit\":4194304")) != MESHRTC_OK) {
         CHECK(0, "initialize with \"sendBufferLimit\": %s; going on with the default limit", check_last_error(peer));
-        PAIR_CHECK(meshrtc_peer_initialize(peer, FAULT_CONFIG("")), peer);
+        TK_MUST(meshrtc_peer_initialize(peer, LOOPBACK_CONFIG), peer);
         limit = DEFAULT_SEND_LIMIT;
     }
     rl_attach(&l, "sender", child.fd, peer);
-    PAIR_CHECK(meshrtc_peer_create_data_channel(peer, "flood", CHANNEL_OPTIONS, &ch), peer);
-    PAIR_CHECK(meshrtc_peer_create_offer(peer), peer);
+    TK_MUST(meshrtc_peer_create_data_channel(peer, "flood", CHANNEL_OPTIONS, &ch), peer);
+    TK_MUST(meshrtc_peer_create_offer(peer), peer);
     FAULT_UNTIL(ok, pair_channel_state(ch) == MESHRTC_CHANNEL_STATE_OPEN && ready, 20.0, "both channels open", {
         rl_pump(&l);
         if (!ready && rl_take(&l, READY, &m)) {
@@ -250,7 +250,7 @@ static void flood_case(void) {
         rl_send(&l, FLOOD, 0, NULL, NULL);
         flood(&l, ch, limit, &st);
         rl_send(&l, TOTAL, (int32_t)st.accepted, NULL, NULL);
-        t_sent = pair_now();
+        t_sent = tk_now_s();
         CHECK(st.refused > 0 || st.stopped, "put_packet never refused in %.0f s (%lld accepted)", FLOOD_S,
               (long long)st.accepted);
         CHECK(st.max_buffered <= READING_FACTOR * limit, "buffered amount reached %lld, limit %lld",
@@ -269,7 +269,7 @@ static void flood_case(void) {
             verdict = rl_take(&l, VERDICT, &m);
         });
         if (verdict) {
-            figure("flood.delivery_after_flood", pair_now() - t_sent, "s");
+            figure("flood.delivery_after_flood", tk_now_s() - t_sent, "s");
             CHECK(m.num == st.accepted, "the receiver took %d messages, the sender accepted %lld", m.num,
                   (long long)st.accepted);
             CHECK(m.a[0] == '\0', "receiver: %s", m.a);
@@ -286,11 +286,8 @@ static void flood_case(void) {
 }
 
 int main(int argc, char **argv) {
-    const char *mode, *arg;
-    int fd;
-    fault_start();
-    if (proc_is_child(argc, argv, &mode, &fd, &arg)) return child_main(fd, arg);
-    fault_case("flood against a host that stops polling: bounded sender and receiver, every message delivered",
-               flood_case);
-    return fault_finish("test_flood");
+    static const fault_named_case cases[] = {
+        {"flood against a host that stops polling: bounded sender and receiver, every message delivered", flood_case},
+    };
+    return proc_main(argc, argv, child_main, "test_flood", cases, sizeof cases / sizeof cases[0]);
 }

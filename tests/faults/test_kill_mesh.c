@@ -36,15 +36,15 @@ static void mesh_end_open(mesh_end *m, const char *name, int fd, int server) {
     memset(m, 0, sizeof *m);
     m->server = server;
     m->remote = server ? CLIENT_ID : 1;
-    PAIR_CHECK(meshrtc_mesh_create(&m->mesh), 0);
+    TK_MUST(meshrtc_mesh_create(&m->mesh), 0);
     if (server) {
-        PAIR_CHECK(meshrtc_mesh_create_server(m->mesh, NULL, 0), m->mesh);
+        TK_MUST(meshrtc_mesh_create_server(m->mesh, NULL, 0), m->mesh);
     } else {
-        PAIR_CHECK(meshrtc_mesh_create_client(m->mesh, CLIENT_ID, NULL, 0), m->mesh);
+        TK_MUST(meshrtc_mesh_create_client(m->mesh, CLIENT_ID, NULL, 0), m->mesh);
     }
-    rl_open(&m->l, name, fd, FAULT_CONFIG(""));
-    PAIR_CHECK(meshrtc_mesh_add_peer(m->mesh, m->l.peer, m->remote, 1), m->mesh);
-    if (server) PAIR_CHECK(meshrtc_peer_create_offer(m->l.peer), m->l.peer);
+    rl_open(&m->l, name, fd, LOOPBACK_CONFIG);
+    TK_MUST(meshrtc_mesh_add_peer(m->mesh, m->l.peer, m->remote, 1), m->mesh);
+    if (server) TK_MUST(meshrtc_peer_create_offer(m->l.peer), m->l.peer);
 }
 
 /* The index of the first event of type (-1 if none). */
@@ -80,15 +80,15 @@ static void mesh_end_step(mesh_end *m) {
         }
         m->events[m->n_events] = type;
         m->event_peers[m->n_events] = peer;
-        m->event_at[m->n_events++] = pair_now();
+        m->event_at[m->n_events++] = tk_now_s();
         CHECK(peer == m->remote, "%s: mesh event %d for peer %d, want %d", m->l.name, type, peer, m->remote);
     }
     while (meshrtc_mesh_get_available_packet_count(m->mesh, &avail) == MESHRTC_OK && avail > 0) {
         CHECK_OK(meshrtc_mesh_get_packet(m->mesh, &data, &len), m->mesh);
         m->rx++;
     }
-    if (mesh_connected(m) && !mesh_disconnected(m) && pair_now() >= m->next_send) {
-        m->next_send = pair_now() + 0.02;
+    if (mesh_connected(m) && !mesh_disconnected(m) && tk_now_s() >= m->next_send) {
+        m->next_send = tk_now_s() + 0.02;
         CHECK_OK(meshrtc_mesh_set_target_peer(m->mesh, m->remote), m->mesh);
         CHECK_OK(meshrtc_mesh_put_packet(m->mesh, hello, (int32_t)sizeof hello), m->mesh);
     }
@@ -103,11 +103,11 @@ static void mesh_end_close(mesh_end *m) {
  * goes away. */
 static int child_main(int fd, const char *role) {
     mesh_end m;
-    double deadline = pair_now() + 120.0;
+    double deadline = tk_now_s() + 120.0;
     mesh_end_open(&m, role, fd, strcmp(role, "server") == 0);
-    while (!m.l.remote_gone && pair_now() < deadline) {
+    while (!m.l.remote_gone && tk_now_s() < deadline) {
         mesh_end_step(&m);
-        pair_sleep_ms(1);
+        tk_sleep_ms(1);
     }
     mesh_end_close(&m);
     close(fd);
@@ -129,11 +129,11 @@ static void kill_other(int parent_is_server) {
     if (ok) {
         CHECK(mesh_status(&m) == MESHRTC_CONNECTION_CONNECTED, "%s: status %d before the kill", m.l.name,
               mesh_status(&m));
-        t_kill = pair_now();
+        t_kill = tk_now_s();
         CHECK(proc_kill(&child), "the child did not die of SIGKILL");
         FAULT_UNTIL(ok, mesh_disconnected(&m), 60.0, "peer_disconnected after kill -9", mesh_end_step(&m));
         /* Late events (server_disconnected) have a moment to arrive. */
-        for (double until = pair_now() + 0.5; pair_now() < until; pair_sleep_ms(1)) mesh_end_step(&m);
+        for (double until = tk_now_s() + 0.5; tk_now_s() < until; tk_sleep_ms(1)) mesh_end_step(&m);
         i_disc = mesh_event(&m, MESHRTC_MESH_EVENT_PEER_DISCONNECTED);
         i_server_disc = mesh_event(&m, MESHRTC_MESH_EVENT_SERVER_DISCONNECTED);
         if (ok) {
@@ -163,11 +163,9 @@ static void kill_server(void) { kill_other(0); }
 static void kill_client(void) { kill_other(1); }
 
 int main(int argc, char **argv) {
-    const char *mode, *arg;
-    int fd;
-    fault_start();
-    if (proc_is_child(argc, argv, &mode, &fd, &arg)) return child_main(fd, arg);
-    fault_case("kill -9 of the mesh server: the client sees peer_disconnected(1), DISCONNECTED", kill_server);
-    fault_case("kill -9 of a mesh client: the server sees peer_disconnected(2)", kill_client);
-    return fault_finish("test_kill_mesh");
+    static const fault_named_case cases[] = {
+        {"kill -9 of the mesh server: the client sees peer_disconnected(1), DISCONNECTED", kill_server},
+        {"kill -9 of a mesh client: the server sees peer_disconnected(2)", kill_client},
+    };
+    return proc_main(argc, argv, child_main, "test_kill_mesh", cases, sizeof cases / sizeof cases[0]);
 }

@@ -25,7 +25,7 @@ static const char *const channel_options[N_CHANNELS] = {
 
 /* The peer configuration a run names (both processes use the same). */
 static const char *config_of(const char *variant) {
-    return strcmp(variant, "short") == 0 ? FAULT_CONFIG(FAULT_SHORT_ICE) : FAULT_CONFIG("");
+    return strcmp(variant, "short") == 0 ? LOOPBACK_CONFIG_WITH(FAULT_SHORT_ICE) : LOOPBACK_CONFIG;
 }
 
 typedef struct endpoint {
@@ -40,10 +40,10 @@ static void endpoint_open(endpoint *e, const char *name, int fd, const char *var
     memset(e, 0, sizeof *e);
     rl_open(&e->l, name, fd, config_of(variant));
     for (int i = 0; i < N_CHANNELS; i++) {
-        PAIR_CHECK(meshrtc_peer_create_data_channel(e->l.peer, channel_label[i], channel_options[i], &e->ch[i]),
-                   e->l.peer);
+        TK_MUST(meshrtc_peer_create_data_channel(e->l.peer, channel_label[i], channel_options[i], &e->ch[i]),
+                e->l.peer);
     }
-    if (offerer) PAIR_CHECK(meshrtc_peer_create_offer(e->l.peer), e->l.peer);
+    if (offerer) TK_MUST(meshrtc_peer_create_offer(e->l.peer), e->l.peer);
 }
 
 static int endpoint_flowing(const endpoint *e) { return e->rx[0] >= FLOWING && e->rx[1] >= FLOWING; }
@@ -51,10 +51,10 @@ static int endpoint_flowing(const endpoint *e) { return e->rx[0] >= FLOWING && e
 /* Host work: signaling, then a packet on each open channel every 10 ms (a
  * game's traffic, kept up after the kill) and every received one taken. */
 static void endpoint_step(endpoint *e) {
-    int send = pair_now() >= e->next_send;
+    int send = tk_now_s() >= e->next_send;
     rl_pump(&e->l);
     if (send) {
-        e->next_send = pair_now() + SEND_EVERY_S;
+        e->next_send = tk_now_s() + SEND_EVERY_S;
         e->seq++;
     }
     for (int i = 0; i < N_CHANNELS; i++) {
@@ -80,15 +80,15 @@ static void endpoint_close(endpoint *e) {
 static int child_main(int fd, const char *variant) {
     endpoint e;
     int told = 0;
-    double deadline = pair_now() + 120.0;
+    double deadline = tk_now_s() + 120.0;
     endpoint_open(&e, "child", fd, variant, 0);
-    while (!e.l.remote_gone && pair_now() < deadline) {
+    while (!e.l.remote_gone && tk_now_s() < deadline) {
         endpoint_step(&e);
         if (!told && endpoint_flowing(&e)) {
             rl_send(&e.l, 'G', 0, NULL, NULL);
             told = 1;
         }
-        pair_sleep_ms(1);
+        tk_sleep_ms(1);
     }
     endpoint_close(&e);
     close(fd);
@@ -113,7 +113,7 @@ static void kill_peer(const char *variant) {
     });
     if (ok) {
         CHECK(rl_state(&e.l) == MESHRTC_STATE_CONNECTED, "connection state %d before the kill", rl_state(&e.l));
-        t_kill = pair_now();
+        t_kill = tk_now_s();
         CHECK(proc_kill(&child), "the child did not die of SIGKILL");
         FAULT_UNTIL(ok, (e.l.seen & FAULT_BIT(MESHRTC_STATE_FAILED)) && (e.l.got & FAULT_BIT(MESHRTC_STATE_FAILED)),
                     60.0, "FAILED (event and get_connection_state) after kill -9", endpoint_step(&e));
@@ -150,11 +150,9 @@ static void kill_peer_short_ice(void) { kill_peer("short"); }
 static void kill_peer_default_ice(void) { kill_peer("default"); }
 
 int main(int argc, char **argv) {
-    const char *mode, *arg;
-    int fd;
-    fault_start();
-    if (proc_is_child(argc, argv, &mode, &fd, &arg)) return child_main(fd, arg);
-    fault_case("kill -9 of the remote peer, short ICE timeouts", kill_peer_short_ice);
-    fault_case("kill -9 of the remote peer, default ICE timeouts", kill_peer_default_ice);
-    return fault_finish("test_kill_peer");
+    static const fault_named_case cases[] = {
+        {"kill -9 of the remote peer, short ICE timeouts", kill_peer_short_ice},
+        {"kill -9 of the remote peer, default ICE timeouts", kill_peer_default_ice},
+    };
+    return proc_main(argc, argv, child_main, "test_kill_peer", cases, sizeof cases / sizeof cases[0]);
 }

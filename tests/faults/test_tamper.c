@@ -82,14 +82,14 @@ static void tamper(const char *what, rl_rewrite_fn alter, int tampered, const ch
     for (int i = 0; i < 2; i++) {
         memset(&s[i], 0, sizeof s[i]);
         rl_open(&s[i].l, names[i], sv[i], config);
-        PAIR_CHECK(meshrtc_peer_create_data_channel(s[i].l.peer, "data", "{\"negotiated\":true,\"id\":1}", &s[i].ch),
-                   s[i].l.peer);
+        TK_MUST(meshrtc_peer_create_data_channel(s[i].l.peer, "data", "{\"negotiated\":true,\"id\":1}", &s[i].ch),
+                s[i].l.peer);
     }
     s[tampered].l.rewrite = alter;
-    t0 = pair_now();
-    PAIR_CHECK(meshrtc_peer_create_offer(s[0].l.peer), s[0].l.peer);
+    t0 = tk_now_s();
+    TK_MUST(meshrtc_peer_create_offer(s[0].l.peer), s[0].l.peer);
     FAULT_UNTIL(ok, settled, HANG_GUARD_S, "both peers FAILED or CLOSED", settled = step(s));
-    for (double until = pair_now() + SETTLE_S; ok && pair_now() < until; pair_sleep_ms(1)) step(s);
+    for (double until = tk_now_s() + SETTLE_S; ok && tk_now_s() < until; tk_sleep_ms(1)) step(s);
     for (int i = 0; i < 2; i++) {
         rlink *l = &s[i].l;
         int32_t state = rl_state(l);
@@ -118,14 +118,16 @@ static void tamper(const char *what, rl_rewrite_fn alter, int tampered, const ch
     }
 }
 
-static void fingerprint_offer(void) { tamper("fingerprint_in_offer", alter_fingerprint, 0, FAULT_CONFIG("")); }
-static void fingerprint_answer(void) { tamper("fingerprint_in_answer", alter_fingerprint, 1, FAULT_CONFIG("")); }
-static void ice_pwd_offer(void) { tamper("ice_pwd_in_offer", alter_ice_pwd, 0, FAULT_CONFIG(FAULT_SHORT_ICE)); }
+static void fingerprint_offer(void) { tamper("fingerprint_in_offer", alter_fingerprint, 0, LOOPBACK_CONFIG); }
+static void fingerprint_answer(void) { tamper("fingerprint_in_answer", alter_fingerprint, 1, LOOPBACK_CONFIG); }
+static void ice_pwd_offer(void) { tamper("ice_pwd_in_offer", alter_ice_pwd, 0, LOOPBACK_CONFIG_WITH(FAULT_SHORT_ICE)); }
 
 int main(void) {
+    static const fault_named_case cases[] = {
+        {"tampered fingerprint in the offer: both peers FAILED", fingerprint_offer},
+        {"tampered fingerprint in the answer: both peers FAILED", fingerprint_answer},
+        {"tampered ice-pwd in the offer, short ICE timeouts: both peers FAILED", ice_pwd_offer},
+    };
     fault_start();
-    fault_case("tampered fingerprint in the offer: both peers FAILED", fingerprint_offer);
-    fault_case("tampered fingerprint in the answer: both peers FAILED", fingerprint_answer);
-    fault_case("tampered ice-pwd in the offer, short ICE timeouts: both peers FAILED", ice_pwd_offer);
-    return fault_finish("test_tamper");
+    return fault_run("test_tamper", cases, sizeof cases / sizeof cases[0]);
 }

@@ -13,9 +13,7 @@
  */
 #include "sig.h"
 
-#include <time.h>
-
-#include "meshrtc.h"
+#include "../testkit.h"
 
 /* Loopback-only ICE (the network rule), no acceptance waits (pion's prflx
  * wait would otherwise delay pairs with the browser, tests/interop/README.md). */
@@ -34,22 +32,6 @@
 #define NCH 4 /* reliable, ordered, unreliable, inband */
 
 static const char *CH_NAMES[NCH] = {"reliable", "ordered", "unreliable", "inband"};
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_ms(int ms) {
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-/* The bulk pattern, the same in every implementation of the exchange. */
-static uint8_t pattern(int64_t i) {
-    return (uint8_t)((i * 7 + (i >> 8) * 13 + (i >> 16) * 31) & 255);
-}
 
 typedef struct conn {
     char name[64];
@@ -102,15 +84,13 @@ static void passed(conn *c, const char *check) {
     sb_json_str(&c->checks, check);
 }
 
-static char *last_error(int64_t h) {
+/* h's last error, in a buffer the next call reuses. */
+static const char *last_error(int64_t h) {
     static char msg[1024];
-    int32_t len = 0;
-    msg[0] = 0;
-    meshrtc_last_error(h, msg, (int32_t)sizeof msg, &len);
-    return msg;
+    return tk_last_error(h, msg, (int32_t)sizeof msg);
 }
 
-/* CHECKED(c, call): a failing call fails the connection with its message. */
+/* CHECKED(c, h, call): a failing call fails the connection with h's message. */
 #define CHECKED(c, h, call)                                                              \
     do {                                                                                 \
         int32_t rc_ = (call);                                                            \
@@ -218,7 +198,7 @@ static void handle_signal(const char *line) {
     if (!strcmp(type.p, "hello")) {
         /* The offerer waits for the answerer's hello, so setup_ms does not count its start-up. */
         if (c->offerer && c->t_start == 0) {
-            c->t_start = now_s();
+            c->t_start = tk_now_s();
             CHECKED(c, c->peer, meshrtc_peer_create_offer(c->peer));
         }
     } else if (!strcmp(type.p, "offer") || !strcmp(type.p, "answer")) {
@@ -226,7 +206,7 @@ static void handle_signal(const char *line) {
             fail(c, "%s without sdp", type.p);
             goto out;
         }
-        if (!strcmp(type.p, "offer")) c->t_start = now_s();
+        if (!strcmp(type.p, "offer")) c->t_start = tk_now_s();
         CHECKED(c, c->peer, meshrtc_peer_set_remote_description(c->peer, type.p, v.p));
     } else if (!strcmp(type.p, "candidate")) {
         if (!js_get(line, "candidate", &v) || !js_get(line, "mid", &mid) || !js_get(line, "index", &idx)) {
@@ -351,7 +331,7 @@ static void send_phase_a(conn *c) {
         put(c, 2, 0, u, UNREL_LEN);
     }
     c->phase_a_sent = 1;
-    c->t_bulk_send_start = now_s();
+    c->t_bulk_send_start = tk_now_s();
 }
 
 static void send_bulk(conn *c) {
@@ -380,115 +360,141 @@ static void show(char *out, size_t cap, const uint8_t *data, int32_t len) {
     out[o] = 0;
 }
 
-static void receive(conn *c, int idx) {
+/* A packet: its bytes, whether it was text, and how it prints. */
+typedef struct packet {
     const uint8_t *data;
-    int32_t len;
-    char want[256], shown[600];
-    while (!c->error && meshrtc_channel_get_packet(c->ch[idx], &data, &len) == MESHRTC_OK) {
-        int32_t is_str = -1;
-        CHECKED(c, c->ch[idx], meshrtc_channel_was_string_packet(c->ch[idx], &is_str));
-        show(shown, sizeof shown, data, len < 80 ? len : 80);
-        if (idx == 0) {
-            if (is_str && len > 8 && memcmp(data, "bulk-ok ", 8) == 0 && c->rel_stage == 3) {
-                char num[32];
-                snprintf(num, sizeof num, "%.*s", len - 8 < 31 ? len - 8 : 31, (const char *)data + 8);
-                if (atoll(num) != bulk || c->bulk_sent != bulk || c->bulk_acked) {
-                    fail(c, "unexpected %s (sent %lld of %lld)", shown, (long long)c->bulk_sent, (long long)bulk);
-                } else {
-                    c->bulk_acked = 1;
-                    c->t_bulk_acked = now_s();
-                    passed(c, "bulk-sent-acked");
-                }
-                continue;
-            }
-            if (is_str && is_text(data, len, "fin", 3) && c->rel_stage == 3) {
-                c->fin_received = 1;
-                continue;
-            }
-            switch (c->rel_stage) {
-            case 0: {
-                int n = snprintf(want, sizeof want, "hello reliable from %s \xe2\x9c\x93", c->name);
-                if (is_str != 1 || !is_text(data, len, want, (size_t)n)) {
-                    fail(c, "reliable: got %s %s, want text %s", is_str ? "text" : "binary", shown, want);
-                } else {
-                    passed(c, "reliable-text-utf8");
-                    c->rel_stage = 1;
-                }
-                break;
-            }
-            case 1: {
-                int ok = is_str == 0 && len == 256;
-                for (int i = 0; ok && i < 256; i++) ok = data[i] == i;
-                if (!ok) {
-                    fail(c, "reliable: got %s %d bytes %s, want binary 0..255", is_str ? "text" : "binary", len, shown);
-                } else {
-                    passed(c, "reliable-binary");
-                    c->rel_stage = 2;
-                }
-                break;
-            }
-            case 2: {
-                int n = snprintf(want, sizeof want, "text%cwith nul from %s", 0, c->name);
-                if (is_str != 1 || !is_text(data, len, want, (size_t)n)) {
-                    fail(c, "reliable: got %s %s, want text with NUL from %s", is_str ? "text" : "binary", shown, c->name);
-                } else {
-                    passed(c, "reliable-text-with-nul");
-                    c->rel_stage = 3;
-                }
-                break;
-            }
-            default:
-                if (is_str || c->bulk_recv + len > bulk) {
-                    fail(c, "reliable: unexpected %s of %d bytes after %lld bulk bytes: %s", is_str ? "text" : "binary",
-                         len, (long long)c->bulk_recv, shown);
-                    break;
-                }
-                if (c->bulk_recv == 0) c->t_bulk_recv_first = now_s();
-                for (int32_t i = 0; i < len; i++) {
-                    if (data[i] != expect[c->bulk_recv + i]) {
-                        fail(c, "bulk byte %lld is 0x%02x, want 0x%02x", (long long)(c->bulk_recv + i), data[i],
-                             expect[c->bulk_recv + i]);
-                        break;
-                    }
-                }
-                c->bulk_recv += len;
-                if (!c->error && c->bulk_recv == bulk) {
-                    c->t_bulk_recv_done = now_s();
-                    passed(c, "bulk-received-byte-for-byte");
-                    char ok[64];
-                    int n = snprintf(ok, sizeof ok, "bulk-ok %lld", (long long)bulk);
-                    put_text(c, 0, ok, (size_t)n);
-                }
-            }
-        } else if (idx == 1) {
-            int n = snprintf(want, sizeof want, "hello ordered from %s", c->name);
-            if (c->ord_stage == 0 && is_str == 1 && is_text(data, len, want, (size_t)n)) {
-                passed(c, "ordered-text");
-                c->ord_stage = 1;
-            } else if (c->ord_stage == 1 && is_str == 0 && len == 4 && memcmp(data, "\xff\x00\x7f\x80", 4) == 0) {
-                passed(c, "ordered-binary");
-                c->ord_stage = 2;
-            } else {
-                fail(c, "ordered: unexpected %s %s at stage %d", is_str ? "text" : "binary", shown, c->ord_stage);
-            }
-        } else if (idx == 2) {
-            if (is_str == 0 && len == UNREL_LEN && data[0] == 0xAB) {
-                if (c->unrel_count++ == 0) passed(c, "unreliable-received");
-            } else {
-                fail(c, "unreliable: unexpected %s %s", is_str ? "text" : "binary", shown);
-            }
-        } else {
-            int n = snprintf(want, sizeof want, "hello inband from %s", c->name);
-            if (!c->inb_text && is_str == 1 && is_text(data, len, want, (size_t)n)) {
-                c->inb_text = 1;
-                passed(c, "inband-text");
-            } else if (!c->inb_bin && is_str == 0 && len == 3 && memcmp(data, "\x01\x02\x03", 3) == 0) {
-                c->inb_bin = 1;
-                passed(c, "inband-binary");
-            } else {
-                fail(c, "inband: unexpected %s %s", is_str ? "text" : "binary", shown);
-            }
+    int32_t len, is_str;
+    char shown[600];
+} packet;
+
+static const char *kind(const packet *p) { return p->is_str ? "text" : "binary"; }
+
+/* The reliable channel's stage ok: check passes and the next stage begins;
+ * otherwise c fails with what the stage wanted. */
+static void reliable_stage(conn *c, const packet *p, int ok, const char *check, const char *wanted) {
+    if (!ok) {
+        fail(c, "reliable: got %s of %d bytes %s, want %s", kind(p), p->len, p->shown, wanted);
+        return;
+    }
+    passed(c, check);
+    c->rel_stage++;
+}
+
+/* The bulk bytes after the reliable channel's three messages; once all
+ * arrived byte for byte, "bulk-ok N" goes back. */
+static void receive_bulk(conn *c, const packet *p) {
+    if (p->is_str || c->bulk_recv + p->len > bulk) {
+        fail(c, "reliable: unexpected %s of %d bytes after %lld bulk bytes: %s", kind(p), p->len,
+             (long long)c->bulk_recv, p->shown);
+        return;
+    }
+    if (c->bulk_recv == 0) c->t_bulk_recv_first = tk_now_s();
+    for (int32_t i = 0; i < p->len; i++) {
+        if (p->data[i] != expect[c->bulk_recv + i]) {
+            fail(c, "bulk byte %lld is 0x%02x, want 0x%02x", (long long)(c->bulk_recv + i), p->data[i],
+                 expect[c->bulk_recv + i]);
+            break;
         }
+    }
+    c->bulk_recv += p->len;
+    if (!c->error && c->bulk_recv == bulk) {
+        c->t_bulk_recv_done = tk_now_s();
+        passed(c, "bulk-received-byte-for-byte");
+        char ok[64];
+        int n = snprintf(ok, sizeof ok, "bulk-ok %lld", (long long)bulk);
+        put_text(c, 0, ok, (size_t)n);
+    }
+}
+
+static void receive_reliable(conn *c, const packet *p) {
+    char want[256], wanted[300];
+    if (p->is_str && p->len > 8 && memcmp(p->data, "bulk-ok ", 8) == 0 && c->rel_stage == 3) {
+        char num[32];
+        snprintf(num, sizeof num, "%.*s", p->len - 8 < 31 ? p->len - 8 : 31, (const char *)p->data + 8);
+        if (atoll(num) != bulk || c->bulk_sent != bulk || c->bulk_acked) {
+            fail(c, "unexpected %s (sent %lld of %lld)", p->shown, (long long)c->bulk_sent, (long long)bulk);
+        } else {
+            c->bulk_acked = 1;
+            c->t_bulk_acked = tk_now_s();
+            passed(c, "bulk-sent-acked");
+        }
+        return;
+    }
+    if (p->is_str && is_text(p->data, p->len, "fin", 3) && c->rel_stage == 3) {
+        c->fin_received = 1;
+        return;
+    }
+    switch (c->rel_stage) {
+    case 0: {
+        int n = snprintf(want, sizeof want, "hello reliable from %s \xe2\x9c\x93", c->name);
+        snprintf(wanted, sizeof wanted, "text %s", want);
+        reliable_stage(c, p, p->is_str == 1 && is_text(p->data, p->len, want, (size_t)n), "reliable-text-utf8", wanted);
+        break;
+    }
+    case 1: {
+        int ok = p->is_str == 0 && p->len == 256;
+        for (int i = 0; ok && i < 256; i++) ok = p->data[i] == i;
+        reliable_stage(c, p, ok, "reliable-binary", "binary 0..255");
+        break;
+    }
+    case 2: {
+        int n = snprintf(want, sizeof want, "text%cwith nul from %s", 0, c->name);
+        snprintf(wanted, sizeof wanted, "text with NUL from %s", c->name);
+        reliable_stage(c, p, p->is_str == 1 && is_text(p->data, p->len, want, (size_t)n), "reliable-text-with-nul",
+                       wanted);
+        break;
+    }
+    default:
+        receive_bulk(c, p);
+    }
+}
+
+static void receive_ordered(conn *c, const packet *p) {
+    char want[256];
+    int n = snprintf(want, sizeof want, "hello ordered from %s", c->name);
+    if (c->ord_stage == 0 && p->is_str == 1 && is_text(p->data, p->len, want, (size_t)n)) {
+        passed(c, "ordered-text");
+        c->ord_stage = 1;
+    } else if (c->ord_stage == 1 && p->is_str == 0 && p->len == 4 && memcmp(p->data, "\xff\x00\x7f\x80", 4) == 0) {
+        passed(c, "ordered-binary");
+        c->ord_stage = 2;
+    } else {
+        fail(c, "ordered: unexpected %s %s at stage %d", kind(p), p->shown, c->ord_stage);
+    }
+}
+
+static void receive_unreliable(conn *c, const packet *p) {
+    if (p->is_str == 0 && p->len == UNREL_LEN && p->data[0] == 0xAB) {
+        if (c->unrel_count++ == 0) passed(c, "unreliable-received");
+    } else {
+        fail(c, "unreliable: unexpected %s %s", kind(p), p->shown);
+    }
+}
+
+static void receive_inband(conn *c, const packet *p) {
+    char want[256];
+    int n = snprintf(want, sizeof want, "hello inband from %s", c->name);
+    if (!c->inb_text && p->is_str == 1 && is_text(p->data, p->len, want, (size_t)n)) {
+        c->inb_text = 1;
+        passed(c, "inband-text");
+    } else if (!c->inb_bin && p->is_str == 0 && p->len == 3 && memcmp(p->data, "\x01\x02\x03", 3) == 0) {
+        c->inb_bin = 1;
+        passed(c, "inband-binary");
+    } else {
+        fail(c, "inband: unexpected %s %s", kind(p), p->shown);
+    }
+}
+
+/* Takes every packet of channel idx (reliable, ordered, unreliable, inband). */
+static void receive(conn *c, int idx) {
+    static void (*const handlers[NCH])(conn *, const packet *) = {receive_reliable, receive_ordered,
+                                                                    receive_unreliable, receive_inband};
+    packet p;
+    while (!c->error && meshrtc_channel_get_packet(c->ch[idx], &p.data, &p.len) == MESHRTC_OK) {
+        p.is_str = -1;
+        CHECKED(c, c->ch[idx], meshrtc_channel_was_string_packet(c->ch[idx], &p.is_str));
+        show(p.shown, sizeof p.shown, p.data, p.len < 80 ? p.len : 80);
+        handlers[idx](c, &p);
     }
 }
 
@@ -509,7 +515,7 @@ static void step(conn *c) {
         }
         if (open < NCH) return;
         c->open = 1;
-        c->t_open = now_s();
+        c->t_open = tk_now_s();
         passed(c, "all-channels-open");
         check_negotiated(c);
         send_phase_a(c);
@@ -527,11 +533,6 @@ static void step(conn *c) {
     }
 }
 
-static const char *cand_name(int32_t t) {
-    static const char *names[] = {"none", "host", "srflx", "prflx", "relay"};
-    return t >= 0 && t <= 4 ? names[t] : "?";
-}
-
 static void describe_progress(conn *c, char *out, size_t cap) {
     snprintf(out, cap,
              "connection_state=%d open=%d reliable_stage=%d ordered_stage=%d unreliable=%d inband_text=%d inband_bin=%d "
@@ -540,9 +541,9 @@ static void describe_progress(conn *c, char *out, size_t cap) {
              (long long)c->bulk_sent, (long long)c->bulk_recv, c->bulk_acked, c->fin_sent, c->fin_received);
 }
 
-int main(int argc, char **argv) {
-    const char *config = DEFAULT_CONFIG;
-    double deadline_s = 90;
+/* The command line into the globals and *config, *deadline_s; 0 on a
+ * usage error (printed). */
+static int parse_args(int argc, char **argv, const char **config, double *deadline_s) {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--me") && v) {
@@ -552,43 +553,42 @@ int main(int argc, char **argv) {
         } else if (!strcmp(a, "--bulk") && v) {
             bulk = atoll(v);
         } else if (!strcmp(a, "--deadline") && v) {
-            deadline_s = atof(v);
+            *deadline_s = atof(v);
         } else if (!strcmp(a, "--quirk") && v && !strcmp(v, "werift-dcep")) {
             quirk_werift_dcep = 1;
         } else if (!strcmp(a, "--config") && v) {
-            config = v;
+            *config = v;
         } else if (!strcmp(a, "--peer") && v && nconns < MAX_CONNS) {
             conn *c = &conns[nconns++];
             memset(c, 0, sizeof *c);
             const char *colon = strchr(v, ':');
             if (!colon || (strcmp(colon + 1, "offer") && strcmp(colon + 1, "answer"))) {
                 fprintf(stderr, "bad --peer %s (want NAME:offer or NAME:answer)\n", v);
-                return 2;
+                return 0;
             }
             snprintf(c->name, sizeof c->name, "%.*s", (int)(colon - v), v);
             c->offerer = !strcmp(colon + 1, "offer");
         } else {
             fprintf(stderr, "usage: driver --me NAME --peer NAME:offer|answer... [--port P] [--bulk N] "
                             "[--deadline S] [--config JSON] [--quirk werift-dcep]\n");
-            return 2;
+            return 0;
         }
         i++;
     }
     if (!me[0] || nconns == 0 || bulk < 0) {
         fprintf(stderr, "driver: --me and at least one --peer are required\n");
-        return 2;
+        return 0;
     }
-    if (meshrtc_abi_version() != MESHRTC_ABI_VERSION) {
-        fprintf(stderr, "driver: ABI mismatch: library %d, header %d\n", meshrtc_abi_version(), MESHRTC_ABI_VERSION);
-        return 2;
-    }
-    expect = malloc(bulk ? (size_t)bulk : 1);
-    for (int64_t i = 0; i < bulk; i++) expect[i] = pattern(i);
+    return 1;
+}
 
-    double t0 = now_s(), deadline = t0 + deadline_s, next_signal = 0;
+/* Runs every connection's exchange until each is done or failed, failing
+ * what is left after deadline_s. */
+static void run_exchanges(const char *config, double deadline_s) {
+    double t0 = tk_now_s(), deadline = t0 + deadline_s, next_signal = 0;
     for (int i = 0; i < nconns; i++) setup_conn(&conns[i], config);
     for (;;) {
-        double t = now_s();
+        double t = tk_now_s();
         if (t >= next_signal) {
             poll_signals();
             next_signal = t + 0.02;
@@ -598,7 +598,7 @@ int main(int argc, char **argv) {
             step(&conns[i]);
             finished += conns[i].done || conns[i].error;
         }
-        if (finished == nconns) break;
+        if (finished == nconns) return;
         if (t > deadline) {
             for (int i = 0; i < nconns; i++) {
                 if (conns[i].done || conns[i].error) continue;
@@ -606,13 +606,17 @@ int main(int argc, char **argv) {
                 describe_progress(&conns[i], progress, sizeof progress);
                 fail(&conns[i], "deadline of %.0f s passed: %s", deadline_s, progress);
             }
-            break;
+            return;
         }
-        sleep_ms(1);
+        tk_sleep_ms(1);
     }
-    /* Linger so the last messages (fin) reach the other side, keep draining. */
-    double linger = now_s() + 1.0;
-    while (now_s() < linger) {
+}
+
+/* Lingers 1 s so the last messages (fin) reach the other side, draining
+ * events and packets meanwhile. */
+static void linger(void) {
+    double until = tk_now_s() + 1.0;
+    while (tk_now_s() < until) {
         for (int i = 0; i < nconns; i++) {
             if (conns[i].peer) drain_events(&conns[i]);
             for (int k = 0; k < NCH; k++) {
@@ -622,36 +626,33 @@ int main(int argc, char **argv) {
                 }
             }
         }
-        sleep_ms(5);
+        tk_sleep_ms(5);
     }
+}
 
-    int ok = 1;
-    sbuf res = {0};
-    sb_printf(&res, "{\"node\":");
-    sb_json_str(&res, me);
-    sb_printf(&res, ",\"impl\":\"meshrtc\",\"conns\":{");
-    for (int i = 0; i < nconns; i++) {
-        conn *c = &conns[i];
-        ok &= c->done && !c->error;
-        if (i) sb_add(&res, ",", 1);
-        sb_json_str(&res, c->name);
-        sb_printf(&res, ":{\"role\":\"%s\",\"ok\":%s,\"error\":", c->offerer ? "offer" : "answer",
-                  c->done && !c->error ? "true" : "false");
-        if (c->error) {
-            sb_json_str(&res, c->error);
-        } else {
-            sb_add(&res, "null", 4);
-        }
-        sb_printf(&res, ",\"setup_ms\":%.1f,\"bulk_bytes\":%lld,\"bulk_send_ms\":%.1f,\"bulk_recv_ms\":%.1f",
-                  c->open ? (c->t_open - c->t_start) * 1000 : -1, (long long)bulk,
-                  c->bulk_acked ? (c->t_bulk_acked - c->t_bulk_send_start) * 1000 : -1,
-                  c->t_bulk_recv_done > 0 ? (c->t_bulk_recv_done - c->t_bulk_recv_first) * 1000 : -1);
-        sb_printf(&res, ",\"unreliable_received\":%d,\"unreliable_sent\":%d", c->unrel_count, UNREL_N);
-        sb_printf(&res, ",\"local_candidate\":\"%s\",\"remote_candidate\":\"%s\",\"rtt_us\":%lld",
-                  cand_name(c->stats.local_candidate_type), cand_name(c->stats.remote_candidate_type),
-                  (long long)c->stats.rtt_us);
-        sb_printf(&res, ",\"checks\":[%s]}", c->checks.p ? c->checks.p : "");
+/* Appends c's result, "NAME":{...}, to res. */
+static void conn_result(sbuf *res, const conn *c) {
+    sb_json_str(res, c->name);
+    sb_printf(res, ":{\"role\":\"%s\",\"ok\":%s,\"error\":", c->offerer ? "offer" : "answer",
+              c->done && !c->error ? "true" : "false");
+    if (c->error) {
+        sb_json_str(res, c->error);
+    } else {
+        sb_add(res, "null", 4);
     }
+    sb_printf(res, ",\"setup_ms\":%.1f,\"bulk_bytes\":%lld,\"bulk_send_ms\":%.1f,\"bulk_recv_ms\":%.1f",
+              c->open ? (c->t_open - c->t_start) * 1000 : -1, (long long)bulk,
+              c->bulk_acked ? (c->t_bulk_acked - c->t_bulk_send_start) * 1000 : -1,
+              c->t_bulk_recv_done > 0 ? (c->t_bulk_recv_done - c->t_bulk_recv_first) * 1000 : -1);
+    sb_printf(res, ",\"unreliable_received\":%d,\"unreliable_sent\":%d", c->unrel_count, UNREL_N);
+    sb_printf(res, ",\"local_candidate\":\"%s\",\"remote_candidate\":\"%s\",\"rtt_us\":%lld",
+              cand_name(c->stats.local_candidate_type), cand_name(c->stats.remote_candidate_type),
+              (long long)c->stats.rtt_us);
+    sb_printf(res, ",\"checks\":[%s]}", c->checks.p ? c->checks.p : "");
+}
+
+/* Destroys every handle; returns what meshrtc_shutdown reports leaked. */
+static int32_t destroy_all(void) {
     for (int i = 0; i < nconns; i++) {
         for (int k = 0; k < NCH; k++) {
             if (conns[i].ch[k]) meshrtc_channel_destroy(conns[i].ch[k]);
@@ -660,6 +661,23 @@ int main(int argc, char **argv) {
     }
     int32_t leaked = -1;
     meshrtc_shutdown(&leaked);
+    return leaked;
+}
+
+/* Prints the node's result JSON and posts it to /result/NAME; 1 if every
+ * connection passed, nothing leaked and the post went through. */
+static int report(void) {
+    int ok = 1;
+    sbuf res = {0};
+    sb_printf(&res, "{\"node\":");
+    sb_json_str(&res, me);
+    sb_printf(&res, ",\"impl\":\"meshrtc\",\"conns\":{");
+    for (int i = 0; i < nconns; i++) {
+        ok &= conns[i].done && !conns[i].error;
+        if (i) sb_add(&res, ",", 1);
+        conn_result(&res, &conns[i]);
+    }
+    int32_t leaked = destroy_all();
     if (leaked != 0) ok = 0;
     sb_printf(&res, "},\"leaked_handles\":%d,\"ok\":%s}", leaked, ok ? "true" : "false");
     printf("%s\n", res.p);
@@ -671,6 +689,22 @@ int main(int argc, char **argv) {
         ok = 0;
     }
     sb_free(&res);
+    return ok;
+}
+
+int main(int argc, char **argv) {
+    const char *config = DEFAULT_CONFIG;
+    double deadline_s = 90;
+    if (!parse_args(argc, argv, &config, &deadline_s)) return 2;
+    if (meshrtc_abi_version() != MESHRTC_ABI_VERSION) {
+        fprintf(stderr, "driver: ABI mismatch: library %d, header %d\n", meshrtc_abi_version(), MESHRTC_ABI_VERSION);
+        return 2;
+    }
+    expect = malloc(bulk ? (size_t)bulk : 1);
+    for (int64_t i = 0; i < bulk; i++) expect[i] = bulk_pattern(i);
+    run_exchanges(config, deadline_s);
+    linger();
+    int ok = report();
     for (int i = 0; i < nconns; i++) {
         sb_free(&conns[i].checks);
         free(conns[i].error);

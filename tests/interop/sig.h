@@ -1,6 +1,8 @@
-/* HTTP signaling client and a small JSON reader for the interop drivers.
- * Talks to tests/interop/signaling.py on 127.0.0.1 (HTTP/1.0, one request per
- * connection). Test code only: bounded buffers, loud failures. */
+/* What the interop drivers (driver.c, turn_pair.c) share: an HTTP
+ * signaling client and a small JSON reader, talking to
+ * tests/interop/signaling.py on 127.0.0.1 (HTTP/1.0, one request per
+ * connection), the bulk pattern and candidate type names. Test code only: bounded buffers, loud
+ * failures. */
 #ifndef MESHRTC_INTEROP_SIG_H
 #define MESHRTC_INTEROP_SIG_H
 
@@ -17,6 +19,17 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
+
+/* The bulk pattern, the same in every implementation of the exchange. */
+static inline uint8_t bulk_pattern(int64_t i) {
+    return (uint8_t)((i * 7 + (i >> 8) * 13 + (i >> 16) * 31) & 255);
+}
+
+/* The name of a MESHRTC_CANDIDATE_* type (meshrtc_peer_stats). */
+static inline const char *cand_name(int32_t t) {
+    static const char *names[] = {"none", "host", "srflx", "prflx", "relay"};
+    return t >= 0 && t <= 4 ? names[t] : "?";
+}
 
 /* ---------------------------------------------------------- growable text */
 
