@@ -16,9 +16,7 @@ import (
 // each way and delays the rest 50 ± 25 ms; the sender keeps its buffered
 // amount within LossyWindow. Sizes are log-uniform (as many messages from
 // 12 to 24 bytes as from 32 to 64 KiB), as a game's traffic is mostly small
-// messages: 2,000 messages are about 15 MB. (The independent fault run that
-// asked for this figure measured 42-47 s at 5 % loss with pion's defaults,
-// which fits these sizes; uniform sizes, 64 MB, took over 240 s there.)
+// messages: 2,000 messages are about 15 MB.
 const (
 	LossyMinSize = 12
 	LossyMaxSize = 64 << 10
@@ -53,14 +51,14 @@ func LossyCheck(i int, data []byte) error {
 	return nil
 }
 
-// EmitLossy prints the lossy metric's line. A transfer that did not
+// emitLossy prints the lossy metric's line. A transfer that did not
 // complete within its bound reports "completed": false and what arrived.
-func EmitLossy(impl string, round int, lossPct float64, msgs, delivered int, bytes int64, elapsed time.Duration, r *relay.Relay) {
+func emitLossy(impl string, round int, lossPct float64, msgs int, res LossyResult, r *relay.Relay) {
 	a, b := r.Stats(relay.A), r.Stats(relay.B)
 	dropped := a.Dropped + b.Dropped
-	secs := elapsed.Seconds()
+	secs := res.Elapsed.Seconds()
 	Emit(impl, round, "lossy", "loss_pct", lossPct, "seconds", float64(int64(secs*10))/10,
-		"goodput_kbps", float64(int64(float64(bytes)*8/1000/secs)), "msgs", msgs, "delivered", delivered,
-		"completed", delivered == msgs, "bytes", bytes, "delay_ms", 50, "jitter_ms", 25,
+		"goodput_kbps", float64(int64(float64(res.Bytes)*8/1000/secs)), "msgs", msgs, "delivered", res.Delivered,
+		"completed", res.Delivered == msgs, "bytes", res.Bytes, "delay_ms", 50, "jitter_ms", 25,
 		"relay_dropped", dropped, "relay_datagrams", dropped+a.Forwarded+b.Forwarded)
 }

@@ -9,16 +9,12 @@ import (
 	"github.com/meshrtc/meshrtc/tests/faults/relay"
 )
 
-// benchLossy sends -n reliable messages (benchkit.LossyMessage) from a to b
-// through a relay losing -loss % of the datagrams, with the host loop of
-// throughput, and reports time and goodput (benchkit.EmitLossy).
-func benchLossy() error {
-	n := benchkit.OrDefault(*count, 2000)
-	r, err := benchkit.LossyRelay(*lossPct)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = r.Close() }()
+// benchLossy sends the lossy metric's messages from a to b through the
+// relay, with the host loop of throughput.
+func benchLossy() error { return opt.Lossy(impl, lossyTransfer) }
+
+func lossyTransfer(r *relay.Relay, n int, bound time.Duration) (benchkit.LossyResult, error) {
+	var res benchkit.LossyResult
 	// Which peer is side A does not matter (the link is the same both ways):
 	// the first to send a candidate is.
 	sides := map[*core.Peer]relay.Side{}
@@ -30,44 +26,43 @@ func benchLossy() error {
 	}
 	a, b, err := openPair()
 	if err != nil {
-		return err
+		return res, err
 	}
 	defer closePair(a, b)
-	sent, delivered, bytes := 0, 0, int64(0)
+	sent := 0
 	next := benchkit.LossyMessage(0)
 	t0 := time.Now()
-	deadline := t0.Add(time.Duration(*boundS) * time.Second)
-	for delivered < n && time.Now().Before(deadline) {
+	for res.Delivered < n && time.Since(t0) < bound {
 		progress := false
 		for sent < n && a.rel.BufferedAmount()+int64(len(next)) <= benchkit.LossyWindow {
 			if err := a.rel.PutPacket(next); err != nil {
-				return err
+				return res, err
 			}
 			sent++
 			next = benchkit.LossyMessage(sent)
 			progress = true
 		}
 		for p, err := b.rel.GetPacket(); err == nil; p, err = b.rel.GetPacket() {
-			if err := benchkit.LossyCheck(delivered, p.Data); err != nil {
-				return err
+			if err := benchkit.LossyCheck(res.Delivered, p.Data); err != nil {
+				return res, err
 			}
-			delivered++
-			bytes += int64(len(p.Data))
+			res.Delivered++
+			res.Bytes += int64(len(p.Data))
 			progress = true
 		}
 		if err := pump(a.peer, b.peer); err != nil {
-			return err
+			return res, err
 		}
 		if err := pump(b.peer, a.peer); err != nil {
-			return err
+			return res, err
 		}
 		if !progress {
 			idle()
 		}
 	}
 	if a.rel.State() != core.ChannelOpen {
-		return fmt.Errorf("channel closed after %d of %d messages", delivered, n)
+		return res, fmt.Errorf("channel closed after %d of %d messages", res.Delivered, n)
 	}
-	benchkit.EmitLossy("meshrtc-go", *round, *lossPct, n, delivered, bytes, time.Since(t0), r)
-	return nil
+	res.Elapsed = time.Since(t0)
+	return res, nil
 }

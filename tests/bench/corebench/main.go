@@ -17,7 +17,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"github.com/meshrtc/meshrtc/tests/bench/benchkit"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -25,25 +24,16 @@ import (
 	"time"
 
 	"github.com/meshrtc/meshrtc/core"
+	"github.com/meshrtc/meshrtc/tests/bench/benchkit"
 )
 
 const loopbackConfig = `{"meshrtc":{"interfaces":["lo"],"includeLoopback":true,"mdns":"disabled","ipv6":false}}`
 
+const impl = "meshrtc-go"
+
 var (
-	metric     = flag.String("metric", "", "abi, setup, rtt, throughput, msg_rate or mesh")
-	round      = flag.Int("round", 0, "round number copied into the output")
-	count      = flag.Int("n", 0, "abi: put+get pairs (20000); rtt: round trips (10000); msg_rate: messages (200000); mesh: peers (8); lossy: messages (2000); soak: peers (8); cycles: cycles (1000)")
-	lossPct    = flag.Float64("loss", 20, "lossy: % of datagrams the relay drops each way")
-	boundS     = flag.Int("bound_s", 300, "lossy: give up (and report what arrived) after this many seconds")
-	idleMs     = flag.Int("idle_ms", 10000, "mesh: idle period for the CPU measurement")
+	opt        = benchkit.NewFlags("abi, setup, rtt, throughput, msg_rate, mesh, lossy, soak or cycles")
 	frameUs    = flag.Int("frame_us", 16667, "mesh: host frame while idle (0: no polling)")
-	warmup     = flag.Int("warmup", 500, "rtt: untimed round trips first")
-	runs       = flag.Int("runs", 20, "setup: timed runs (after one warm-up)")
-	size       = flag.Int("size", 0, "rtt: message size (64); msg_rate: message size (100)")
-	bytesN     = flag.Int64("bytes", 64<<20, "throughput: bytes to send")
-	msgSize    = flag.Int("msg", 64<<10, "throughput: message size")
-	window     = flag.Int("window", 0, "buffered-amount limit (default 1 MiB for throughput, 256 KiB for msg_rate)")
-	quietMs    = flag.Int("quiet_ms", 300, "msg_rate: stop when nothing arrived for this long after the last send")
 	idleUs     = flag.Int("idle_us", -1, "sleep when a poll found nothing (0: runtime.Gosched; default as bench_c: 10 for setup and mesh, else 50)")
 	spinUs     = flag.Int("spin_us", 0, "rtt: wait between polls (-1 busy spin, 0 runtime.Gosched, >0 sleep)")
 	config     = flag.String("config", loopbackConfig, "peer configuration JSON")
@@ -55,39 +45,20 @@ func main() {
 	flag.Parse()
 	if *idleUs < 0 {
 		*idleUs = 50
-		if *metric == "setup" || *metric == "mesh" {
+		if opt.Metric == "setup" || opt.Metric == "mesh" {
 			*idleUs = 10
 		}
 	}
-	var err error
-	if *metric != "mesh" { // mesh profiles its idle period only
+	if opt.Metric != "mesh" { // mesh profiles its idle period only
 		startCPUProfile()
 	}
 	if *memProfile != "" {
 		runtime.MemProfileRate = 4096
 	}
-	switch *metric {
-	case "abi":
-		err = benchABI()
-	case "rtt":
-		err = benchRTT()
-	case "throughput":
-		err = benchThroughput()
-	case "msg_rate":
-		err = benchMsgRate()
-	case "mesh":
-		err = benchMesh()
-	case "setup":
-		err = benchSetup()
-	case "lossy":
-		err = benchLossy()
-	case "soak":
-		err = benchSoak()
-	case "cycles":
-		err = benchCycles()
-	default:
-		err = fmt.Errorf("unknown -metric %q", *metric)
-	}
+	err := opt.Run(map[string]func() error{
+		"abi": benchABI, "rtt": benchRTT, "throughput": benchThroughput, "msg_rate": benchMsgRate,
+		"mesh": benchMesh, "setup": benchSetup, "lossy": benchLossy, "soak": benchSoak, "cycles": benchCycles,
+	})
 	if *cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}
@@ -99,7 +70,7 @@ func main() {
 		}
 	}
 	if err != nil {
-		fail(err)
+		benchkit.Fail("corebench", err)
 	}
 }
 
@@ -110,19 +81,12 @@ func startCPUProfile() {
 	}
 	f, err := os.Create(*cpuProfile)
 	if err != nil {
-		fail(err)
+		benchkit.Fail("corebench", err)
 	}
 	if err := pprof.StartCPUProfile(f); err != nil {
-		fail(err)
+		benchkit.Fail("corebench", err)
 	}
 }
-
-func fail(err error) {
-	fmt.Fprintln(os.Stderr, "corebench:", err)
-	os.Exit(2)
-}
-
-func r1(f float64) float64 { return float64(int64(f*10+0.5)) / 10 }
 
 func idle() {
 	if *idleUs > 0 {
@@ -215,10 +179,19 @@ func median(v []int64) float64 {
 	return float64(v[len(v)/2])
 }
 
+// nsPerCall is the mean time of calls calls of fn, in ns.
+func nsPerCall(calls int, fn func()) float64 {
+	t0 := time.Now()
+	for range calls {
+		fn()
+	}
+	return float64(time.Since(t0).Nanoseconds()) / float64(calls)
+}
+
 // benchABI is bench_c.c's bench_abi with core calls in place of the C ABI.
 func benchABI() error {
 	const batch = 64
-	batches := max(benchkit.OrDefault(*count, 20000)/batch, 1)
+	batches := max(benchkit.OrDefault(opt.Count, 20000)/batch, 1)
 	a, b, err := openPair()
 	if err != nil {
 		return err
@@ -255,30 +228,16 @@ func benchABI() error {
 	}
 	putNs, getNs := median(put), median(get)
 	const calls = 200000
-	t0 := time.Now()
-	for range calls {
-		_ = b.rel.AvailablePacketCount()
-	}
-	getterNs := float64(time.Since(t0).Nanoseconds()) / calls
-	t0 = time.Now()
-	for range calls {
-		_, _ = b.rel.GetPacket()
-	}
-	emptyNs := float64(time.Since(t0).Nanoseconds()) / calls
+	getterNs := nsPerCall(calls, func() { _ = b.rel.AvailablePacketCount() })
+	emptyNs := nsPerCall(calls, func() { _, _ = b.rel.GetPacket() })
 	for _, ok := b.peer.NextEvent(); ok; _, ok = b.peer.NextEvent() {
 	}
-	t0 = time.Now()
-	for range calls {
-		_ = b.peer.Poll()
-	}
-	pollNs := float64(time.Since(t0).Nanoseconds()) / calls
-	t0 = time.Now()
-	for range calls {
-		_, _ = b.peer.NextEvent()
-	}
-	eventNs := float64(time.Since(t0).Nanoseconds()) / calls
-	emit("abi_call_ns", "ns", putNs+getNs, "put_ns", putNs, "get_ns", getNs, "getter_ns", r1(getterNs),
-		"empty_get_ns", r1(emptyNs), "poll_ns", r1(pollNs), "empty_event_ns", r1(eventNs), "n", batches*batch)
+	pollNs := nsPerCall(calls, func() { _ = b.peer.Poll() })
+	eventNs := nsPerCall(calls, func() { _, _ = b.peer.NextEvent() })
+	r1 := benchkit.Round1
+	benchkit.Emit(impl, opt.Round, "abi_call_ns", "ns", putNs+getNs, "put_ns", putNs, "get_ns", getNs,
+		"getter_ns", r1(getterNs), "empty_get_ns", r1(emptyNs), "poll_ns", r1(pollNs), "empty_event_ns", r1(eventNs),
+		"n", batches*batch)
 	return nil
 }
 
@@ -307,16 +266,13 @@ func waitPacket(ch *core.Channel) (core.Packet, error) {
 }
 
 func benchRTT() error {
-	n, sz := benchkit.OrDefault(*count, 10000), benchkit.OrDefault(*size, 64)
 	a, b, err := openPair()
 	if err != nil {
 		return err
 	}
 	defer closePair(a, b)
-	msg := make([]byte, sz)
-	us := make([]float64, 0, n)
-	for i := -*warmup; i < n; i++ {
-		t0 := time.Now()
+	msg := make([]byte, opt.RTTSize())
+	return opt.RTT(impl, func() error {
 		if err := a.rel.PutPacket(msg); err != nil {
 			return err
 		}
@@ -327,21 +283,14 @@ func benchRTT() error {
 		if err := b.rel.PutPacket(p.Data); err != nil {
 			return err
 		}
-		if _, err := waitPacket(a.rel); err != nil {
-			return err
-		}
-		if i >= 0 {
-			us = append(us, float64(time.Since(t0).Nanoseconds())/1e3)
-		}
-	}
-	sort.Float64s(us)
-	emit("rtt_us", "p50", r1(benchkit.Percentile(us, 50)), "p99", r1(benchkit.Percentile(us, 99)), "min", r1(us[0]), "n", n, "size", sz)
-	return nil
+		_, err = waitPacket(a.rel)
+		return err
+	})
 }
 
 func benchThroughput() error {
-	limit := int64(benchkit.OrDefault(*window, 1<<20))
-	total, msg := *bytesN, make([]byte, *msgSize)
+	limit := int64(benchkit.OrDefault(opt.Window, 1<<20))
+	total, msg := opt.Bytes, make([]byte, opt.Msg)
 	a, b, err := openPair()
 	if err != nil {
 		return err
@@ -370,15 +319,13 @@ func benchThroughput() error {
 			idle()
 		}
 	}
-	secs, cpu := time.Since(t0).Seconds(), benchkit.CPUSeconds()-c0
-	emit("throughput", "mb_s", float64(int64(float64(received)/1e6/secs*100))/100,
-		"cpu_s_per_gib", float64(int64(cpu/(float64(received)/(1<<30))*1000))/1000,
-		"seconds", float64(int64(secs*1000))/1000, "bytes", received, "msg", *msgSize, "window", limit)
+	benchkit.EmitThroughput(impl, opt.Round, received, time.Since(t0).Seconds(), benchkit.CPUSeconds()-c0, opt.Msg,
+		int(limit))
 	return nil
 }
 
 func benchMsgRate() error {
-	n, sz, limit := benchkit.OrDefault(*count, 200000), benchkit.OrDefault(*size, 100), int64(benchkit.OrDefault(*window, 256<<10))
+	n, sz, limit := benchkit.OrDefault(opt.Count, 200000), benchkit.OrDefault(opt.Size, 100), int64(benchkit.OrDefault(opt.Window, 256<<10))
 	a, b, err := openPair()
 	if err != nil {
 		return err
@@ -388,7 +335,7 @@ func benchMsgRate() error {
 	sent, received := 0, 0
 	t0 := time.Now()
 	lastRx, deadline := t0, t0.Add(300*time.Second)
-	quiet := time.Duration(*quietMs) * time.Millisecond
+	quiet := time.Duration(opt.QuietMs) * time.Millisecond
 	for {
 		progress := false
 		for sent < n && a.unrel.BufferedAmount()+int64(sz) <= limit {
@@ -414,30 +361,19 @@ func benchMsgRate() error {
 			idle()
 		}
 	}
-	secs := lastRx.Sub(t0).Seconds()
-	rate := 0.0
-	if secs > 0 {
-		rate = float64(int64(float64(received) / secs))
-	}
-	emit("msg_rate", "msgs_s", rate, "loss_pct", float64(int64(100*float64(n-received)/float64(n)*1000))/1000,
-		"sent", sent, "received", received, "queue_dropped", b.unrel.DroppedPacketCount(),
-		"seconds", float64(int64(secs*1000))/1000, "size", sz)
+	benchkit.EmitMsgRate(impl, opt.Round, n, sent, received, lastRx.Sub(t0).Seconds(), sz,
+		"queue_dropped", b.unrel.DroppedPacketCount())
 	return nil
 }
 
-func perConn(v float64, conns int) float64 { return r1(v / float64(conns)) }
-
 // benchMesh is bench_c.c's bench_mesh on the core, plus a memory breakdown.
 func benchMesh() error {
-	n := benchkit.OrDefault(*count, 8)
+	n := benchkit.OrDefault(opt.Count, 8)
 	cfg, err := core.ParseConfig(*config)
 	if err != nil {
 		return err
 	}
-	var ms0 runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&ms0)
-	g0, rss0 := runtime.NumGoroutine(), benchkit.RSSKB()
+	base := benchkit.NewMeshBaseline()
 	t0 := time.Now()
 	meshes := make([]*core.Mesh, n)
 	for i := range meshes {
@@ -509,11 +445,10 @@ func benchMesh() error {
 		}
 		idle()
 	}
-	connectMs := float64(time.Since(t0).Microseconds()) / 1e3
-	rss1 := benchkit.RSSKB()
+	res := benchkit.MeshResult{N: n, Connect: time.Since(t0), RSSConnectedKB: benchkit.RSSKB()}
 	startCPUProfile()
 	c0, i0 := benchkit.CPUSeconds(), time.Now()
-	for time.Since(i0) < time.Duration(*idleMs)*time.Millisecond {
+	for time.Since(i0) < time.Duration(opt.IdleMs)*time.Millisecond {
 		if *frameUs > 0 {
 			if _, err := frame(); err != nil {
 				return err
@@ -523,42 +458,20 @@ func benchMesh() error {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
-	idleCPU := (benchkit.CPUSeconds() - c0) / time.Since(i0).Seconds() * 100
-	rss2 := benchkit.RSSKB()
-	conns := n * (n - 1)
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	emit("mesh", "n", n, "connections", conns, "connect_ms", r1(connectMs), "rss_mb", r1(float64(rss1)/1024),
-		"rss_base_mb", r1(float64(rss0)/1024), "rss_per_conn_kb", perConn(float64(rss1-rss0), conns),
-		"idle_cpu_pct", float64(int64(idleCPU*100))/100, "idle_s", float64(*idleMs)/1000,
-		"rss_idle_mb", r1(float64(rss2)/1024), "rss_idle_per_conn_kb", perConn(float64(rss2-rss0), conns),
-		"goroutines_per_conn", perConn(float64(runtime.NumGoroutine()-g0), conns),
-		"heap_per_conn_kb", perConn(float64(ms.HeapInuse-ms0.HeapInuse)/1024, conns),
-		"stack_per_conn_kb", perConn(float64(ms.StackInuse-ms0.StackInuse)/1024, conns))
+	res.IdleCPUPct = (benchkit.CPUSeconds() - c0) / time.Since(i0).Seconds() * 100
+	res.IdleS = float64(opt.IdleMs) / 1000
+	res.RSSIdleKB = benchkit.RSSKB()
+	base.EmitMesh(impl, opt.Round, res)
 	return nil
 }
 
 // benchSetup is bench_c.c's bench_setup on the core.
 func benchSetup() error {
-	ms := make([]float64, 0, *runs)
-	for i := -1; i < *runs; i++ {
-		t0 := time.Now()
+	return opt.Setup(impl, func() (func(), error) {
 		a, b, err := openPair()
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if i >= 0 {
-			ms = append(ms, float64(time.Since(t0).Microseconds())/1e3)
-		}
-		closePair(a, b)
-	}
-	sort.Float64s(ms)
-	r2 := func(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }
-	emit("setup_ms", "median", r2(benchkit.Percentile(ms, 50)), "p90", r2(benchkit.Percentile(ms, 90)), "min", r2(ms[0]),
-		"max", r2(ms[len(ms)-1]), "n", len(ms))
-	return nil
+		return func() { closePair(a, b) }, nil
+	})
 }
-
-// emit prints one result line of this implementation.
-func emit(name string, fields ...any) { benchkit.Emit("meshrtc-go", *round, name, fields...) }

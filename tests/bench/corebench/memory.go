@@ -31,9 +31,9 @@ const progressPeriod = 60 * time.Second
 
 // memFields are the figures both metrics report for a warm-up and an end sample.
 func memFields(warm, end benchkit.MemSample, warmReleased, endReleased int64) []any {
-	mb := func(kb int64) float64 { return r1(float64(kb) / 1024) }
+	mb := func(kb int64) float64 { return benchkit.Round1(float64(kb) / 1024) }
 	heapMB := func(b uint64) float64 { return float64(int64(float64(b)/(1<<20)*100+0.5)) / 100 }
-	pct := func(from, to float64) float64 { return r1((to - from) / from * 100) }
+	pct := func(from, to float64) float64 { return benchkit.Round1((to - from) / from * 100) }
 	return []any{
 		"rss_warm_mb", mb(warm.RSSKB), "rss_end_mb", mb(end.RSSKB),
 		"rss_growth_pct", pct(float64(warm.RSSKB), float64(end.RSSKB)),
@@ -60,7 +60,7 @@ func benchSoak() error {
 	// pion's packet buffers, which only ever grow, apart from the rest of
 	// the heap (costs a little allocation speed).
 	defer benchkit.TrackBuffers()()
-	n := benchkit.OrDefault(*count, 8)
+	n := benchkit.OrDefault(opt.Count, 8)
 	s, err := benchkit.NewSoakMesh(n, *config)
 	if err != nil {
 		return err
@@ -93,14 +93,14 @@ func benchSoak() error {
 		return err
 	}
 	endReleased := benchkit.ReleasedRSSKB()
-	fields := []any{"n", n, "soak_s", r1(elapsed), "broadcasts_s", r1(float64(s.Sent-sent0) / elapsed),
-		"packets_s", r1(float64(s.TotalReceived()-taken0) / elapsed)}
-	benchkit.Emit("meshrtc-go", *round, "soak", append(fields, memFields(warm, end, warmReleased, endReleased)...)...)
+	fields := []any{"n", n, "soak_s", benchkit.Round1(elapsed), "broadcasts_s", benchkit.Round1(float64(s.Sent-sent0) / elapsed),
+		"packets_s", benchkit.Round1(float64(s.TotalReceived()-taken0) / elapsed)}
+	benchkit.Emit(impl, opt.Round, "soak", append(fields, memFields(warm, end, warmReleased, endReleased)...)...)
 	return nil
 }
 
 func benchCycles() error {
-	n := benchkit.OrDefault(*count, 1000)
+	n := benchkit.OrDefault(opt.Count, 1000)
 	cfg, err := core.ParseConfig(*config)
 	if err != nil {
 		return err
@@ -129,8 +129,8 @@ func benchCycles() error {
 	cycleMs := time.Since(start).Seconds() * 1e3 / float64(n)
 	end, _ := benchkit.Settle(base, 20*time.Second, nil)
 	endReleased := benchkit.ReleasedRSSKB()
-	fields := []any{"n", n, "warmup_cycles", *cyclesWarmup, "cycle_ms", r1(cycleMs), "goroutines_base", base,
+	fields := []any{"n", n, "warmup_cycles", *cyclesWarmup, "cycle_ms", benchkit.Round1(cycleMs), "goroutines_base", base,
 		"heap_per_cycle_b", (int64(end.HeapAlloc) - int64(warm.HeapAlloc)) / int64(n)}
-	benchkit.Emit("meshrtc-go", *round, "cycles", append(fields, memFields(warm, end, warmReleased, endReleased)...)...)
+	benchkit.Emit(impl, opt.Round, "cycles", append(fields, memFields(warm, end, warmReleased, endReleased)...)...)
 	return nil
 }

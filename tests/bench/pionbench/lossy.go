@@ -11,15 +11,11 @@ import (
 )
 
 // benchLossy is corebench's lossy metric on raw pion (its default SCTP
-// settings): -n reliable messages (benchkit.LossyMessage) through a relay
-// losing -loss % of the datagrams each way.
-func benchLossy() error {
-	n := benchkit.OrDefault(*count, 2000)
-	r, err := benchkit.LossyRelay(*lossPct)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = r.Close() }()
+// settings): the messages go through the relay from side 0 to side 1.
+func benchLossy() error { return opt.Lossy(impl(), lossyTransfer) }
+
+func lossyTransfer(r *relay.Relay, n int, bound time.Duration) (benchkit.LossyResult, error) {
+	var res benchkit.LossyResult
 	viaRelay = func(side int, c webrtc.ICECandidateInit) (webrtc.ICECandidateInit, bool) {
 		var ok bool
 		c.Candidate, ok = r.Candidate(relay.Side(side), c.Candidate)
@@ -27,34 +23,31 @@ func benchLossy() error {
 	}
 	l, err := newLink(newAPI(), pairChannels)
 	if err != nil {
-		return err
+		return res, err
 	}
 	defer l.close()
 	if err := l.wait(60 * time.Second); err != nil {
-		return err
+		return res, err
 	}
 	var (
-		mu        sync.Mutex
-		delivered int
-		bytes     int64
-		failure   error
+		mu      sync.Mutex
+		failure error
 	)
 	done := make(chan struct{})
 	onReceive(l, 0, func(b []byte) {
 		mu.Lock()
 		defer mu.Unlock()
 		if failure == nil {
-			failure = benchkit.LossyCheck(delivered, b)
+			failure = benchkit.LossyCheck(res.Delivered, b)
 		}
-		delivered++
-		bytes += int64(len(b))
-		if delivered == n {
+		res.Delivered++
+		res.Bytes += int64(len(b))
+		if res.Delivered == n {
 			close(done)
 		}
 	})
 	s := newSender(l, 0, benchkit.LossyWindow, benchkit.LossyMaxSize)
 	t0 := time.Now()
-	bound := time.After(time.Duration(*boundS) * time.Second)
 	go func() {
 		for i := 0; i < n; i++ {
 			if s.send(benchkit.LossyMessage(i)) != nil {
@@ -64,16 +57,16 @@ func benchLossy() error {
 	}()
 	select {
 	case <-done:
-	case <-bound:
+	case <-time.After(bound):
 	}
 	mu.Lock()
 	defer mu.Unlock()
+	res.Elapsed = time.Since(t0)
 	if failure != nil {
-		return failure
+		return res, failure
 	}
-	if delivered > n {
-		return fmt.Errorf("%d messages delivered of %d sent", delivered, n)
+	if res.Delivered > n {
+		return res, fmt.Errorf("%d messages delivered of %d sent", res.Delivered, n)
 	}
-	benchkit.EmitLossy(impl(), *round, *lossPct, n, delivered, bytes, time.Since(t0), r)
-	return nil
+	return res, nil
 }

@@ -23,61 +23,34 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/meshrtc/meshrtc/tests/bench/benchkit"
 	"os"
 	"runtime"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/meshrtc/meshrtc/tests/bench/benchkit"
 	"github.com/pion/datachannel"
 	"github.com/pion/ice/v4"
 	"github.com/pion/webrtc/v4"
 )
 
 var (
-	metric   = flag.String("metric", "", "setup, throughput, rtt, msg_rate or mesh")
+	opt      = benchkit.NewFlags("setup, throughput, rtt, msg_rate, mesh or lossy")
 	detached = flag.Bool("detached", false, "detach data channels (SettingEngine.DetachDataChannels)")
 	hostPoll = flag.Bool("hostpoll", false, "rtt with -detached: a polling host loop as meshrtc's instead of an echo goroutine")
-	round    = flag.Int("round", 0, "round number copied into the output")
-	runs     = flag.Int("runs", 20, "setup: timed runs (after one warm-up)")
-	bytesN   = flag.Int64("bytes", 64<<20, "throughput: bytes to send")
-	msgSize  = flag.Int("msg", 64<<10, "throughput: message size")
-	window   = flag.Int("window", 0, "buffered-amount limit (default 1 MiB for throughput, 256 KiB for msg_rate)")
-	count    = flag.Int("n", 0, "rtt: round trips (10000); msg_rate: messages (200000); mesh: peers (8); lossy: messages (2000)")
-	lossPct  = flag.Float64("loss", 20, "lossy: % of datagrams the relay drops each way")
-	boundS   = flag.Int("bound_s", 300, "lossy: give up (and report what arrived) after this many seconds")
-	warmup   = flag.Int("warmup", 500, "rtt: untimed round trips first")
-	size     = flag.Int("size", 0, "rtt: message size (64); msg_rate: message size (100)")
-	quietMs  = flag.Int("quiet_ms", 300, "msg_rate: stop when nothing arrived for this long after the last send")
-	idleMs   = flag.Int("idle_ms", 10000, "mesh: idle period for the CPU measurement")
 )
 
 func main() {
 	flag.Parse()
 	raiseFileLimit()
-	var err error
-	switch *metric {
-	case "setup":
-		err = benchSetup()
-	case "throughput":
-		err = benchThroughput()
-	case "rtt":
-		err = benchRTT()
-	case "msg_rate":
-		err = benchMsgRate()
-	case "mesh":
-		err = benchMesh()
-	case "lossy":
-		err = benchLossy()
-	default:
-		err = fmt.Errorf("unknown -metric %q", *metric)
-	}
+	err := opt.Run(map[string]func() error{
+		"setup": benchSetup, "throughput": benchThroughput, "rtt": benchRTT, "msg_rate": benchMsgRate,
+		"mesh": benchMesh, "lossy": benchLossy,
+	})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "pionbench:", err)
-		os.Exit(2)
+		benchkit.Fail("pionbench", err)
 	}
 }
 
@@ -89,12 +62,6 @@ func impl() string {
 		return "pion-detached"
 	}
 	return "pion"
-}
-
-func round2(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }
-
-func kbPerConn(bytes uint64, conns int) float64 {
-	return float64(int64(float64(bytes)/1024/float64(conns)*10)) / 10
 }
 
 func raiseFileLimit() {
@@ -244,27 +211,27 @@ func newLink(api *webrtc.API, specs []chanSpec) (*link, error) {
 		})
 	}
 	a, b := l.ends[0], l.ends[1]
-	offer, err := a.pc.CreateOffer(nil)
-	if err != nil {
+	offer := func() (webrtc.SessionDescription, error) { return a.pc.CreateOffer(nil) }
+	answer := func() (webrtc.SessionDescription, error) { return b.pc.CreateAnswer(nil) }
+	if err := describe(a, b, offer); err != nil {
 		return nil, err
 	}
-	if err := a.pc.SetLocalDescription(offer); err != nil {
-		return nil, err
-	}
-	if err := b.setRemote(offer); err != nil {
-		return nil, err
-	}
-	answer, err := b.pc.CreateAnswer(nil)
-	if err != nil {
-		return nil, err
-	}
-	if err := b.pc.SetLocalDescription(answer); err != nil {
-		return nil, err
-	}
-	if err := a.setRemote(answer); err != nil {
+	if err := describe(b, a, answer); err != nil {
 		return nil, err
 	}
 	return l, nil
+}
+
+// describe makes from's description with create and sets it on both ends.
+func describe(from, to *end, create func() (webrtc.SessionDescription, error)) error {
+	desc, err := create()
+	if err != nil {
+		return err
+	}
+	if err := from.pc.SetLocalDescription(desc); err != nil {
+		return err
+	}
+	return to.setRemote(desc)
 }
 
 func (l *link) wait(timeout time.Duration) error {
@@ -303,22 +270,13 @@ func openPair(api *webrtc.API) (*link, error) {
 
 func benchSetup() error {
 	api := newAPI()
-	ms := make([]float64, 0, *runs)
-	for i := -1; i < *runs; i++ { // one warm-up
-		t0 := time.Now()
+	return opt.Setup(impl(), func() (func(), error) {
 		l, err := openPair(api)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if i >= 0 {
-			ms = append(ms, float64(time.Since(t0).Microseconds())/1e3)
-		}
-		l.close()
-	}
-	sort.Float64s(ms)
-	emit("setup_ms", "median", round2(benchkit.Percentile(ms, 50)), "p90", round2(benchkit.Percentile(ms, 90)),
-		"min", round2(ms[0]), "max", round2(ms[len(ms)-1]), "n", len(ms))
-	return nil
+		return l.close, nil
+	})
 }
 
 // sender writes on ch of side 0, keeping its buffered amount at or below
@@ -381,13 +339,13 @@ func onReceive(l *link, ch int, fn func([]byte)) {
 }
 
 func benchThroughput() error {
-	limit := benchkit.OrDefault(*window, 1<<20)
+	limit := benchkit.OrDefault(opt.Window, 1<<20)
 	l, err := openPair(newAPI())
 	if err != nil {
 		return err
 	}
 	defer l.close()
-	total := *bytesN
+	total := opt.Bytes
 	var received atomic.Int64
 	done := make(chan struct{})
 	onReceive(l, 0, func(b []byte) {
@@ -395,8 +353,8 @@ func benchThroughput() error {
 			close(done)
 		}
 	})
-	s := newSender(l, 0, limit, *msgSize)
-	buf := make([]byte, *msgSize)
+	s := newSender(l, 0, limit, opt.Msg)
+	buf := make([]byte, opt.Msg)
 	for i := range buf {
 		buf[i] = 0xab
 	}
@@ -411,20 +369,17 @@ func benchThroughput() error {
 	case <-time.After(300 * time.Second):
 		return fmt.Errorf("throughput stalled at %d of %d bytes", received.Load(), total)
 	}
-	secs, cpu := time.Since(t0).Seconds(), benchkit.CPUSeconds()-c0
-	emit("throughput", "mb_s", round2(float64(total)/1e6/secs), "cpu_s_per_gib", float64(int64(cpu/(float64(total)/(1<<30))*1000))/1000,
-		"seconds", float64(int64(secs*1000))/1000, "bytes", total, "msg", *msgSize, "window", limit)
+	benchkit.EmitThroughput(impl(), opt.Round, total, time.Since(t0).Seconds(), benchkit.CPUSeconds()-c0, opt.Msg, limit)
 	return nil
 }
 
 func benchRTT() error {
-	n, sz := benchkit.OrDefault(*count, 10000), benchkit.OrDefault(*size, 64)
 	l, err := openPair(newAPI())
 	if err != nil {
 		return err
 	}
 	defer l.close()
-	msg := make([]byte, sz)
+	msg := make([]byte, opt.RTTSize())
 	var roundTrip func() error
 	switch {
 	case *hostPoll:
@@ -468,24 +423,11 @@ func benchRTT() error {
 			}
 		}
 	}
-	us := make([]float64, 0, n)
-	for i := -*warmup; i < n; i++ {
-		t0 := time.Now()
-		if err := roundTrip(); err != nil {
-			return err
-		}
-		if i >= 0 {
-			us = append(us, float64(time.Since(t0).Nanoseconds())/1e3)
-		}
-	}
-	sort.Float64s(us)
-	r1 := func(f float64) float64 { return float64(int64(f*10+0.5)) / 10 }
-	emit("rtt_us", "p50", r1(benchkit.Percentile(us, 50)), "p99", r1(benchkit.Percentile(us, 99)), "min", r1(us[0]), "n", n, "size", sz)
-	return nil
+	return opt.RTT(impl(), roundTrip)
 }
 
 func benchMsgRate() error {
-	n, sz, limit := benchkit.OrDefault(*count, 200000), benchkit.OrDefault(*size, 100), benchkit.OrDefault(*window, 256<<10)
+	n, sz, limit := benchkit.OrDefault(opt.Count, 200000), benchkit.OrDefault(opt.Size, 100), benchkit.OrDefault(opt.Window, 256<<10)
 	l, err := openPair(newAPI())
 	if err != nil {
 		return err
@@ -508,29 +450,19 @@ func benchMsgRate() error {
 			return err
 		}
 	}
-	quiet := time.Duration(*quietMs) * time.Millisecond
+	quiet := time.Duration(opt.QuietMs) * time.Millisecond
 	deadline := time.Now().Add(300 * time.Second)
 	for received.Load() < int64(n) && time.Since(t0)-time.Duration(lastRx.Load()) <= quiet && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
-	got := received.Load()
-	secs := time.Duration(lastRx.Load()).Seconds()
-	rate := 0.0
-	if secs > 0 {
-		rate = float64(int64(float64(got) / secs))
-	}
-	emit("msg_rate", "msgs_s", rate, "loss_pct", float64(int64(100*float64(int64(n)-got)/float64(n)*1000))/1000,
-		"sent", n, "received", got, "seconds", float64(int64(secs*1000))/1000, "size", sz)
+	benchkit.EmitMsgRate(impl(), opt.Round, n, n, int(received.Load()), time.Duration(lastRx.Load()).Seconds(), sz)
 	return nil
 }
 
 func benchMesh() error {
-	n := benchkit.OrDefault(*count, 8)
+	n := benchkit.OrDefault(opt.Count, 8)
 	api := newAPI()
-	var ms0 runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&ms0)
-	rss0 := benchkit.RSSKB()
+	base := benchkit.NewMeshBaseline()
 	t0 := time.Now()
 	var links []*link
 	for i := 0; i < n; i++ {
@@ -549,31 +481,15 @@ func benchMesh() error {
 			return fmt.Errorf("%d-peer mesh: %w", n, err)
 		}
 	}
-	connectMs := float64(time.Since(t0).Microseconds()) / 1e3
-	rss1 := benchkit.RSSKB()
+	res := benchkit.MeshResult{N: n, Connect: time.Since(t0), RSSConnectedKB: benchkit.RSSKB()}
 	c0, i0 := benchkit.CPUSeconds(), time.Now()
-	time.Sleep(time.Duration(*idleMs) * time.Millisecond)
-	idleCPU := (benchkit.CPUSeconds() - c0) / time.Since(i0).Seconds() * 100
-	rss2 := benchkit.RSSKB()
-	conns := n * (n - 1)
-	// Where the memory is (after a GC; diagnostics, not in the C benchmark).
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	emit("mesh", "n", n, "connections", conns, "connect_ms", float64(int64(connectMs*10))/10,
-		"rss_mb", float64(int64(float64(rss1)/1024*10))/10, "rss_base_mb", float64(int64(float64(rss0)/1024*10))/10,
-		"rss_per_conn_kb", float64(int64(float64(rss1-rss0)/float64(conns)*10))/10,
-		"idle_cpu_pct", round2(idleCPU), "idle_s", float64(*idleMs)/1000,
-		"rss_idle_mb", float64(int64(float64(rss2)/1024*10))/10,
-		"rss_idle_per_conn_kb", float64(int64(float64(rss2-rss0)/float64(conns)*10))/10,
-		"goroutines_per_conn", float64(int64(float64(runtime.NumGoroutine())/float64(conns)*10))/10,
-		"heap_per_conn_kb", kbPerConn(ms.HeapInuse-ms0.HeapInuse, conns),
-		"stack_per_conn_kb", kbPerConn(ms.StackInuse-ms0.StackInuse, conns))
+	time.Sleep(time.Duration(opt.IdleMs) * time.Millisecond)
+	res.IdleCPUPct = (benchkit.CPUSeconds() - c0) / time.Since(i0).Seconds() * 100
+	res.IdleS = float64(opt.IdleMs) / 1000
+	res.RSSIdleKB = benchkit.RSSKB()
+	base.EmitMesh(impl(), opt.Round, res)
 	return nil
 }
-
-// emit prints one result line of this implementation.
-func emit(name string, fields ...any) { benchkit.Emit(impl(), *round, name, fields...) }
 
 // hostPollRoundTrip is a ping-pong driven like bench_c.c's rtt: one reader
 // goroutine per end counts arrivals under a mutex, and the calling goroutine
