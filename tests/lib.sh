@@ -1,12 +1,14 @@
-# Shared helpers for the binding test runners (tests/*/run.sh; sourced, not
-# run, from the repository root). Sources scripts/lib.sh too.
-# Sets: root, build, lib (by need_build), passed, failed, start.
+# Shared helpers for the test runners (tests/*/run.sh; sourced, not run,
+# from the repository root). Sources scripts/lib.sh too.
+# Sets: root, build, lib (by need_build), passed, failed, failures (the
+# names record saw fail), start.
 
 . scripts/lib.sh
 
 root=$PWD
 passed=0
 failed=0
+failures=()
 start=$(date +%s%N)
 
 # need_build [build-dir]: sets build (absolute; default build/linux-amd64,
@@ -57,12 +59,31 @@ check() { # name status log
   fi
 }
 
-# summary prints the time and the counts and exits: 0 when nothing failed.
-summary() {
-  echo "total time $(elapsed "$start") s"
+# record NAME STATUS [DETAIL]: counts one test (STATUS 0: passed) and
+# prints "--- PASS NAME DETAIL" or "--- FAIL NAME DETAIL".
+record() {
+  local verdict=PASS
+  if [[ $2 -eq 0 ]]; then
+    passed=$((passed + 1))
+  else
+    verdict=FAIL failed=$((failed + 1)) failures+=("$1")
+  fi
+  echo "--- $verdict $1 ${3:-}"
+}
+
+# finish names the tests record saw fail, prints the counts and exits: 0
+# when nothing failed.
+finish() {
+  ((${#failures[@]} == 0)) || echo "failed: ${failures[*]}"
   echo "$passed passed, $failed failed"
   [[ $failed -eq 0 ]]
   exit
+}
+
+# summary prints the time, then finishes.
+summary() {
+  echo "total time $(elapsed "$start") s"
+  finish
 }
 
 # run_test_program log what pass-line command...: runs a test program that

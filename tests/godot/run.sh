@@ -102,28 +102,36 @@ godot_bg() {
   watch+=("$log.err")
 }
 
+# One Godot process per test: begin_test NAME FILE... prints "=== NAME",
+# makes the project (dir) and starts the clock (t0) with st=0; await LOG
+# TIMEOUT waits for the process last started and checks LOG (st=1 on a
+# failure); end_test NAME LOG records the result with LOG's ok lines.
+begin_test() {
+  echo "=== $1"
+  t0=$(date +%s)
+  dir=$(make_project "$@")
+  st=0
+}
+await() {
+  wait_pids "$2" "$last_pid" || st=1
+  check_logs "$1" || st=1
+}
+end_test() { result "$1" $st "($(grep -c '^ok' "$2.out" 2>/dev/null) checks, $(($(date +%s) - t0)) s)"; }
+
 # ------------------------------------------------------------------- pair
 if want pair; then
-echo "=== pair"
-t0=$(date +%s)
-dir=$(make_project pair pair/test_pair.gd)
+begin_test pair pair/test_pair.gd
 godot_bg "$dir" "$dir/pair" test_pair.gd
-st=0
-wait_pids 90 "$last_pid" || st=1
-check_logs "$dir/pair" || st=1
+await "$dir/pair" 90
 allowed_errors=tests/godot/pair/allowed_errors.txt no_errors "$dir/pair" || st=1
-result pair $st "($(grep -c '^ok' "$dir/pair.out") checks, $(($(date +%s) - t0)) s)"
+end_test pair "$dir/pair"
 fi
 
 # -------------------------------------------------------------- bad_input
 if want bad_input; then
-echo "=== bad_input"
-t0=$(date +%s)
-dir=$(make_project bad_input bad_input/test_bad_input.gd)
+begin_test bad_input bad_input/test_bad_input.gd
 godot_bg "$dir" "$dir/bad" test_bad_input.gd
-st=0
-wait_pids 60 "$last_pid" || st=1
-check_logs "$dir/bad" || st=1
+await "$dir/bad" 60
 while IFS= read -r want; do
   [[ -z "$want" || "$want" == \#* ]] && continue
   if ! grep -qF -- "$want" "$dir/bad.err"; then
@@ -131,18 +139,14 @@ while IFS= read -r want; do
     st=1
   fi
 done <tests/godot/bad_input/expected_stderr.txt
-result bad_input $st "($(grep -c '^ok' "$dir/bad.out") checks, $(($(date +%s) - t0)) s)"
+end_test bad_input "$dir/bad"
 fi
 
 # ------------------------------------------------------------------- logs
 if want logs; then
-echo "=== logs"
-t0=$(date +%s)
-dir=$(make_project logs logs/test_logs.gd)
+begin_test logs logs/test_logs.gd
 MESHRTC_LOG_LEVEL=debug godot_bg "$dir" "$dir/logs" test_logs.gd
-st=0
-wait_pids 60 "$last_pid" || st=1
-check_logs "$dir/logs" || st=1
+await "$dir/logs" 60
 # debug/info lines go through print() to stdout, with the subsystem named
 if ! grep -qE "^meshrtc: (ice|pc|dtls|sctp|peer|channel|config): " "$dir/logs.out"; then
   echo "  no library debug lines on stdout"
@@ -256,9 +260,7 @@ want lobby_server && run_lobby lobby_server server
 if ! want dropin; then
   :
 elif private_netns_available; then
-  echo "=== dropin"
-  t0=$(date +%s)
-  dir=$(make_project dropin dropin/test_dropin.gd dropin/chat_peer.gd multiplayer/game.gd)
+  begin_test dropin dropin/test_dropin.gd dropin/chat_peer.gd multiplayer/game.gd
   # The README's GDScript example, verbatim.
   readme_example godot4 >"$dir/example.gd"
   unshare -n tests/private_netns.sh "$GODOT_BIN" --headless --path "$dir" --script res://test_dropin.gd \
@@ -266,14 +268,12 @@ elif private_netns_available; then
   last_pid=$!
   pids+=("$last_pid")
   watch=("$dir/dropin.err")
-  st=0
-  wait_pids 90 "$last_pid" || st=1
-  check_logs "$dir/dropin" || st=1
+  await "$dir/dropin" 90
   if ! grep -qx "p2 received: hello from p1" "$dir/dropin.out"; then
     echo "  the README example did not print 'p2 received: hello from p1'"
     st=1
   fi
-  result dropin $st "($(grep -c '^ok' "$dir/dropin.out" 2>/dev/null) checks, $(($(date +%s) - t0)) s)"
+  end_test dropin "$dir/dropin"
 else
   # Never skipped: CI runs as root, and a missing capability must show.
   result dropin 1 "(needs root, unshare -n and veth links for a private network namespace)"

@@ -16,7 +16,7 @@ set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 cd "$ROOT" || exit 1
-. scripts/lib.sh
+. tests/lib.sh
 
 ALL_TESTS=(
   chromium-meshrtc-offers chromium-browser-offers chromium-mesh3
@@ -78,10 +78,7 @@ echo "interop setup: $((SECONDS - t_setup)) s (library: $build/libmeshrtc.so; $(
 
 # ---------------------------------------------------------------- tests
 logroot="$ROOT/build/interop-logs"
-passed=0
-failed=0
-failures=()
-start=$SECONDS
+t_tests=$SECONDS
 for t in "${tests[@]}"; do
   out="$logroot/$t"
   rm -rf "$out"
@@ -99,17 +96,12 @@ for t in "${tests[@]}"; do
   rm -rf "$out"/chromium-profile-*
   sed 's/^/  /' "$out/test.log"
   if [[ $rc -eq 0 ]]; then
-    passed=$((passed + 1))
-    echo "--- PASS $t ($((SECONDS - t0)) s)"
+    record "$t" 0 "($((SECONDS - t0)) s)"
   else
-    failed=$((failed + 1))
-    failures+=("$t")
     [[ $rc -eq 124 || $rc -eq 137 ]] && echo "  killed after the $TEST_LIMIT s limit"
-    echo "--- FAIL $t ($((SECONDS - t0)) s, status $rc; logs in $out)"
+    record "$t" 1 "($((SECONDS - t0)) s, status $rc; logs in $out)"
   fi
 done
 echo
-echo "interop wall time: $((SECONDS - start)) s for tests, $((start - t_setup)) s setup"
-[[ $failed -eq 0 ]] || echo "failed: ${failures[*]}"
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+echo "interop wall time: $((SECONDS - t_tests)) s for tests, $((t_tests - t_setup)) s setup"
+finish
