@@ -1,6 +1,7 @@
 /*
  * meshrtc Godot 4 GDExtension - the GDExtension interface functions we use,
- * value helpers, and error/log reporting.
+ * value helpers, error/log reporting, and what the instances of both classes
+ * share.
  *
  * Every interface function is looked up with the GD_PROC macro; the
  * build (scripts/build_godot.sh) checks each name against the dumped
@@ -285,4 +286,69 @@ static void log_sink(int32_t level, const char *line) {
 
 void mr_drain_logs(void) {
     mrb_drain_logs(&mr_log, log_sink);
+}
+
+/* -------------------------------------------------------------- instances */
+
+GDExtensionObjectPtr mr_object_new(const mr_class *cls, int64_t handle, mr_object **out) {
+    mr_object *self = calloc(1, sizeof *self);
+    if (self == NULL) {
+        return NULL;
+    }
+    GDExtensionObjectPtr obj = gd.classdb_construct_object(cls->parent);
+    if (obj == NULL) {
+        free(self);
+        return NULL;
+    }
+    self->owner = obj;
+    self->handle = handle;
+    self->cls = cls;
+    gd.object_set_instance(obj, cls->name, self);
+    if (out != NULL) {
+        *out = self;
+    }
+    return obj;
+}
+
+void mr_object_free(void *class_userdata, GDExtensionClassInstancePtr instance) {
+    const mr_class *cls = class_userdata;
+    mr_object *self = instance;
+    if (self == NULL) {
+        return;
+    }
+    if (self->handle != 0 && !mr_shut_down) {
+        cls->destroy(self->handle);
+    }
+    free(self);
+}
+
+int mr_usable(const mr_object *self, const char *virt) {
+    if (self->handle == 0) {
+        mr_error(virt, "%s: %s", virt, self->cls->no_handle);
+        return 0;
+    }
+    return 1;
+}
+
+void mr_get_int(mr_object *self, const char *virt, const char *call, int32_t (*fn)(int64_t, int32_t *),
+                int32_t fallback, GDExtensionTypePtr r_ret) {
+    int32_t v = fallback;
+    if (mr_usable(self, virt) && mr_check(call, self->handle, fn(self->handle, &v)) != MESHRTC_OK) {
+        v = fallback;
+    }
+    MR_RET_INT(v);
+}
+
+void mr_get_bool(mr_object *self, const char *virt, const char *call, int32_t (*fn)(int64_t, int32_t *),
+                 GDExtensionTypePtr r_ret) {
+    int64_t v = 0;
+    mr_get_int(self, virt, call, fn, 0, &v);
+    *(GDExtensionBool *)r_ret = (GDExtensionBool)(v != 0);
+}
+
+int32_t mr_call_handle(mr_object *self, const char *virt, const char *call, int32_t (*fn)(int64_t)) {
+    if (!mr_usable(self, virt)) {
+        return GD_ERR_UNCONFIGURED;
+    }
+    return mr_check(call, self->handle, fn(self->handle));
 }

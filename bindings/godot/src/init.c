@@ -14,8 +14,27 @@
 
 static int classes_registered;
 
+/* The classes, and the interned names the extension uses. */
+static mr_class *const classes[] = {&mr_peer_class, &mr_channel_class};
+
+static const struct {
+    gd_string_name *sn;
+    const char *name;
+} names[] = {
+    {&mr_sn.peer_class, "MeshRTCPeerConnection"},
+    {&mr_sn.channel_class, "MeshRTCDataChannel"},
+    {&mr_sn.peer_parent, "WebRTCPeerConnectionExtension"},
+    {&mr_sn.channel_parent, "WebRTCDataChannelExtension"},
+    {&mr_sn.sig_session, "session_description_created"},
+    {&mr_sn.sig_candidate, "ice_candidate_created"},
+    {&mr_sn.sig_channel, "data_channel_received"},
+};
+
+#define COUNT(array) (sizeof(array) / sizeof((array)[0]))
+
 static GDExtensionClassCallVirtual get_virtual(void *class_userdata, GDExtensionConstStringNamePtr name) {
-    for (mr_virtual *v = class_userdata; v->name != NULL; v++) {
+    const mr_class *cls = class_userdata;
+    for (mr_virtual *v = cls->virtuals; v->name != NULL; v++) {
         if (gd_sn_equal(&v->sn, name)) {
             return v->fn;
         }
@@ -23,39 +42,41 @@ static GDExtensionClassCallVirtual get_virtual(void *class_userdata, GDExtension
     return NULL;
 }
 
-static void names_init(mr_virtual *table) {
-    for (mr_virtual *v = table; v->name != NULL; v++) {
-        gd_sn_new(&v->sn, v->name);
+/* Interns every name, the classes' virtuals included. */
+static void names_init(void) {
+    for (size_t i = 0; i < COUNT(names); i++) {
+        gd_sn_new(names[i].sn, names[i].name);
+    }
+    for (size_t c = 0; c < COUNT(classes); c++) {
+        for (mr_virtual *v = classes[c]->virtuals; v->name != NULL; v++) {
+            gd_sn_new(&v->sn, v->name);
+        }
     }
 }
 
-static void names_destroy(mr_virtual *table) {
-    for (mr_virtual *v = table; v->name != NULL; v++) {
-        gd_sn_destroy(&v->sn);
+static void names_destroy(void) {
+    for (size_t c = 0; c < COUNT(classes); c++) {
+        for (mr_virtual *v = classes[c]->virtuals; v->name != NULL; v++) {
+            gd_sn_destroy(&v->sn);
+        }
+    }
+    for (size_t i = 0; i < COUNT(names); i++) {
+        gd_sn_destroy(names[i].sn);
     }
 }
 
 static void register_classes(void) {
-    GDExtensionClassCreationInfo3 peer;
-    memset(&peer, 0, sizeof peer);
-    peer.is_exposed = 1;
-    peer.create_instance_func = mr_peer_create_instance;
-    peer.free_instance_func = mr_peer_free_instance;
-    peer.get_virtual_func = get_virtual;
-    peer.class_userdata = mr_peer_virtuals;
-    gd.classdb_register_extension_class3(gd.library, &mr_sn.peer_class, &mr_sn.peer_parent, &peer);
-
-    /* Abstract: channels come from create_data_channel() or
-     * data_channel_received, never from MeshRTCDataChannel.new(). */
-    GDExtensionClassCreationInfo3 channel;
-    memset(&channel, 0, sizeof channel);
-    channel.is_abstract = 1;
-    channel.is_exposed = 1;
-    channel.create_instance_func = mr_channel_create_instance;
-    channel.free_instance_func = mr_channel_free_instance;
-    channel.get_virtual_func = get_virtual;
-    channel.class_userdata = mr_channel_virtuals;
-    gd.classdb_register_extension_class3(gd.library, &mr_sn.channel_class, &mr_sn.channel_parent, &channel);
+    for (size_t c = 0; c < COUNT(classes); c++) {
+        GDExtensionClassCreationInfo3 info;
+        memset(&info, 0, sizeof info);
+        info.is_abstract = classes[c]->is_abstract;
+        info.is_exposed = 1;
+        info.create_instance_func = classes[c]->create_instance;
+        info.free_instance_func = mr_object_free;
+        info.get_virtual_func = get_virtual;
+        info.class_userdata = classes[c];
+        gd.classdb_register_extension_class3(gd.library, classes[c]->name, classes[c]->parent, &info);
+    }
     classes_registered = 1;
 }
 
@@ -65,15 +86,7 @@ static void initialize(void *userdata, GDExtensionInitializationLevel level) {
         return;
     }
     mr_shut_down = 0;
-    gd_sn_new(&mr_sn.peer_class, "MeshRTCPeerConnection");
-    gd_sn_new(&mr_sn.channel_class, "MeshRTCDataChannel");
-    gd_sn_new(&mr_sn.peer_parent, "WebRTCPeerConnectionExtension");
-    gd_sn_new(&mr_sn.channel_parent, "WebRTCDataChannelExtension");
-    gd_sn_new(&mr_sn.sig_session, "session_description_created");
-    gd_sn_new(&mr_sn.sig_candidate, "ice_candidate_created");
-    gd_sn_new(&mr_sn.sig_channel, "data_channel_received");
-    names_init(mr_peer_virtuals);
-    names_init(mr_channel_virtuals);
+    names_init();
 
     mr_log = mrb_log_config_from_env();
     int32_t level_rc = meshrtc_log_set_level(mr_log.level);
@@ -98,8 +111,9 @@ static void deinitialize(void *userdata, GDExtensionInitializationLevel level) {
     }
     mr_drain_logs();
     if (classes_registered) {
-        gd.classdb_unregister_extension_class(gd.library, &mr_sn.channel_class);
-        gd.classdb_unregister_extension_class(gd.library, &mr_sn.peer_class);
+        for (size_t c = COUNT(classes); c-- > 0;) {
+            gd.classdb_unregister_extension_class(gd.library, classes[c]->name);
+        }
         classes_registered = 0;
     }
     int32_t leaked = 0;
@@ -109,15 +123,7 @@ static void deinitialize(void *userdata, GDExtensionInitializationLevel level) {
         mr_warning(__func__, "meshrtc: %d WebRTC objects were still alive when the extension shut down", (int)leaked);
     }
     meshrtc_log_set_level(MESHRTC_LOG_NONE);
-    names_destroy(mr_peer_virtuals);
-    names_destroy(mr_channel_virtuals);
-    gd_sn_destroy(&mr_sn.peer_class);
-    gd_sn_destroy(&mr_sn.channel_class);
-    gd_sn_destroy(&mr_sn.peer_parent);
-    gd_sn_destroy(&mr_sn.channel_parent);
-    gd_sn_destroy(&mr_sn.sig_session);
-    gd_sn_destroy(&mr_sn.sig_candidate);
-    gd_sn_destroy(&mr_sn.sig_channel);
+    names_destroy();
     /* Objects freed after this point (leaked ones) only release memory. */
     mr_shut_down = 1;
 }

@@ -100,6 +100,9 @@ typedef struct mr_virtual {
     gd_string_name sn;
 } mr_virtual;
 
+/* The table entry of the virtual virt, defined with MR_VIRTUAL below. */
+#define MR_ENTRY(virt) {#virt, v##virt, {0}}
+
 /* ------------------------------------------------------------- helpers */
 
 /* gd.c */
@@ -147,14 +150,85 @@ extern mrb_log_config mr_log;
 /* Set once the extension is torn down: late frees stay silent. */
 extern int mr_shut_down;
 
+/* ------------------------------------------------------------ classes */
+
+/* A class the extension registers (its class_userdata), and how its
+ * instances own a meshrtc handle. */
+typedef struct mr_class {
+    gd_string_name *name, *parent;
+    int is_abstract;
+    GDExtensionClassCreateInstance create_instance;
+    mr_virtual *virtuals;                /* ends with a NULL name */
+    void (*destroy)(int64_t handle);     /* releases an instance's handle, reporting a failure */
+    const char *no_handle;               /* what an instance without a handle says */
+} mr_class;
+
+/* What an instance of either class holds: its engine object and the meshrtc
+ * handle it owns (0: none; every virtual then reports cls->no_handle). */
+typedef struct mr_object {
+    GDExtensionObjectPtr owner;
+    int64_t handle;
+    const mr_class *cls;
+} mr_object;
+
+/* gd.c: a new engine object of cls whose instance owns handle (NULL when
+ * out of memory); its instance goes to *out when out is not NULL. */
+GDExtensionObjectPtr mr_object_new(const mr_class *cls, int64_t handle, mr_object **out);
+/* free_instance_func of both classes: destroys the handle (unless the
+ * extension already shut down) and frees the instance. */
+void mr_object_free(void *class_userdata, GDExtensionClassInstancePtr instance);
+/* Whether self has a handle; reports the virtual virt otherwise. */
+int mr_usable(const mr_object *self, const char *virt);
+/* The int or bool value of getter fn into r_ret, or fallback when self has
+ * no handle or the call fails (reported under the name call). */
+void mr_get_int(mr_object *self, const char *virt, const char *call, int32_t (*fn)(int64_t, int32_t *),
+                int32_t fallback, GDExtensionTypePtr r_ret);
+void mr_get_bool(mr_object *self, const char *virt, const char *call, int32_t (*fn)(int64_t, int32_t *),
+                 GDExtensionTypePtr r_ret);
+/* fn(self's handle), its failure reported under the name call; without a
+ * handle ERR_UNCONFIGURED, reported for the virtual virt. */
+int32_t mr_call_handle(mr_object *self, const char *virt, const char *call, int32_t (*fn)(int64_t));
+
+/* Inside a virtual, whose parameters are instance, args and r_ret. */
+#define MR_SELF ((mr_object *)instance)
+#define MR_RET_INT(v) (*(int64_t *)r_ret = (int64_t)(v))
+
+/* A virtual: what the engine calls, named v<virt> (v_get_id for _get_id). */
+#define MR_VIRTUAL(virt)                                                                        \
+    static void v##virt(GDExtensionClassInstancePtr instance, const GDExtensionConstTypePtr *args, \
+                        GDExtensionTypePtr r_ret)
+
+/* A virtual that returns the int getter fn's value (fallback on failure),
+ * or its value as a bool. */
+#define MR_INT_VIRTUAL(virt, fn, fallback)                              \
+    MR_VIRTUAL(virt) {                                                  \
+        (void)args;                                                     \
+        mr_get_int(MR_SELF, #virt, #fn, (fn), (fallback), r_ret);      \
+    }
+#define MR_BOOL_VIRTUAL(virt, fn)                                       \
+    MR_VIRTUAL(virt) {                                                  \
+        (void)args;                                                     \
+        mr_get_bool(MR_SELF, #virt, #fn, (fn), r_ret);                  \
+    }
+
+/* A virtual that calls fn(handle) and returns its code (an Error), or
+ * returns nothing. */
+#define MR_CODE_VIRTUAL(virt, fn)                                       \
+    MR_VIRTUAL(virt) {                                                  \
+        (void)args;                                                     \
+        MR_RET_INT(mr_call_handle(MR_SELF, #virt, #fn, (fn)));          \
+    }
+#define MR_VOID_VIRTUAL(virt, fn)                                       \
+    MR_VIRTUAL(virt) {                                                  \
+        (void)args;                                                     \
+        (void)r_ret;                                                    \
+        mr_call_handle(MR_SELF, #virt, #fn, (fn));                      \
+    }
+
 /* peer.c / channel.c */
-extern mr_virtual mr_peer_virtuals[];
-extern mr_virtual mr_channel_virtuals[];
-GDExtensionObjectPtr mr_peer_create_instance(void *class_userdata);
-void mr_peer_free_instance(void *class_userdata, GDExtensionClassInstancePtr instance);
-GDExtensionObjectPtr mr_channel_create_instance(void *class_userdata);
-void mr_channel_free_instance(void *class_userdata, GDExtensionClassInstancePtr instance);
-/* A new MeshRTCDataChannel object owning handle (0: an unusable channel). */
+extern mr_class mr_peer_class;
+extern mr_class mr_channel_class;
+/* A new MeshRTCDataChannel object owning handle. */
 GDExtensionObjectPtr mr_channel_new_object(meshrtc_channel handle);
 
 #endif /* MESHRTC_GODOT_MR_H */

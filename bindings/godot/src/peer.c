@@ -16,111 +16,46 @@
 
 #include "mr.h"
 
-typedef struct mr_peer {
-    GDExtensionObjectPtr owner;
-    meshrtc_peer handle;
-} mr_peer;
-
-#define SELF ((mr_peer *)instance)
-#define RET_INT(v) (*(int64_t *)r_ret = (int64_t)(v))
-
-/* A usable handle, or an error report naming the virtual. */
-static int usable(mr_peer *self, const char *virt) {
-    if (self->handle == 0) {
-        mr_error(virt, "%s: this MeshRTCPeerConnection has no meshrtc peer (its creation failed)", virt);
-        return 0;
+/* WebRTCPeerConnection.new(): an object with a new meshrtc peer. */
+static GDExtensionObjectPtr create_instance(void *class_userdata) {
+    mr_object *self = NULL;
+    GDExtensionObjectPtr obj = mr_object_new(class_userdata, 0, &self);
+    if (obj != NULL) {
+        MR_CALL(meshrtc_peer_create, 0, &self->handle);
     }
-    return 1;
-}
-
-GDExtensionObjectPtr mr_peer_create_instance(void *class_userdata) {
-    (void)class_userdata;
-    mr_peer *self = calloc(1, sizeof *self);
-    if (self == NULL) {
-        return NULL;
-    }
-    GDExtensionObjectPtr obj = gd.classdb_construct_object(&mr_sn.peer_parent);
-    if (obj == NULL) {
-        free(self);
-        return NULL;
-    }
-    self->owner = obj;
-    MR_CALL(meshrtc_peer_create, 0, &self->handle);
-    gd.object_set_instance(obj, &mr_sn.peer_class, self);
     return obj;
 }
 
-void mr_peer_free_instance(void *class_userdata, GDExtensionClassInstancePtr instance) {
-    (void)class_userdata;
-    mr_peer *self = instance;
-    if (self == NULL) {
-        return;
-    }
-    if (self->handle != 0 && !mr_shut_down) {
-        MR_CALL(meshrtc_peer_destroy, self->handle, self->handle);
-    }
-    free(self);
-}
+static void destroy(int64_t handle) { MR_CALL(meshrtc_peer_destroy, handle, handle); }
 
 /* ---------------------------------------------------------------- states */
 
-static void v_get_connection_state(GDExtensionClassInstancePtr instance, const GDExtensionConstTypePtr *args,
-                                   GDExtensionTypePtr r_ret) {
-    (void)args;
-    int32_t state = MESHRTC_STATE_CLOSED;
-    if (usable(SELF, "_get_connection_state")) {
-        MR_CALL(meshrtc_peer_get_connection_state, SELF->handle,
-                SELF->handle, &state);
-    }
-    RET_INT(state);
-}
-
-static void v_get_gathering_state(GDExtensionClassInstancePtr instance, const GDExtensionConstTypePtr *args,
-                                  GDExtensionTypePtr r_ret) {
-    (void)args;
-    int32_t state = MESHRTC_GATHERING_STATE_NEW;
-    if (usable(SELF, "_get_gathering_state")) {
-        MR_CALL(meshrtc_peer_get_gathering_state, SELF->handle,
-                SELF->handle, &state);
-    }
-    RET_INT(state);
-}
-
-static void v_get_signaling_state(GDExtensionClassInstancePtr instance, const GDExtensionConstTypePtr *args,
-                                  GDExtensionTypePtr r_ret) {
-    (void)args;
-    int32_t state = MESHRTC_SIGNALING_STATE_CLOSED;
-    if (usable(SELF, "_get_signaling_state")) {
-        MR_CALL(meshrtc_peer_get_signaling_state, SELF->handle,
-                SELF->handle, &state);
-    }
-    RET_INT(state);
-}
+MR_INT_VIRTUAL(_get_connection_state, meshrtc_peer_get_connection_state, MESHRTC_STATE_CLOSED)
+MR_INT_VIRTUAL(_get_gathering_state, meshrtc_peer_get_gathering_state, MESHRTC_GATHERING_STATE_NEW)
+MR_INT_VIRTUAL(_get_signaling_state, meshrtc_peer_get_signaling_state, MESHRTC_SIGNALING_STATE_CLOSED)
 
 /* ----------------------------------------------------------- operations */
 
-static void v_initialize(GDExtensionClassInstancePtr instance, const GDExtensionConstTypePtr *args,
-                         GDExtensionTypePtr r_ret) {
-    if (!usable(SELF, "_initialize")) {
-        RET_INT(GD_ERR_UNCONFIGURED);
+MR_VIRTUAL(_initialize) {
+    if (!mr_usable(MR_SELF, "_initialize")) {
+        MR_RET_INT(GD_ERR_UNCONFIGURED);
         return;
     }
     char *json = gd_dictionary_to_json(args[0]);
     if (json == NULL || json[0] == '\0') {
         free(json);
         mr_error("_initialize", "initialize: the configuration could not be converted to JSON");
-        RET_INT(GD_ERR_INVALID_PARAMETER);
+        MR_RET_INT(GD_ERR_INVALID_PARAMETER);
         return;
     }
-    int32_t err = MR_CALL(meshrtc_peer_initialize, SELF->handle, SELF->handle, json);
+    int32_t err = MR_CALL(meshrtc_peer_initialize, MR_SELF->handle, MR_SELF->handle, json);
     free(json);
     mr_drain_logs(); /* e.g. warnings about unknown keys */
-    RET_INT(err);
+    MR_RET_INT(err);
 }
 
-static void v_create_data_channel(GDExtensionClassInstancePtr instance, const GDExtensionConstTypePtr *args,
-                                  GDExtensionTypePtr r_ret) {
-    if (!usable(SELF, "_create_data_channel")) {
+MR_VIRTUAL(_create_data_channel) {
+    if (!mr_usable(MR_SELF, "_create_data_channel")) {
         return;
     }
     char *label = gd_string_to_cstr(args[0]);
@@ -132,8 +67,8 @@ static void v_create_data_channel(GDExtensionClassInstancePtr instance, const GD
         return;
     }
     meshrtc_channel ch = 0;
-    int32_t err = MR_CALL(meshrtc_peer_create_data_channel, SELF->handle,
-                          SELF->handle, label, json, &ch);
+    int32_t err = MR_CALL(meshrtc_peer_create_data_channel, MR_SELF->handle,
+                          MR_SELF->handle, label, json, &ch);
     free(label);
     free(json);
     mr_drain_logs(); /* e.g. warnings about unknown option keys */
@@ -149,73 +84,69 @@ static void v_create_data_channel(GDExtensionClassInstancePtr instance, const GD
     gd.ref_set_object(r_ret, obj);
 }
 
-static void v_create_offer(GDExtensionClassInstancePtr instance, const GDExtensionConstTypePtr *args,
-                           GDExtensionTypePtr r_ret) {
-    (void)args;
-    if (!usable(SELF, "_create_offer")) {
-        RET_INT(GD_ERR_UNCONFIGURED);
-        return;
+MR_CODE_VIRTUAL(_create_offer, meshrtc_peer_create_offer)
+
+/* The String arguments a and b as malloc'd C strings; 0 (nothing kept) when
+ * out of memory. */
+static int strings_of(const void *a, const void *b, char **out_a, char **out_b) {
+    *out_a = gd_string_to_cstr(a);
+    *out_b = gd_string_to_cstr(b);
+    if (*out_a == NULL || *out_b == NULL) {
+        free(*out_a);
+        free(*out_b);
+        return 0;
     }
-    RET_INT(MR_CALL(meshrtc_peer_create_offer, SELF->handle, SELF->handle));
+    return 1;
 }
 
 typedef int32_t (*description_fn)(meshrtc_peer, const char *, const char *);
 
-static void set_description(mr_peer *self, const char *virt, const char *call, description_fn fn,
+static void set_description(mr_object *self, const char *virt, const char *call, description_fn fn,
                             const GDExtensionConstTypePtr *args, GDExtensionTypePtr r_ret) {
-    if (!usable(self, virt)) {
-        RET_INT(GD_ERR_UNCONFIGURED);
+    if (!mr_usable(self, virt)) {
+        MR_RET_INT(GD_ERR_UNCONFIGURED);
         return;
     }
-    char *type = gd_string_to_cstr(args[0]);
-    char *sdp = gd_string_to_cstr(args[1]);
+    char *type, *sdp;
     int32_t err = MESHRTC_ERR_OUT_OF_MEMORY;
-    if (type && sdp) {
+    if (strings_of(args[0], args[1], &type, &sdp)) {
         err = mr_check(call, self->handle, fn(self->handle, type, sdp));
+        free(type);
+        free(sdp);
     }
-    free(type);
-    free(sdp);
-    RET_INT(err);
+    MR_RET_INT(err);
 }
 
-static void v_set_remote_description(GDExtensionClassInstancePtr instance, const GDExtensionConstTypePtr *args,
-                                     GDExtensionTypePtr r_ret) {
-    set_description(SELF, "_set_remote_description", "meshrtc_peer_set_remote_description",
-                    meshrtc_peer_set_remote_description, args, r_ret);
-}
+/* _set_remote_description and _set_local_description: fn(type, sdp). */
+#define DESCRIPTION_VIRTUAL(virt, fn) \
+    MR_VIRTUAL(virt) { set_description(MR_SELF, #virt, #fn, (fn), args, r_ret); }
 
-static void v_set_local_description(GDExtensionClassInstancePtr instance, const GDExtensionConstTypePtr *args,
-                                    GDExtensionTypePtr r_ret) {
-    set_description(SELF, "_set_local_description", "meshrtc_peer_set_local_description",
-                    meshrtc_peer_set_local_description, args, r_ret);
-}
+DESCRIPTION_VIRTUAL(_set_remote_description, meshrtc_peer_set_remote_description)
+DESCRIPTION_VIRTUAL(_set_local_description, meshrtc_peer_set_local_description)
 
-static void v_add_ice_candidate(GDExtensionClassInstancePtr instance, const GDExtensionConstTypePtr *args,
-                                GDExtensionTypePtr r_ret) {
-    if (!usable(SELF, "_add_ice_candidate")) {
-        RET_INT(GD_ERR_UNCONFIGURED);
+MR_VIRTUAL(_add_ice_candidate) {
+    if (!mr_usable(MR_SELF, "_add_ice_candidate")) {
+        MR_RET_INT(GD_ERR_UNCONFIGURED);
         return;
     }
     int64_t index = *(const int64_t *)args[1];
     if (index < 0 || index > 65535) {
         mr_error("_add_ice_candidate", "add_ice_candidate: index %lld is out of 0..65535", (long long)index);
-        RET_INT(GD_ERR_INVALID_PARAMETER);
+        MR_RET_INT(GD_ERR_INVALID_PARAMETER);
         return;
     }
-    char *media = gd_string_to_cstr(args[0]);
-    char *name = gd_string_to_cstr(args[2]);
+    char *media, *name;
     int32_t err = MESHRTC_ERR_OUT_OF_MEMORY;
-    if (media && name) {
-        err = MR_CALL(meshrtc_peer_add_ice_candidate, SELF->handle,
-                      SELF->handle, media, (int32_t)index, name);
+    if (strings_of(args[0], args[2], &media, &name)) {
+        err = MR_CALL(meshrtc_peer_add_ice_candidate, MR_SELF->handle, MR_SELF->handle, media, (int32_t)index, name);
+        free(media);
+        free(name);
     }
-    free(media);
-    free(name);
-    RET_INT(err);
+    MR_RET_INT(err);
 }
 
 /* Emits one queued event as its Godot signal (state changes have none). */
-static void emit_event(mr_peer *self, const meshrtc_peer_event *ev) {
+static void emit_event(mr_object *self, const meshrtc_peer_event *ev) {
     gd_variant a[3];
     switch (ev->type) {
     case MESHRTC_EVENT_SESSION_DESCRIPTION_CREATED:
@@ -253,19 +184,18 @@ static void emit_event(mr_peer *self, const meshrtc_peer_event *ev) {
     }
 }
 
-static void v_poll(GDExtensionClassInstancePtr instance, const GDExtensionConstTypePtr *args,
-                   GDExtensionTypePtr r_ret) {
+MR_VIRTUAL(_poll) {
     (void)args;
-    if (!usable(SELF, "_poll")) {
-        RET_INT(GD_ERR_UNCONFIGURED);
+    if (!mr_usable(MR_SELF, "_poll")) {
+        MR_RET_INT(GD_ERR_UNCONFIGURED);
         return;
     }
-    mr_peer *self = SELF;
+    mr_object *self = MR_SELF;
     meshrtc_peer handle = self->handle;
     int32_t err = MR_CALL(meshrtc_peer_poll, handle, handle);
     mr_drain_logs();
     if (err != MESHRTC_OK) {
-        RET_INT(err);
+        MR_RET_INT(err);
         return;
     }
     /* Bounded so a handler that keeps producing events cannot trap us. */
@@ -282,29 +212,23 @@ static void v_poll(GDExtensionClassInstancePtr instance, const GDExtensionConstT
         emit_event(self, &ev);
     }
     mr_drain_logs();
-    RET_INT(MESHRTC_OK);
+    MR_RET_INT(MESHRTC_OK);
 }
 
-static void v_close(GDExtensionClassInstancePtr instance, const GDExtensionConstTypePtr *args,
-                    GDExtensionTypePtr r_ret) {
-    (void)args;
-    (void)r_ret;
-    if (usable(SELF, "_close")) {
-        MR_CALL(meshrtc_peer_close, SELF->handle, SELF->handle);
-    }
-}
+MR_VOID_VIRTUAL(_close, meshrtc_peer_close)
 
-mr_virtual mr_peer_virtuals[] = {
-    {"_get_connection_state", v_get_connection_state, {0}},
-    {"_get_gathering_state", v_get_gathering_state, {0}},
-    {"_get_signaling_state", v_get_signaling_state, {0}},
-    {"_initialize", v_initialize, {0}},
-    {"_create_data_channel", v_create_data_channel, {0}},
-    {"_create_offer", v_create_offer, {0}},
-    {"_set_remote_description", v_set_remote_description, {0}},
-    {"_set_local_description", v_set_local_description, {0}},
-    {"_add_ice_candidate", v_add_ice_candidate, {0}},
-    {"_poll", v_poll, {0}},
-    {"_close", v_close, {0}},
+static mr_virtual virtuals[] = {
+    MR_ENTRY(_get_connection_state), MR_ENTRY(_get_gathering_state), MR_ENTRY(_get_signaling_state),
+    MR_ENTRY(_initialize), MR_ENTRY(_create_data_channel), MR_ENTRY(_create_offer), MR_ENTRY(_set_remote_description),
+    MR_ENTRY(_set_local_description), MR_ENTRY(_add_ice_candidate), MR_ENTRY(_poll), MR_ENTRY(_close),
     {NULL, NULL, {0}},
+};
+
+mr_class mr_peer_class = {
+    .name = &mr_sn.peer_class,
+    .parent = &mr_sn.peer_parent,
+    .create_instance = create_instance,
+    .virtuals = virtuals,
+    .destroy = destroy,
+    .no_handle = "this MeshRTCPeerConnection has no meshrtc peer (its creation failed)",
 };
