@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Benchmarks meshrtc through its C ABI side by side with raw pion (DESIGN.md §6).
+# Benchmarks meshrtc through its C ABI side by side with raw pion; the method
+# (what each metric measures, how pairs are set up, the counts of each mode)
+# is in tests/bench/README.md.
 #
 # Usage: scripts/bench.sh [--quick] [--smoke] [--report] [--rounds N] [--lib DIR]
 #                         [--metrics LIST] [--impls LIST]
-#   (default)  the full run: 3 rounds, the counts of DESIGN.md §6 (under 15 min)
+#   (default)  the full run: 3 rounds, full counts (under 15 min)
 #   --quick    1 round with smaller counts (under 2 min)
 #   --smoke    tiny counts that still exercise every metric path (under 30 s);
 #              checks that the output is valid JSON lines covering every
@@ -79,7 +81,7 @@ need_go
 c_toolchain
 apt_install python3
 
-# Counts per mode: DESIGN.md §6 for the full run.
+# Counts per mode (the table in tests/bench/README.md).
 case $mode in
   full)
     : "${rounds:=3}"

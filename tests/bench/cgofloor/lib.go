@@ -6,12 +6,12 @@
 //	cc -O2 tests/bench/cgofloor/host.c -o /tmp/cgofloor -L/tmp -lcgofloor -Wl,-rpath,/tmp
 //	/tmp/cgofloor          # the export writes the datagram itself
 //	/tmp/cgofloor wake     # the export wakes a writer goroutine (as pion's SCTP write loop is woken)
-//	/tmp/cgofloor pipe     # the export wakes the writer through a pipe (as core/sender.go does)
+//	/tmp/cgofloor pipe     # the export wakes the writer through a pipe (as core/outbox.go does)
 //
-// Measured on the 2-core VM (Go 1.26): direct write p50 ≈ 25 µs; waking a
-// goroutine from the export p50 ≈ 20-245 µs, bimodal; through a pipe
-// p50 ≈ 28 µs, steady. A goroutine readied inside a cgo callback waits on
-// the caller's P, which the C thread keeps while it runs C code, until
+// Waking a goroutine from the export is bimodal and far slower than a
+// direct write; through a pipe it is about as fast, and steady. A goroutine
+// readied inside a cgo callback waits on the caller's P, which the C thread
+// keeps while it runs C code, until
 // another M steals it or sysmon retakes the P (golang/go#57103); a
 // goroutine the network poller wakes runs on a free P at once. That is why
 // meshrtc's put_packet queues for one goroutine woken through a pipe
