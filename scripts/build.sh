@@ -44,3 +44,13 @@ if [[ "${1:-}" != "--race" && "$platform" == "linux-amd64" ]]; then
     echo "note: no Godot binary (set GODOT=/path/to/godot4): build/godot/addons/meshrtc not built"
   fi
 fi
+
+# The Godot 3 addon needs the Godot 3.2 GDNative headers: $GODOT3_HEADERS, or
+# the copy in ../shared/tools/godot3-headers/.
+if [[ "${1:-}" != "--race" && "$platform" == "linux-amd64" ]]; then
+  if [[ -n "${GODOT3_HEADERS:-}" || -f ../shared/tools/godot3-headers/gdnative_api_struct.gen.h ]]; then
+    scripts/build_godot3.sh
+  else
+    echo "note: no Godot 3.2 GDNative headers (set GODOT3_HEADERS=/path/to/godot-headers): build/godot3/addons/meshrtc not built"
+  fi
+fi

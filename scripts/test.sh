@@ -84,6 +84,7 @@ stage go-test-race go test -race -count=1 -timeout 15m ./...
 stage fuzz scripts/fuzz.sh
 stage build scripts/build.sh
 stage godot tests/godot/run.sh
+stage godot3 tests/godot3/run.sh
 stage c-tests tests/c/run.sh "build/$(go env GOOS)-$(go env GOARCH)"
 stage faults tests/faults/run.sh "build/$(go env GOOS)-$(go env GOARCH)"
 stage lobby tests/lobby/run.sh

@@ -10,9 +10,9 @@ extends SceneTree
 #   exits (or, with --leave=kill, writes PATH and waits for run.sh to kill -9
 #   it), the later ones exit; the others must see each one go.
 # Steps: connect (network_peer_connected for everyone; connection_succeeded
-# only on server-compatible clients, after peer 1), RPCs of every keyword
-# both ways and client to client ending with a reliable "done" barrier, then
-# the leavers.
+# only on server-compatible clients, after peer 1), a signaling barrier
+# (everyone has seen everyone), RPCs of every keyword both ways and client
+# to client ending with a reliable "done" barrier, then the leavers.
 
 const T = preload("res://common/t.gd")
 const Signaling = preload("res://common/signaling.gd")
@@ -37,6 +37,7 @@ var tree_server_disconnected = 0
 var game
 var handler_errors = []
 var waiting_for = 0    # the peer id a condition looks at
+var ready_from = []    # peers that saw everyone connected
 
 
 func _initialize() -> void:
@@ -121,6 +122,9 @@ func handle_signaling() -> void:
 	for m in sig.receive():
 		var pc = pcs.get(m[0])
 		var msg: Dictionary = m[1]
+		if msg.k == "ready":
+			ready_from.append(m[0])
+			continue
 		if pc == null:
 			handler_errors.append(["message from unknown peer", m[0]])
 			continue
@@ -169,6 +173,13 @@ func check_peer_channels(other: int) -> void:
 func all_connected() -> bool:
 	for id in others():
 		if not tree_connected.has(id):
+			return false
+	return true
+
+
+func all_ready() -> bool:
+	for id in others():
+		if not ready_from.has(id):
 			return false
 	return true
 
@@ -269,7 +280,17 @@ func run() -> void:
 		t.check(events.find(["succeeded"]) < 0, "no connection_succeeded in %s mode" % mode)
 		t.eq(tree_succeeded, 0, "no connected_to_server")
 
-	# 2. RPCs of every keyword, both ways and client to client. Reliable ones
+	# 2. RPCs start once every peer has seen everyone connected: Godot 3's
+	# MultiplayerAPI resets its node-path cache for a peer when it registers
+	# that peer (_add_peer), so what a peer sends before it is registered on
+	# the other side - a server-compatible client registers others only once
+	# the server is connected - can be lost.
+	for id in others():
+		sig.send(id, {"k": "ready"})
+	ok = yield(t.wait_until(funcref(self, "all_ready"), 30.0), "completed")
+	t.check(ok, "every peer saw everyone connected (signaling barrier)")
+
+	# 3. RPCs of every keyword, both ways and client to client. Reliable ones
 	# go once; unreliable ones (lifetime 1 ms, so some may really be dropped)
 	# are repeated every 100 ms until that peer says "done", which it does
 	# once it has received everything it expects from everyone.
@@ -299,7 +320,7 @@ func run() -> void:
 	t.eq(game.mismatches, [], "get_rpc_sender_id matches the sender")
 	t.eq(handler_errors, [], "signaling handlers: every set/add call returned OK")
 
-	# 3. The leavers go, one after the other.
+	# 4. The leavers go, one after the other.
 	for leaver in leavers:
 		if leaver == my_id:
 			yield(go(), "completed")

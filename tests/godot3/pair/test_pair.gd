@@ -166,6 +166,14 @@ func run() -> void:
 			return
 		check_channel(ach[spec[0]], spec[0], spec[2], "a:" + spec[0] + " (id not yet assigned)")
 
+	# Godot 3 builds get_label's String from the C string byte by byte: 3.2.3
+	# turns each byte of a non-ASCII character into an invalid character,
+	# which to_utf8() then drops (the README states this limit).
+	var accented = a.create_data_channel("héllo", {"negotiated": true, "id": 20, "protocol": "wörld"})
+	t.check(accented.get_label() != "héllo" and accented.get_label().to_utf8().get_string_from_utf8() == "hllo",
+		"a non-ASCII label does not survive Godot 3's C string conversion ('héllo' -> 'hllo')")
+	t.eq(accented.get_protocol().to_utf8().get_string_from_utf8(), "wrld", "... nor a non-ASCII protocol")
+
 	# --- offer / answer / candidates through the signals
 	t.eq(a.create_offer(), OK, "a.create_offer()")
 	watched = ach.values() + bch.values()
