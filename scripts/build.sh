@@ -46,7 +46,7 @@ if [[ "${1:-}" != "--race" && "$platform" == "linux-amd64" ]]; then
 fi
 
 # The Godot 3 addon needs the Godot 3.2 GDNative headers: $GODOT3_HEADERS, or
-# the copy in ../shared/tools/godot3-headers/.
+# the development workspace's copy.
 if [[ "${1:-}" != "--race" && "$platform" == "linux-amd64" ]]; then
   if [[ -n "${GODOT3_HEADERS:-}" || -f ../shared/tools/godot3-headers/gdnative_api_struct.gen.h ]]; then
     scripts/build_godot3.sh

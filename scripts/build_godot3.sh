@@ -11,8 +11,8 @@
 #              build/godot3-asan/addons/meshrtc/ (for tests/godot3/run.sh).
 #
 # Needs the Godot 3.2 GDNative C headers (godot-headers, tag 3.2.x): the
-# folder named by GODOT3_HEADERS, else ../shared/tools/godot3-headers. They
-# are a build-time input only and are never copied into the repository.
+# folder named by GODOT3_HEADERS, else the development workspace's copy.
+# They are a build-time input only and are never copied into the repository.
 #
 # Per platform: compiles bindings/godot3/src/*.c and bindings/common/mrb.c
 # with -std=c11 -Wall -Wextra -Werror, links the core library (rpath
