@@ -33,3 +33,26 @@ apt_install() {
 c_toolchain() {
   apt_install gcc g++ binutils libc6-dev
 }
+
+# library_file BUILD_DIR: the library's file name in build/<os>-<arch>/.
+library_file() {
+  case $(basename "$1") in
+    windows-*) echo meshrtc.dll ;;
+    darwin-*) echo libmeshrtc.dylib ;;
+    ios-*) echo libmeshrtc.a ;;
+    *) echo libmeshrtc.so ;;
+  esac
+}
+
+# elf_exports LIB: the functions and data an ELF shared library exports, one
+# name a line, sorted (no version suffixes).
+elf_exports() {
+  nm -D --defined-only "$1" | awk 'NF >= 3 {print $3}' | sed 's/@.*//' | sort -u
+}
+
+# pe_exports DLL: the names in a PE DLL's export table, one a line, sorted.
+pe_exports() {
+  x86_64-w64-mingw32-objdump -p "$1" |
+    awk '/^\[Ordinal\/Name Pointer\] Table/ {t = 1; next} t && /^\t\[ *[0-9]+\]/ {print $NF; next} t && !/^\t/ {t = 0}' |
+    sort -u
+}

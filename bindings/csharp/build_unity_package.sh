@@ -9,14 +9,15 @@
 # Usage: bindings/csharp/build_unity_package.sh [build-dir] [out-dir]
 #        (defaults build/linux-amd64 and build/unity, relative to the repo root)
 #
-# Plugins taken when present (only linux-amd64 is required; this machine
-# builds only that one):
+# Plugins taken when present (only linux-amd64 is required; scripts/build.sh
+# --all builds the first three here, the others where their SDK exists):
 #   build/linux-amd64/libmeshrtc.so      -> Runtime/Plugins/Linux/x86_64/
 #   build/linux-arm64/libmeshrtc.so      -> Runtime/Plugins/Linux/arm64/
 #   build/windows-amd64/meshrtc.dll      -> Runtime/Plugins/Windows/x86_64/
 #   build/darwin-universal/libmeshrtc.dylib (else darwin-arm64, darwin-amd64)
 #                                        -> Runtime/Plugins/macOS/
 #   build/android-arm64/libmeshrtc.so    -> Runtime/Plugins/Android/arm64-v8a/
+#   build/android-amd64/libmeshrtc.so    -> Runtime/Plugins/Android/x86_64/
 #   build/ios-arm64/libmeshrtc.a         -> Runtime/Plugins/iOS/   (c-archive, DllImport "__Internal")
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -52,6 +53,7 @@ for d in darwin-universal darwin-arm64 darwin-amd64; do
 done
 plugin "${mac:-$builds/darwin-universal/libmeshrtc.dylib}" macOS "macOS"
 plugin "$builds/android-arm64/libmeshrtc.so" Android/arm64-v8a "Android arm64-v8a"
+plugin "$builds/android-amd64/libmeshrtc.so" Android/x86_64 "Android x86_64"
 plugin "$builds/ios-arm64/libmeshrtc.a" iOS "iOS"
 
 guid() { printf '%s' "$name/$1" | md5sum | cut -c1-32; }
@@ -62,13 +64,14 @@ tail_lines() {
 
 # platform_data <rel>: the PluginImporter platform settings for a plugin path.
 platform_data() {
-  local editor_os="" editor_cpu="" standalone="" cpu="" extra=""
+  local editor_os="" editor_cpu="" standalone="" cpu="" extra="" android_cpu=""
   case $1 in
     Runtime/Plugins/Linux/x86_64/*) editor_os=Linux editor_cpu=x86_64 standalone=Linux64 cpu=x86_64 ;;
     Runtime/Plugins/Linux/arm64/*) standalone=Linux64 cpu=ARM64 ;;
     Runtime/Plugins/Windows/x86_64/*) editor_os=Windows editor_cpu=x86_64 standalone=Win64 cpu=x86_64 ;;
     Runtime/Plugins/macOS/*) editor_os=OSX editor_cpu=AnyCPU standalone=OSXUniversal cpu=AnyCPU ;;
-    Runtime/Plugins/Android/*) extra=android ;;
+    Runtime/Plugins/Android/arm64-v8a/*) extra=android android_cpu=ARM64 ;;
+    Runtime/Plugins/Android/x86_64/*) extra=android android_cpu=X86_64 ;;
     Runtime/Plugins/iOS/*) extra=ios ;;
   esac
   printf '  - first:\n      Any: \n    second:\n      enabled: 0\n      settings: {}\n'
@@ -79,7 +82,7 @@ platform_data() {
     printf '  - first:\n      Standalone: %s\n    second:\n      enabled: 1\n      settings:\n        CPU: %s\n' "$standalone" "$cpu"
   fi
   if [[ $extra == android ]]; then
-    printf '  - first:\n      Android: Android\n    second:\n      enabled: 1\n      settings:\n        CPU: ARM64\n'
+    printf '  - first:\n      Android: Android\n    second:\n      enabled: 1\n      settings:\n        CPU: %s\n' "$android_cpu"
   fi
   if [[ $extra == ios ]]; then
     printf '  - first:\n      iPhone: iOS\n    second:\n      enabled: 1\n      settings:\n        AddToEmbeddedBinaries: false\n        CPU: AnyCPU\n        CompileFlags: \n        FrameworkDependencies: Security;\n'
