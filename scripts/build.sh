@@ -121,7 +121,8 @@ go_build() {
   rm -f "$out/.build-key"
   local flags=(-buildmode="$mode" -trimpath)
   local ldflags="$*"
-  [[ -n $extld ]] && ldflags="-extldflags='$extld' $ldflags"
+  # go's flag parser takes a quoted field whole: quote the entire flag.
+  [[ -n $extld ]] && ldflags="'-extldflags=$extld' $ldflags"
   if ((race)); then
     flags+=(-race)
   else

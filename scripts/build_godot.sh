@@ -133,7 +133,7 @@ if have linux-arm64; then
 fi
 if have windows-amd64; then
   apt_install gcc-mingw-w64-x86-64
-  build_platform windows.x86_64 build/windows-amd64 x86_64-w64-mingw32-gcc meshrtc.dll meshrtc_godot.dll -static-libgcc
+  build_platform windows.x86_64 build/windows-amd64 x86_64-w64-mingw32-gcc meshrtc.dll meshrtc_godot.dll -static-libgcc -Wl,--no-insert-timestamp
 fi
 if have darwin-universal; then
   build_platform macos build/darwin-universal "$(xcrun --find clang) -arch arm64 -arch x86_64" libmeshrtc.dylib \
