@@ -17,7 +17,7 @@ start=$(date +%s%N)
 need_build() {
   build="${1:-build/linux-amd64}"
   [[ $build = /* ]] || build="$root/$build"
-  lib="$build/libmeshrtc.so"
+  lib="$build/$(library_file "$build")"
   if [[ ! -f $lib ]]; then
     echo "error: $lib not found (run scripts/build.sh first)" >&2
     exit 1

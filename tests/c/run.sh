@@ -2,12 +2,21 @@
 # Builds and runs the C tests against a built library, then the ABI checks.
 # Usage: tests/c/run.sh [build-dir]     (default build/linux-amd64, relative
 #        to the repository root; build it first with scripts/build.sh)
-# Environment: CC, the C compiler (default cc).
+# Environment: CC, the C compiler for the host build (default cc).
 #
-# test_connect, test_bad_input, test_mesh and test_threads link the library
-# directly (-L -lmeshrtc -Wl,-rpath); test_dlopen loads it with dlopen (-ldl).
-# All are compiled with -std=c11 -Wall -Wextra -Werror
-# -fsanitize=address,undefined.
+# test_connect, test_bad_input, test_mesh, test_threads and demo link the
+# library directly; test_dlopen loads it at run time. The build directory
+# names the platform:
+#  - linux-amd64 (the host): -std=c11 -Wall -Wextra -Werror
+#    -fsanitize=address,undefined, linked with -L -lmeshrtc -Wl,-rpath;
+#    test_dlopen uses dlopen (-ldl).
+#  - linux-arm64: cross-built with aarch64-linux-gnu-gcc and run under
+#    qemu-aarch64 -L /usr/aarch64-linux-gnu, without sanitizers (ASan does
+#    not run under qemu-user).
+#  - windows-amd64: cross-built with MinGW (no ASan there), linked against
+#    the import library libmeshrtc.dll.a, run under Wine with the test-only
+#    bridges of tests/wine/wine.sh; test_dlopen uses LoadLibraryA.
+# Every target runs real loopback connections.
 #
 # Sanitizers and the Go runtime. No ASAN_OPTIONS are needed to make ASan and
 # the library's Go runtime coexist; we checked each suspect:
@@ -32,10 +41,41 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
-need_asan_build "${1:-}"
-sanitized_c
-bin="tests/c/bin/$(basename "$build")"
+need_build "${1:-}"
+platform=$(basename "$build")
+bin="tests/c/bin/$platform"
 mkdir -p "$bin"
+exe=""
+runner=()
+link_direct=(-L"$build" -lmeshrtc -Wl,-rpath,"$build")
+link_dlopen=(-ldl)
+dlopen_arg=$lib
+case $platform in
+  linux-arm64)
+    apt_install gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+    CC=aarch64-linux-gnu-gcc
+    CFLAGS=(-std=c11 -Wall -Wextra -Werror -O1 -g -Iinclude)
+    runner=(qemu-aarch64 -L /usr/aarch64-linux-gnu)
+    ;;
+  windows-amd64)
+    . tests/wine/wine.sh
+    wine_setup || exit 1
+    CC=x86_64-w64-mingw32-gcc
+    # MinGW's own printf (C99 formats such as %zu); static libgcc and
+    # winpthreads, so a test program needs only meshrtc.dll beside it.
+    CFLAGS=(-std=c11 -D__USE_MINGW_ANSI_STDIO=1 -Wall -Wextra -Werror -O1 -g -Iinclude "${WINE_BRIDGE_SOURCES[@]}")
+    exe=.exe
+    runner=("$WINE64")
+    link_direct=("$build/libmeshrtc.dll.a" -static -pthread "${WINE_BRIDGE_LIBS[@]}")
+    link_dlopen=(-static -pthread "${WINE_BRIDGE_LIBS[@]}")
+    cp "$lib" "$bin/meshrtc.dll"
+    dlopen_arg=$(wine_path "$root/$bin/meshrtc.dll")
+    ;;
+  *)
+    need_asan_build "$build"
+    sanitized_c
+    ;;
+esac
 
 result() { # name status seconds log
   if [[ $2 -eq 0 ]]; then
@@ -51,7 +91,7 @@ result() { # name status seconds log
 compile() { # name extra-flags...
   local name=$1
   shift
-  if ! "$CC" "${CFLAGS[@]}" "tests/c/$name.c" -o "$bin/$name" "$@" >"$bin/$name.build.log" 2>&1; then
+  if ! "$CC" "tests/c/$name.c" "${CFLAGS[@]}" -o "$bin/$name$exe" "$@" >"$bin/$name.build.log" 2>&1; then
     result "$name" 1 0 "$bin/$name.build.log"
     return 1
   fi
@@ -63,7 +103,7 @@ run() { # name command...
   local t0 status
   t0=$(date +%s%N)
   # A hang guard only; the tests themselves use 20-120 s guards.
-  timeout 600 "$@" >"$bin/$name.log" 2>&1
+  timeout 600 "${runner[@]}" "$@" >"$bin/$name.log" 2>&1
   status=$?
   result "$name" "$status" "$(elapsed "$t0")" "$bin/$name.log"
   # The summary lines of a passing test (case counts, phases).
@@ -71,12 +111,15 @@ run() { # name command...
   return 0
 }
 
-link_direct=(-L"$build" -lmeshrtc -Wl,-rpath,"$build")
 for t in test_connect test_bad_input test_mesh; do
-  compile "$t" "${link_direct[@]}" && run "$t" "$bin/$t"
+  compile "$t" "${link_direct[@]}" && run "$t" "$bin/$t$exe"
 done
-compile test_threads "${link_direct[@]}" -pthread && run test_threads "$bin/test_threads"
-compile test_dlopen -ldl && run test_dlopen "$bin/test_dlopen" "$lib"
+compile test_threads "${link_direct[@]}" -pthread && run test_threads "$bin/test_threads$exe"
+compile test_dlopen "${link_dlopen[@]}" && run test_dlopen "$bin/test_dlopen$exe" "$dlopen_arg"
+# The host runs the demo in its own stage (scripts/demo.sh).
+if [[ ${#runner[@]} -gt 0 ]]; then
+  compile demo "${link_direct[@]}" && run demo "$bin/demo$exe"
+fi
 
 # ABI checks: each PASS/FAIL line is one check.
 rel_build=${build#"$root"/}

@@ -554,8 +554,8 @@ static void test_library(void) {
     len = -1;
     CASE_CODE("last_error: size query (buf NULL, cap 0)", MESHRTC_ERR_PARAMETER_RANGE_ERROR,
               meshrtc_last_error(0, NULL, 0, &len));
-    EXPECT("last_error: size query", len == (int32_t)strlen(thread_sentinel), "out_len %d, want %zu", len,
-           strlen(thread_sentinel));
+    EXPECT("last_error: size query", len == (int32_t)strlen(thread_sentinel), "out_len %d, want %d", len,
+           (int)strlen(thread_sentinel));
     read_error(c_connecting, buf, (int32_t)sizeof buf);
     EXPECT("last_error: not consumed", strcmp(buf, object_sentinel) == 0, "message changed to %s", buf);
 

@@ -1,23 +1,51 @@
 /* test_dlopen: the library loaded at run time, the way bindings load it.
  *
- * Usage: test_dlopen path/to/libmeshrtc.so
- * Resolves every function of the header with dlsym (MESHRTC_FUNCTIONS below;
+ * Usage: test_dlopen path/to/libmeshrtc.so   (or meshrtc.dll)
+ * On Windows the loader is LoadLibraryA/GetProcAddress/FreeLibrary (lib_*
+ * below), elsewhere dlopen/dlsym/dlclose.
+ * Resolves every function of the header by name (MESHRTC_FUNCTIONS below;
  * tests/abi/check_abi.sh checks the list equals the header's functions),
  * checks meshrtc_abi_version() == MESHRTC_ABI_VERSION and the version, runs a
  * small loopback connection and a two-member mesh through the function
  * pointers only, checks meshrtc_shutdown reports 0 leaked, and checks
- * dlclose does not unload the library (a Go runtime never can): dlopen again gives the same functions
- * and they still work. The pointers' types come from the header's
+ * closing it does not unload the library (a Go runtime never can): loading
+ * it again gives the same functions and they still work. The pointers' types come from the header's
  * prototypes (__typeof__), so a signature change breaks the build. */
 #define _POSIX_C_SOURCE 200809L
 
-#include <dlfcn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "meshrtc.h"
+
+/* The platform's run-time loader. lib_loaded returns the library only if it
+ * is still loaded (and then holds a reference, as RTLD_NOLOAD does). */
+#if defined(_WIN32)
+#include <windows.h>
+typedef HMODULE lib_handle;
+static lib_handle lib_open(const char *path) { return LoadLibraryA(path); }
+static lib_handle lib_loaded(const char *path) {
+    HMODULE h = NULL;
+    return GetModuleHandleExA(0, path, &h) ? h : NULL;
+}
+static void *lib_symbol(lib_handle lib, const char *name) { return (void *)(uintptr_t)GetProcAddress(lib, name); }
+static void lib_close(lib_handle lib) { FreeLibrary(lib); }
+static const char *lib_error(void) {
+    static char text[32];
+    snprintf(text, sizeof text, "Windows error %lu", (unsigned long)GetLastError());
+    return text;
+}
+#else
+#include <dlfcn.h>
+typedef void *lib_handle;
+static lib_handle lib_open(const char *path) { return dlopen(path, RTLD_NOW | RTLD_LOCAL); }
+static lib_handle lib_loaded(const char *path) { return dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD); }
+static void *lib_symbol(lib_handle lib, const char *name) { return dlsym(lib, name); }
+static void lib_close(lib_handle lib) { dlclose(lib); }
+static const char *lib_error(void) { return dlerror(); }
+#endif
 
 /* BEGIN MESHRTC_FUNCTIONS (checked against include/meshrtc.h by check_abi.sh) */
 #define MESHRTC_FUNCTIONS(X)                        \
@@ -111,15 +139,15 @@ static struct api {
 #define TK_LAST_ERROR m.meshrtc_last_error
 #include "check.h"
 
-static int resolve(void *lib) {
+static int resolve(lib_handle lib) {
     int missing = 0, n = 0;
 #define RESOLVE(name)                                                 \
     {                                                                 \
-        void *sym = dlsym(lib, #name); /* POSIX: data to function */  \
+        void *sym = lib_symbol(lib, #name); /* data to function */    \
         n++;                                                          \
         memcpy(&m.name, &sym, sizeof sym);                            \
         if (sym == NULL) {                                            \
-            fprintf(stderr, "FAIL: dlsym(%s): %s\n", #name, dlerror()); \
+            fprintf(stderr, "FAIL: lookup of %s: %s\n", #name, lib_error()); \
             missing++;                                                \
         }                                                             \
     }
@@ -331,9 +359,9 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: %s path/to/libmeshrtc.so\n", argv[0]);
         return 2;
     }
-    void *lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+    lib_handle lib = lib_open(argv[1]);
     if (lib == NULL) {
-        fprintf(stderr, "FAIL: dlopen(%s): %s\n", argv[1], dlerror());
+        fprintf(stderr, "FAIL: loading %s: %s\n", argv[1], lib_error());
         return 1;
     }
     if (resolve(lib) != 0) return 1;
@@ -356,14 +384,14 @@ int main(int argc, char **argv) {
     TK_MUST(m.meshrtc_shutdown(&leaked), 0);
     CHECK(leaked == 0, "shutdown reports %d leaked", leaked);
 
-    /* dlclose cannot unload a Go runtime: the library stays, same addresses. */
+    /* Closing cannot unload a Go runtime: the library stays, same addresses. */
     struct api before = m;
-    dlclose(lib);
-    lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
-    CHECK(lib != NULL, "library unloaded by dlclose (RTLD_NOLOAD: %s)", dlerror());
-    if (lib == NULL) lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+    lib_close(lib);
+    lib = lib_loaded(argv[1]);
+    CHECK(lib != NULL, "library unloaded when closed (%s)", lib_error());
+    if (lib == NULL) lib = lib_open(argv[1]);
     if (lib == NULL || resolve(lib) != 0) return 1;
-    CHECK(memcmp(&before, &m, sizeof m) == 0, "functions moved after dlclose/dlopen");
+    CHECK(memcmp(&before, &m, sizeof m) == 0, "functions moved after closing and loading again");
     connection();
     tiny_mesh();
     leaked = -1;
