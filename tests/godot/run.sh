@@ -21,6 +21,8 @@
 # Prints "N passed, M failed" last; exits non-zero on failure. Every process
 # it starts is killed by pid on exit.
 # Usage: tests/godot/run.sh [TEST...]   (default: all; build always runs)
+# Environment: GODOT_ADDON, the addons/meshrtc folder the test projects copy
+# (default build/godot/addons/meshrtc).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/lib.sh
@@ -62,13 +64,19 @@ fi
 GODOT_BIN=$(godot_host_binary) || exit 1
 echo "godot: $("$GODOT_BIN" --headless --version 2>/dev/null | tail -n 1)"
 
+# The addon the projects get: GODOT_ADDON (e.g. unpacked from a release
+# archive by tests/package/run.sh), else the one scripts/build_godot.sh built.
+addon_src=${GODOT_ADDON:-build/godot/addons/meshrtc}
+[[ -f $addon_src/meshrtc.gdextension ]] || { echo "error: no meshrtc.gdextension in $addon_src"; echo "0 passed, 1 failed"; exit 1; }
+echo "addon: $addon_src"
+
 # make_project NAME FILE... : a Godot project in $work/NAME with the addon,
 # tests/godot/common and the given files (paths relative to tests/godot).
 make_project() {
   local dir="$work/$1"
   shift
   mkdir -p "$dir/.godot" "$dir/addons"
-  cp -r build/godot/addons/meshrtc "$dir/addons/meshrtc"
+  cp -r "$addon_src" "$dir/addons/meshrtc"
   cp -r tests/godot/common "$dir/common"
   local f
   for f in "$@"; do
