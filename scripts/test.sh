@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole meshrtc test suite: Go tests (-race), the C tests against
-# the built library (ASan/UBSan), the ABI checks and the demo. Installs what
-# it needs with apt-get and fails loudly when something is missing.
+# the built library (ASan/UBSan), the ABI checks, the C suite cross-built for
+# linux-arm64 (qemu) and windows-amd64 (Wine), the release archives and the
+# demo. Installs what it needs with apt-get and fails loudly when something
+# is missing.
 # Prints one line per stage and closes with "N passed, M failed".
 #
 # Usage: scripts/test.sh              every stage, in order
@@ -77,6 +79,18 @@ staticcheck_clean() {
     && build/tools/staticcheck -tags redis ./core/lobby/...
 }
 
+# cross_stage TARGET: builds TARGET and runs the C suite and ABI checks on it
+# (linux-arm64 under qemu-aarch64, windows-amd64 under Wine).
+cross_stage() {
+  scripts/build.sh --target "$1" && tests/c/run.sh "build/$1"
+}
+
+# package_stage: every target this machine builds, the release archives and
+# their checks (tests/package/run.sh).
+package_stage() {
+  scripts/build.sh --all && scripts/package.sh && tests/package/run.sh
+}
+
 stage gofmt gofmt_clean
 stage go-vet go vet ./...
 stage staticcheck staticcheck_clean
@@ -86,6 +100,9 @@ stage build scripts/build.sh
 stage godot tests/godot/run.sh
 stage godot3 tests/godot3/run.sh
 stage c-tests tests/c/run.sh "build/$(go env GOOS)-$(go env GOARCH)"
+stage cross-arm64 cross_stage linux-arm64
+stage cross-windows cross_stage windows-amd64
+stage package package_stage
 stage faults tests/faults/run.sh "build/$(go env GOOS)-$(go env GOARCH)"
 stage lobby tests/lobby/run.sh
 stage csharp tests/csharp/run.sh "build/$(go env GOOS)-$(go env GOARCH)"
