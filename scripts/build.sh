@@ -290,17 +290,18 @@ else
   echo "note: no Godot binary (set GODOT=/path/to/godot4): build/godot/addons/meshrtc not built"
 fi
 
-if ((${#not_built[@]})); then
-  echo "not built on this machine (--all builds what the machine can):"
-  printf '  %s\n' "${not_built[@]}"
-fi
-
-# The Godot 3 addon needs the Godot 3.2 GDNative headers: $GODOT3_HEADERS, or
-# the development workspace's copy.
-if [[ "${1:-}" != "--race" && "$platform" == "linux-amd64" ]]; then
+# The Godot 3 addon (linux-amd64 and every other platform built) needs the
+# Godot 3.2 GDNative headers: $GODOT3_HEADERS, or the development
+# workspace's copy.
+if [[ -f build/linux-amd64/libmeshrtc.so ]]; then
   if [[ -n "${GODOT3_HEADERS:-}" || -f ../shared/tools/godot3-headers/gdnative_api_struct.gen.h ]]; then
     scripts/build_godot3.sh
   else
     echo "note: no Godot 3.2 GDNative headers (set GODOT3_HEADERS=/path/to/godot-headers): build/godot3/addons/meshrtc not built"
   fi
+fi
+
+if ((${#not_built[@]})); then
+  echo "not built on this machine (--all builds what the machine can):"
+  printf '  %s\n' "${not_built[@]}"
 fi
