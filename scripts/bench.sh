@@ -30,7 +30,12 @@
 #              the datagrams each way and delaying the rest 50 +- 25 ms,
 #              tests/faults/relay), meshrtc-go (its SCTP defaults) and pion
 #              (raw pion's) only: time and goodput; a run that does not
-#              complete within its bound reports "completed": false
+#              complete within its bound reports "completed": false;
+#              lobby (tests/bench/lobbybench: meshrtc-lobby, one instance and
+#              two sharing a redis-server, 2,000 WebSocket clients in 500
+#              lobbies; full: 10 s per traffic phase): server RSS per
+#              connection, forward latency at 1 message/s per client, and
+#              messages/s relayed at most
 #   --impls    comma list of meshrtc-c,pion,pion-detached (default all)
 #              (pion and pion-detached can be left out for a quick A/B of
 #              library builds: --impls meshrtc-c --baseline DIR)
@@ -87,17 +92,20 @@ case $mode in
     : "${rounds:=3}"
     setup=(runs=20); tput=(bytes=67108864); rtt=(n=10000 warmup=500); rate=(n=200000)
     mesh_ns=(8 16 32); mesh_idle_ms=10000; abi=(n=20000)
-    soak=(soak_s=1200 soak_warmup_s=60); cycles=(n=1000 warmup_cycles=50); lossy=(n=2000 bound_s=180) ;;
+    soak=(soak_s=1200 soak_warmup_s=60); cycles=(n=1000 warmup_cycles=50); lossy=(n=2000 bound_s=180)
+    lobby=(clients=2000 lobbies=500 seconds=10) ;;
   quick)
     : "${rounds:=1}"
     setup=(runs=10); tput=(bytes=16777216); rtt=(n=2000 warmup=200); rate=(n=50000)
     mesh_ns=(8 16 32); mesh_idle_ms=2000; abi=(n=6400)
-    soak=(soak_s=120 soak_warmup_s=20); cycles=(n=200 warmup_cycles=20); lossy=(n=300 bound_s=120) ;;
+    soak=(soak_s=120 soak_warmup_s=20); cycles=(n=200 warmup_cycles=20); lossy=(n=300 bound_s=120)
+    lobby=(clients=400 lobbies=100 seconds=3) ;;
   smoke)
     : "${rounds:=1}"
     setup=(runs=2); tput=(bytes=1048576); rtt=(n=50 warmup=10); rate=(n=2000 quiet_ms=100)
     mesh_ns=(3); mesh_idle_ms=200; abi=(n=640)
-    soak=(soak_s=3 soak_warmup_s=1); cycles=(n=3 warmup_cycles=1); lossy=(n=10 bound_s=20) ;;
+    soak=(soak_s=3 soak_warmup_s=1); cycles=(n=3 warmup_cycles=1); lossy=(n=10 bound_s=20)
+    lobby=(clients=40 lobbies=10 seconds=1) ;;
 esac
 
 out=build/bench
@@ -125,6 +133,11 @@ if [[ -n $basedir ]]; then
 fi
 go build -o "$bin/pionbench" ./tests/bench/pionbench
 go build -o "$bin/corebench" ./tests/bench/corebench
+if [[ ,$metrics, == *,lobby,* ]]; then
+  apt_install redis-server
+  go build -o "$bin/lobbybench" ./tests/bench/lobbybench
+  CGO_ENABLED=0 go build -o "$bin/meshrtc-lobby" ./core/lobby/cmd/meshrtc-lobby
+fi
 
 results=$out/results.jsonl
 : >"$results"
@@ -145,6 +158,10 @@ run() {
       cmd=("$bin/corebench" -metric "$metric" -round "$r")
       for kv in "$@"; do cmd+=("-${kv%%=*}" "${kv#*=}"); done
       [[ -n $config ]] && cmd+=(-config "$config") ;;
+    meshrtc-lobby | meshrtc-lobby-redis)
+      cmd=("$bin/lobbybench" -server "$bin/meshrtc-lobby" -round "$r" -instances 1)
+      [[ $impl == meshrtc-lobby-redis ]] && cmd+=(-instances 2)
+      for kv in "$@"; do cmd+=("-${kv%%=*}" "${kv#*=}"); done ;;
     pion | pion-detached | pion-hostpoll)
       cmd=("$bin/pionbench" -metric "$metric" -round "$r")
       [[ $impl == pion-detached ]] && cmd+=(-detached)
@@ -222,6 +239,7 @@ for ((r = 1; r <= rounds; r++)); do
         for loss in 5 10 20; do
           for impl in "${lossy_order[@]}"; do run "$impl" lossy "$r" "${lossy[@]}" "loss=$loss"; done
         done ;;
+      lobby) for impl in meshrtc-lobby meshrtc-lobby-redis; do run "$impl" lobby "$r" "${lobby[@]}"; done ;;
       *) echo "bench.sh: unknown metric $m" >&2; exit 2 ;;
     esac
   done

@@ -16,11 +16,11 @@ import sys
 # The figure each metric's spread is computed on.
 MAIN = {"setup_ms": "median", "throughput": "mb_s", "rtt_us": "p50", "msg_rate": "msgs_s",
         "mesh": "connect_ms", "abi_call_ns": "ns", "soak": "rss_end_mb", "cycles": "rss_end_mb",
-        "lossy": "seconds"}
+        "lossy": "seconds", "lobby": "msgs_s"}
 # metric names as the bench.sh --metrics list spells them -> output metric names
 METRIC_NAMES = {"setup": "setup_ms", "throughput": "throughput", "rtt": "rtt_us", "msg_rate": "msg_rate",
                 "mesh": "mesh", "abi": "abi_call_ns", "soak": "soak", "cycles": "cycles",
-                "lossy": "lossy"}
+                "lossy": "lossy", "lobby": "lobby"}
 
 
 def load(path):
@@ -98,6 +98,8 @@ def cmd_validate(args):
         wanted = ["meshrtc-c", "meshrtc-go"] if metric in ("abi_call_ns", "soak", "cycles") else impls
         if metric == "lossy":
             wanted = ["meshrtc-go", "pion"]
+        if metric == "lobby":
+            wanted = ["meshrtc-lobby", "meshrtc-lobby-redis"]
         for impl in wanted:
             if not any(k[0] == impl and k[1] == metric for k in have):
                 problems.append(f"no {metric} result for {impl}")
