@@ -339,7 +339,7 @@ func run() error {
 		"impl": name, "metric": "lobby", "round": *round, "instances": *instances,
 		"clients": len(all), "lobbies": *lobbies, "connect_s": round3(connectS),
 		"rss_idle_kib": rssIdle, "rss_joined_kib": rssJoined, "rss_end_kib": rssEnd,
-		"kib_per_conn": round3(float64(rssJoined-rssIdle) / float64(len(all))),
+		"kib_per_conn":         round3(float64(rssJoined-rssIdle) / float64(len(all))),
 		"paced_offered_msgs_s": round3(*rate * float64(len(all))), "paced_msgs_s": round3(pacedDelivered),
 		"p50_us": percentile(paced, 0.50), "p99_us": percentile(paced, 0.99),
 		"msgs_s": round3(satRate), "saturated_p50_us": percentile(sat, 0.50), "saturated_p99_us": percentile(sat, 0.99),
