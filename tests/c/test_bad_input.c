@@ -928,7 +928,8 @@ static void test_peer_getters(void) {
 
 /* ---------------------------------------------------------------- channel */
 
-static void test_channel(void) {
+/* put_packet: lengths, NULL data and channels that cannot send. */
+static void test_put_packet(void) {
     const uint8_t data[8] = {0};
     int32_t max = -1;
     FATAL_OK(meshrtc_channel_get_max_packet_size(c_open, &max));
@@ -961,7 +962,10 @@ static void test_channel(void) {
              meshrtc_channel_put_packet(puts[i].ch, puts[i].data, puts[i].len));
     }
     free(big);
+}
 
+/* get_packet, NULL out-parameters and write modes. */
+static void test_channel_calls(void) {
     const uint8_t *out = NULL;
     int32_t len = 0x7777;
     CASE("channel_get_packet: out_data NULL", MESHRTC_ERR_INVALID_PARAMETER, c_open, "out_data",
@@ -995,8 +999,10 @@ static void test_channel(void) {
     int32_t mode = -1;
     FATAL_OK(meshrtc_channel_get_write_mode(c_open, &mode));
     EXPECT("channel_set_write_mode", mode == MESHRTC_WRITE_MODE_BINARY, "mode changed to %d by bad calls", mode);
+}
 
-    /* The size protocol of get_label and get_protocol. */
+/* The size protocol of get_label and get_protocol. */
+static void test_channel_texts(void) {
     struct {
         const char *fn, *text;
         int32_t (*get)(meshrtc_channel, char *, int32_t, int32_t *);
@@ -1532,7 +1538,9 @@ int main(void) {
     test_descriptions();
     test_candidates();
     test_peer_getters();
-    test_channel();
+    test_put_packet();
+    test_channel_calls();
+    test_channel_texts();
     test_mesh_create_and_options();
     test_mesh_unconfigured();
     test_mesh_peers();
