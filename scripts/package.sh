@@ -3,8 +3,9 @@
 # build/dist/, from what scripts/build.sh --all built:
 #   meshrtc-godot4-<v>.zip   addons/meshrtc/ at its root (Asset Library layout:
 #                            LICENSE, README.md, meshrtc.gdextension, bin/<platform>/)
-#   meshrtc-godot3-<v>.zip   addons/ with the GDNative library, when the Godot 3
-#                            binding's build script (scripts/build_godot3.sh) exists
+#   meshrtc-godot3-<v>.zip   addons/meshrtc/ with the GDNative library resource
+#                            (X11.64, Server.64, Windows.64, X11.64.arm64), from
+#                            scripts/build_godot3.sh (needs the Godot 3.2 headers)
 #   meshrtc-unity-<v>.tgz    the UPM package (package/ at its root, as Unity's
 #                            "Add package from tarball" expects), every plugin built
 #   meshrtc-c-<v>-<os>-<arch>.tar.gz  one per platform built: library, meshrtc.h,
@@ -83,17 +84,11 @@ cp "$notices" "$work/godot4/addons/meshrtc/"
 make_zip "$dist/meshrtc-godot4-$version.zip" "$work/godot4" addons
 
 # ------------------------------------------------------------------ Godot 3
-# The Godot 3 binding's script assembles build/godot3/addons/ (its
-# GDNativeLibrary lists X11.64, Server.64, Windows.64, X11.64.arm64).
-if [[ -x scripts/build_godot3.sh ]]; then
-  scripts/build_godot3.sh
-  mkdir -p "$work/godot3"
-  cp -R build/godot3/addons "$work/godot3/addons"
-  for d in "$work"/godot3/addons/*/; do cp LICENSE "$notices" "$d"; done
-  make_zip "$dist/meshrtc-godot3-$version.zip" "$work/godot3" addons
-else
-  echo "note: no scripts/build_godot3.sh: meshrtc-godot3-$version.zip not written"
-fi
+scripts/build_godot3.sh
+mkdir -p "$work/godot3/addons"
+cp -R build/godot3/addons/meshrtc "$work/godot3/addons/meshrtc"
+cp "$notices" "$work/godot3/addons/meshrtc/"
+make_zip "$dist/meshrtc-godot3-$version.zip" "$work/godot3" addons
 
 # -------------------------------------------------------------------- Unity
 bindings/csharp/build_unity_package.sh build/linux-amd64 "$work/unity"

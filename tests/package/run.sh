@@ -10,10 +10,13 @@
 #                [libraries] entry for every platform in bin/, each pointing
 #                at a file that exists; the Unity tarball has package/ at its
 #                root, every plugin of the Unity README's table that was
-#                built, each with a .meta enabling it for its platform
+#                built, each with a .meta enabling it for its platform; the
+#                Godot 3 zip has addons/ at its root, a GDNativeLibrary with X11.64, Server.64,
+#                Windows.64 and X11.64.arm64 entries whose files exist
 #   exports      every core library in every archive exports exactly the
 #                header's functions (tests/abi/check_abi.sh --exports); every
-#                Godot binding exports only meshrtc_godot_init
+#                Godot 4 binding exports only meshrtc_godot_init, every Godot 3
+#                one only the four GDNative entry points
 #   dropin       the Godot 4 zip unpacked into fresh projects: the drop-in
 #                test (tests/godot/run.sh dropin) runs from it (linux-amd64)
 #   cmake, pkg-config  a tiny C program builds through the C archive's CMake
@@ -81,16 +84,12 @@ platform_word() {
 log="$work/archives.log"
 (
   st=0
-  for f in "meshrtc-godot4-$v.zip" "meshrtc-unity-$v.tgz" SHA256SUMS; do
+  for f in "meshrtc-godot4-$v.zip" "meshrtc-godot3-$v.zip" "meshrtc-unity-$v.tgz" SHA256SUMS; do
     [[ -f $dist/$f ]] || { echo "missing $dist/$f"; st=1; }
   done
   for p in "${required[@]}"; do
     [[ -f $dist/$(c_name "$p").tar.gz ]] || { echo "missing $dist/$(c_name "$p").tar.gz"; st=1; }
   done
-  if [[ -x scripts/build_godot3.sh && ! -f $dist/meshrtc-godot3-$v.zip ]]; then
-    echo "missing $dist/meshrtc-godot3-$v.zip (scripts/build_godot3.sh exists)"
-    st=1
-  fi
   (cd "$dist" && sha256sum -c SHA256SUMS) || st=1
   listed=$(awk '{print $2}' "$dist/SHA256SUMS" | sort)
   present=$(cd "$dist" && ls -- *.zip *.tgz *.tar.gz | sort)
@@ -194,6 +193,27 @@ log="$work/unity.log"
 ) >"$log" 2>&1
 check "contents: Unity tarball (package/ root, plugins for ${required[*]}, a meta per plugin)" $? "$log"
 
+godot3="$work/unpacked/meshrtc-godot3-$v"
+log="$work/godot3.log"
+(
+  st=0
+  top=$(ls -A "$godot3")
+  [[ $top == addons ]] || { echo "zip root holds: $top (want addons/ only)"; st=1; }
+  gdnlib=$(find "$godot3/addons" -name '*.gdnlib' | head -n 1)
+  [[ -n $gdnlib ]] || { echo "no .gdnlib in the zip"; exit 1; }
+  for key in X11.64 Server.64 Windows.64 X11.64.arm64; do
+    grep -q "^$key=\"res://" "$gdnlib" || { echo "$gdnlib has no $key entry"; st=1; }
+  done
+  for f in $(grep -o '"res://[^"]*"' "$gdnlib" | tr -d '"' | sed 's|^res://||' | sort -u); do
+    [[ -e $godot3/$f ]] || { echo "$gdnlib names res://$f, which is not in the zip"; st=1; }
+  done
+  for f in LICENSE THIRD_PARTY_NOTICES.txt; do
+    [[ -f $(dirname "$gdnlib")/$f ]] || { echo "no $f beside $gdnlib"; st=1; }
+  done
+  exit $st
+) >"$log" 2>&1
+check "contents: Godot 3 zip (addons/, GDNativeLibrary entries X11.64, Server.64, Windows.64, X11.64.arm64)" $? "$log"
+
 # ---------------------------------------------------------------- exports
 mapfile -t core_libs < <(find "$work/unpacked" -type f \( -name libmeshrtc.so -o -name meshrtc.dll -o -name libmeshrtc.dylib \) | sort)
 log="$work/exports.log"
@@ -206,13 +226,15 @@ log="$work/binding-exports.log"
   while IFS= read -r f; do
     case $f in
       *.dll) exported=$(pe_exports "$f" | tr '\n' ' ') ;;
-      *) exported=$(nm -D --defined-only "$f" | awk '$2 ~ /^[TDBRW]$/ {print $3}' | tr '\n' ' ') ;;
+      *) exported=$(nm -D --defined-only "$f" | awk '$2 ~ /^[TDBRW]$/ {print $3}' | sort | tr '\n' ' ') ;;
     esac
-    [[ $exported == "meshrtc_godot_init " ]] || { echo "$f exports: $exported"; st=1; }
-  done < <(find "$work/unpacked" -type f \( -name libmeshrtc_godot.so -o -name meshrtc_godot.dll \))
+    want="meshrtc_godot_init "
+    [[ $f == *godot3* ]] && want="godot_gdnative_init godot_gdnative_singleton godot_gdnative_terminate godot_nativescript_init "
+    [[ $exported == "$want" ]] || { echo "$f exports: $exported(want $want)"; st=1; }
+  done < <(find "$work/unpacked" -type f \( -name 'libmeshrtc_godot*.so' -o -name 'meshrtc_godot*.dll' \))
   exit $st
 ) >"$log" 2>&1
-check "exports: every Godot binding exports only meshrtc_godot_init" $? "$log"
+check "exports: every Godot 4 binding exports only meshrtc_godot_init, every Godot 3 one the GDNative entry points" $? "$log"
 
 # ----------------------------------------------------------------- dropin
 log="$work/dropin.log"
