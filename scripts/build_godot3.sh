@@ -6,7 +6,8 @@
 # Usage: scripts/build_godot3.sh [--sanitize] [PLATFORM...]
 #   PLATFORM   linux-amd64, linux-arm64 or windows-amd64 (the core library's
 #              build/<platform>/ folder). Default: linux-amd64 plus every
-#              other platform whose core library is in build/.
+#              other platform whose core library is in build/ (with
+#              --sanitize: linux-amd64 alone).
 #   --sanitize linux-amd64 only, with AddressSanitizer and UBSan, into
 #              build/godot3-asan/addons/meshrtc/ (for tests/godot3/run.sh).
 #
@@ -42,8 +43,11 @@ fi
 
 if ((${#platforms[@]} == 0)); then
   platforms=(linux-amd64)
-  [[ -f build/linux-arm64/libmeshrtc.so ]] && platforms+=(linux-arm64)
-  [[ -f build/windows-amd64/meshrtc.dll ]] && platforms+=(windows-amd64)
+  # The sanitized build is linux-amd64's alone, whatever else is built.
+  if ((!sanitize)); then
+    [[ -f build/linux-arm64/libmeshrtc.so ]] && platforms+=(linux-arm64)
+    [[ -f build/windows-amd64/meshrtc.dll ]] && platforms+=(windows-amd64)
+  fi
 fi
 if ((sanitize)) && [[ "${platforms[*]}" != linux-amd64 ]]; then
   echo "error: --sanitize builds linux-amd64 only" >&2
