@@ -3,6 +3,7 @@ package main
 /*
 #include <stddef.h>
 #include <stdint.h>
+#cgo windows LDFLAGS: -Wl,-Bstatic -lwinpthread -Wl,-Bdynamic
 #cgo noescape mrtc_tls_set_error
 #cgo nocallback mrtc_tls_set_error
 void mrtc_tls_set_error(const char *msg, size_t len);

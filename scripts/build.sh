@@ -135,7 +135,6 @@ go_build() {
   header_sum=$(sha256sum include/meshrtc.h | cut -c1-16)
   CGO_ENABLED=1 GOOS=$goos GOARCH=$goarch CC=$cc \
     CGO_CFLAGS="${CGO_CFLAGS:--O2 -g} -DMESHRTC_HEADER_SUM=$header_sum" \
-    CGO_LDFLAGS="${TARGET_CGO_LDFLAGS:-}" \
     go build "${flags[@]}" -ldflags="$ldflags" -o "$out/$file" ./capi
   # cgo's generated header is only for the ABI test; the public one is ours.
   mv "$out/${file%.*}.h" "$out/cgo_generated.h"
@@ -165,12 +164,12 @@ build_linux() { # ARCH
 
 # Windows: Go's linker writes the DLL's export list (only the //export
 # functions). capi/tls.c uses pthreads, which MinGW has only as winpthreads:
-# linked statically, the DLL imports nothing but KERNEL32 and msvcrt.
+# linked statically (capi/guard.go's #cgo windows LDFLAGS), the DLL imports
+# nothing but KERNEL32 and msvcrt.
 build_windows() {
   apt_install gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64
   local out=build/windows-amd64
-  TARGET_CGO_LDFLAGS="-Wl,-Bstatic -lwinpthread -Wl,-Bdynamic" \
-    go_build "$out" meshrtc.dll windows amd64 x86_64-w64-mingw32-gcc c-shared ""
+  go_build "$out" meshrtc.dll windows amd64 x86_64-w64-mingw32-gcc c-shared ""
   # Import libraries from the DLL's own export table: MinGW links
   # libmeshrtc.dll.a (-lmeshrtc), MSVC links meshrtc.lib (the same
   # dlltool-written library under MSVC's name; meshrtc.def is there for
