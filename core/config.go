@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net"
+	"net/netip"
 	"reflect"
 	"slices"
 	"strings"
@@ -38,7 +40,8 @@ type Config struct {
 	ICEServers []ICEServer
 	RelayOnly  bool // iceTransportPolicy "relay"
 
-	Interfaces          []string // allowed interface names; empty allows all
+	Interfaces          []string       // allowed interface names; empty allows all
+	Addresses           []netip.Prefix // allowed local addresses; empty allows all
 	IncludeLoopback     bool
 	MDNS                MDNSMode
 	PortMin, PortMax    uint16 // 0, 0: any port
@@ -111,6 +114,7 @@ func DefaultConfig() Config {
 // meshrtcOptions is the "meshrtc" object of the configuration. Unknown keys are errors.
 type meshrtcOptions struct {
 	Interfaces               *[]string `json:"interfaces"`
+	Addresses                *[]string `json:"addresses"`
 	IncludeLoopback          *bool     `json:"includeLoopback"`
 	MDNS                     *string   `json:"mdns"`
 	PortMin                  *number   `json:"portMin"`
@@ -282,6 +286,13 @@ func parseMeshrtcOptions(raw json.RawMessage, cfg *Config) error {
 	if opts.Interfaces != nil {
 		cfg.Interfaces = *opts.Interfaces
 	}
+	if opts.Addresses != nil {
+		prefixes, err := parseAddresses(*opts.Addresses)
+		if err != nil {
+			return err
+		}
+		cfg.Addresses = prefixes
+	}
 	setBool(&cfg.IncludeLoopback, opts.IncludeLoopback)
 	setBool(&cfg.IPv4, opts.IPv4)
 	setBool(&cfg.IPv6, opts.IPv6)
@@ -344,6 +355,39 @@ func setBool(dst *bool, src *bool) {
 	}
 }
 
+// parseAddresses reads the "addresses" option: IP addresses (one host) or
+// CIDR prefixes such as "127.0.0.0/8".
+func parseAddresses(texts []string) ([]netip.Prefix, error) {
+	prefixes := make([]netip.Prefix, 0, len(texts))
+	for _, text := range texts {
+		prefix, err := netip.ParsePrefix(text)
+		if err != nil {
+			addr, addrErr := netip.ParseAddr(text)
+			if addrErr != nil {
+				return nil, errorf(ErrInvalidParameter, "meshrtc options: addresses: %q is neither an IP address nor a CIDR prefix", text)
+			}
+			prefix = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		prefixes = append(prefixes, prefix.Masked())
+	}
+	return prefixes, nil
+}
+
+// addressAllowed reports whether a local address may gather candidates.
+func addressAllowed(allowed []netip.Prefix, ip net.IP) bool {
+	addr, ok := netip.AddrFromSlice(ip)
+	if !ok {
+		return false
+	}
+	addr = addr.Unmap()
+	for _, p := range allowed {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
 func msSetter(dst *time.Duration) func(int64) {
 	return func(v int64) { *dst = time.Duration(v) * time.Millisecond }
 }
@@ -357,6 +401,10 @@ func (c *Config) newAPI() (*webrtc.API, webrtc.Configuration, error) {
 	if len(c.Interfaces) > 0 {
 		allowed := slices.Clone(c.Interfaces)
 		se.SetInterfaceFilter(func(name string) bool { return slices.Contains(allowed, name) })
+	}
+	if len(c.Addresses) > 0 {
+		allowed := slices.Clone(c.Addresses)
+		se.SetIPFilter(func(ip net.IP) bool { return addressAllowed(allowed, ip) })
 	}
 	se.SetIncludeLoopbackCandidate(c.IncludeLoopback)
 	se.SetICEMulticastDNSMode(map[MDNSMode]ice.MulticastDNSMode{

@@ -3,6 +3,8 @@ package core
 import (
 	"errors"
 	"fmt"
+	"net"
+	"net/netip"
 	"reflect"
 	"strings"
 	"testing"
@@ -174,6 +176,10 @@ func TestParseConfigMeshrtcOptions(t *testing.T) {
 	}{
 		{`"interfaces":["lo","eth9"]`, func(c Config) bool { return reflect.DeepEqual(c.Interfaces, []string{"lo", "eth9"}) }},
 		{`"interfaces":[]`, func(c Config) bool { return len(c.Interfaces) == 0 }},
+		{`"addresses":["127.0.0.1","::1","10.0.0.0/8","192.168.1.77/24"]`, func(c Config) bool {
+			return reflect.DeepEqual(c.Addresses, []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("::1/128"),
+				netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.168.1.0/24")})
+		}},
 		{`"includeLoopback":true`, func(c Config) bool { return c.IncludeLoopback }},
 		{`"includeLoopback":false`, func(c Config) bool { return !c.IncludeLoopback }},
 		{`"mdns":"disabled"`, func(c Config) bool { return c.MDNS == MDNSDisabled }},
@@ -268,6 +274,9 @@ func TestParseConfigMeshrtcRangeErrors(t *testing.T) {
 		`"mdns":true`,
 		`"interfaces":"lo"`,
 		`"interfaces":[1]`,
+		`"addresses":"127.0.0.1"`,
+		`"addresses":["localhost"]`,
+		`"addresses":["127.0.0.1/33"]`,
 		`"includeLoopback":"yes"`,
 		`"ipv6":0`,
 	} {
@@ -364,5 +373,35 @@ func TestPeerInitializeRejectsBadConfig(t *testing.T) {
 	wantCode(t, "inverted port range", p.Initialize(cfg), CodeInvalidParameter)
 	if p.ConnectionState() != ConnectionNew {
 		t.Fatalf("state %d after a refused initialize", p.ConnectionState())
+	}
+}
+
+func TestAddressAllowed(t *testing.T) {
+	allowed := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	for _, tc := range []struct {
+		ip   string
+		want bool
+	}{{"127.0.0.1", true}, {"127.1.2.3", true}, {"::1", true}, {"::ffff:127.0.0.1", true}, {"10.0.0.1", false}, {"fe80::1", false}} {
+		if got := addressAllowed(allowed, net.ParseIP(tc.ip)); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.ip, got, tc.want)
+		}
+	}
+}
+
+// The "addresses" option alone keeps ICE on loopback, on any OS whatever
+// its loopback interface is called.
+func TestConnectByAddress(t *testing.T) {
+	guard(t)
+	const byAddress = `{"iceServers":[],"meshrtc":{"addresses":["127.0.0.1"],"includeLoopback":true,"mdns":"disabled","ipv6":false}}`
+	a, b, _, _, s := openReliablePair(t, byAddress)
+	for _, p := range []*Peer{a, b} {
+		for _, ev := range s.events[p] {
+			if ev.Type == EventICECandidateCreated {
+				assertLoopbackCandidate(t, ev)
+			}
+		}
+		if addr := p.Stats().LocalAddress.Addr(); addr != netip.MustParseAddr("127.0.0.1") {
+			t.Fatalf("selected local address %v", addr)
+		}
 	}
 }

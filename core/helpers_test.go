@@ -201,11 +201,12 @@ func (s *signal) recvAll(ch *Channel, n int) []Packet {
 	return got
 }
 
-// openReliablePair connects two loopback peers with a negotiated reliable channel
-// (id 1) and returns them once both ends are open.
-func openReliablePair(t *testing.T) (a, b *Peer, ca, cb *Channel, s *signal) {
+// openReliablePair connects two loopback peers (configured as newTestPeer
+// does) with a negotiated reliable channel (id 1) and returns them once
+// both ends are open.
+func openReliablePair(t *testing.T, config ...string) (a, b *Peer, ca, cb *Channel, s *signal) {
 	t.Helper()
-	a, b = newTestPeer(t), newTestPeer(t)
+	a, b = newTestPeer(t, config...), newTestPeer(t, config...)
 	ca = mustChannel(t, a, "r", `{"negotiated":true,"id":1}`)
 	cb = mustChannel(t, b, "r", `{"negotiated":true,"id":1}`)
 	s = newSignal(t, a, b)

@@ -371,7 +371,10 @@ MESHRTC_API int32_t meshrtc_peer_destroy(meshrtc_peer peer);
  * config_json is a JSON object (NULL or "" mean {}): W3C keys "iceServers"
  * ([{"urls": "..." or [...], "username": "...", "credential": "..."}]) and
  * "iceTransportPolicy" ("all" or "relay"), plus a "meshrtc" object of library
- * options: "interfaces" (array of allowed interface names), "includeLoopback"
+ * options: "interfaces" (array of allowed interface names), "addresses" (array
+ * of allowed local IP addresses or CIDR prefixes, e.g. ["127.0.0.1"] for
+ * loopback on every OS whatever its loopback interface is named; with
+ * "interfaces" too, an address must pass both; @since 0.4.0), "includeLoopback"
  * (bool), "mdns" ("disabled", "query" (default), "gather"), "portMin" and
  * "portMax" (UDP range), "ipv4", "ipv6" (bool, default true), "maxMessageSize"
  * (bytes, default 262144, advertised in the SDP), "receiveQueuePackets"
