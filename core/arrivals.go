@@ -68,3 +68,8 @@ func take(receive func() bool) bool {
 	}
 	return got
 }
+
+// NotifyArrival is notifyArrival for the packages that queue things for
+// the host outside core (the lobby client's received messages), so that
+// they wake Wait too.
+func NotifyArrival() { notifyArrival() }
