@@ -6,7 +6,10 @@ package main
 */
 import "C"
 
-import "github.com/meshrtc/meshrtc/core"
+import (
+	"github.com/meshrtc/meshrtc/core"
+	"github.com/meshrtc/meshrtc/core/lobby/client"
+)
 
 // The ABI's numbers are core's constants, passed through unconverted. Each
 // entry below indexes a one-element array with core's value minus the
@@ -90,4 +93,14 @@ var _ = [...]struct{}{
 	same[core.MeshEventConnectionSucceeded-C.MESHRTC_MESH_EVENT_CONNECTION_SUCCEEDED],
 	same[core.MeshEventConnectionFailed-C.MESHRTC_MESH_EVENT_CONNECTION_FAILED],
 	same[core.MeshEventServerDisconnected-C.MESHRTC_MESH_EVENT_SERVER_DISCONNECTED],
+
+	// Lobby events and close code
+	same[client.EventJoined-C.MESHRTC_LOBBY_EVENT_JOINED],
+	same[client.EventConnected-C.MESHRTC_LOBBY_EVENT_CONNECTED],
+	same[client.EventPeerJoined-C.MESHRTC_LOBBY_EVENT_PEER_JOINED],
+	same[client.EventPeerLeft-C.MESHRTC_LOBBY_EVENT_PEER_LEFT],
+	same[client.EventSealed-C.MESHRTC_LOBBY_EVENT_SEALED],
+	same[client.EventError-C.MESHRTC_LOBBY_EVENT_ERROR],
+	same[client.EventClosed-C.MESHRTC_LOBBY_EVENT_CLOSED],
+	same[client.CloseAbnormal-C.MESHRTC_LOBBY_CLOSE_ABNORMAL],
 }

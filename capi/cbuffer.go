@@ -36,6 +36,14 @@ func (b *cBuffer) packet(data []byte) (*C.uint8_t, C.int32_t) {
 	return (*C.uint8_t)(b.ptr), C.int32_t(len(data))
 }
 
+// text stores s NUL-terminated and returns a pointer to it.
+func (b *cBuffer) text(s string) *C.char {
+	buf := b.bytes(len(s) + 1)
+	copy(buf, s)
+	buf[len(s)] = 0
+	return (*C.char)(b.ptr)
+}
+
 // borrowedBytes views the host's (data, len) argument without copying; it
 // is valid for the call only (pion copies what it sends before returning).
 func borrowedBytes(data *C.uint8_t, length C.int32_t) ([]byte, error) {

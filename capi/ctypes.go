@@ -16,6 +16,8 @@ type (
 	cPeer         = C.meshrtc_peer
 	cChannel      = C.meshrtc_channel
 	cMesh         = C.meshrtc_mesh
+	cLobby        = C.meshrtc_lobby
+	cLobbyEvent   = C.meshrtc_lobby_event
 	cPeerEvent    = C.meshrtc_peer_event
 	cPeerStats    = C.meshrtc_peer_stats
 	cChannelStats = C.meshrtc_channel_stats

@@ -191,7 +191,27 @@ func exports() []export {
 		{"mesh_set_refuse_new_connections", kindMesh, func(h int64) cInt32 { return meshrtc_mesh_set_refuse_new_connections(cMesh(h), 0) }, nil},
 		getter32("mesh_is_refusing_new_connections", kindMesh, meshrtc_mesh_is_refusing_new_connections),
 		getter32("mesh_get_max_packet_size", kindMesh, meshrtc_mesh_get_max_packet_size),
+
+		{"lobby_join", kindLobby, func(h int64) cInt32 { return meshrtc_lobby_join(cLobby(h), nil, 1) }, nil},
+		action("lobby_seal", kindLobby, meshrtc_lobby_seal),
+		action("lobby_poll", kindLobby, meshrtc_lobby_poll),
+		{"lobby_next_event", kindLobby,
+			func(h int64) cInt32 { var ev cLobbyEvent; return meshrtc_lobby_next_event(cLobby(h), &ev) },
+			func(h int64) cInt32 { return meshrtc_lobby_next_event(cLobby(h), nil) }},
+		{"lobby_get_mesh", kindLobby,
+			func(h int64) cInt32 { var m cMesh; return meshrtc_lobby_get_mesh(cLobby(h), &m) },
+			func(h int64) cInt32 { return meshrtc_lobby_get_mesh(cLobby(h), nil) }},
 	}
+}
+
+// newLobby is a lobby client of url (a closed port will do for handle
+// checks), destroyed when the test ends.
+func newLobby(t *testing.T, url, options string) cLobby {
+	t.Helper()
+	var l cLobby
+	must(t, "lobby_create", meshrtc_lobby_create(cstr(url), cstr(options), &l))
+	t.Cleanup(func() { meshrtc_lobby_destroy(l) })
+	return l
 }
 
 // liveHandles makes one live object of each kind (a channel that never
@@ -201,7 +221,7 @@ func liveHandles(t *testing.T) (live, destroyed map[kind]int64) {
 	var ch cChannel
 	must(t, "create_data_channel", meshrtc_peer_create_data_channel(p, cstr("c"), cstr(`{"negotiated":true,"id":1}`), &ch))
 	t.Cleanup(func() { meshrtc_channel_destroy(ch) })
-	live = map[kind]int64{kindPeer: int64(p), kindChannel: int64(ch), kindMesh: int64(newMesh(t))}
+	live = map[kind]int64{kindPeer: int64(p), kindChannel: int64(ch), kindMesh: int64(newMesh(t)), kindLobby: int64(newLobby(t, "ws://127.0.0.1:1", ""))}
 
 	var gp cPeer
 	var gm cMesh
@@ -212,7 +232,10 @@ func liveHandles(t *testing.T) (live, destroyed map[kind]int64) {
 	must(t, "channel_destroy", meshrtc_channel_destroy(gc))
 	must(t, "peer_destroy", meshrtc_peer_destroy(gp))
 	must(t, "mesh_destroy", meshrtc_mesh_destroy(gm))
-	destroyed = map[kind]int64{kindPeer: int64(gp), kindChannel: int64(gc), kindMesh: int64(gm)}
+	var gl cLobby
+	must(t, "lobby_create", meshrtc_lobby_create(cstr("ws://127.0.0.1:1"), nil, &gl))
+	must(t, "lobby_destroy", meshrtc_lobby_destroy(gl))
+	destroyed = map[kind]int64{kindPeer: int64(gp), kindChannel: int64(gc), kindMesh: int64(gm), kindLobby: int64(gl)}
 	return live, destroyed
 }
 
@@ -243,6 +266,8 @@ func TestExportsCheckArguments(t *testing.T) {
 	var ch cChannel
 	var buf [8]cChar
 	var n cInt32
+	var lobby cLobby
+	l := newLobby(t, "ws://127.0.0.1:1", "")
 	bad := string([]byte{0xff, 0xfe})
 	for _, tc := range []struct {
 		what string
@@ -268,6 +293,13 @@ func TestExportsCheckArguments(t *testing.T) {
 		{"version NULL", meshrtc_version(nil, nil, nil), core.CodeInvalidParameter},
 		{"peer_create NULL", meshrtc_peer_create(nil), core.CodeInvalidParameter},
 		{"mesh_create NULL", meshrtc_mesh_create(nil), core.CodeInvalidParameter},
+		{"lobby_create NULL url", meshrtc_lobby_create(nil, nil, &lobby), core.CodeInvalidParameter},
+		{"lobby_create not a ws URL", meshrtc_lobby_create(cstr("http://127.0.0.1:1"), nil, &lobby), core.CodeInvalidParameter},
+		{"lobby_create invalid UTF-8", meshrtc_lobby_create(cstr("ws://"+bad), nil, &lobby), core.CodeInvalidParameter},
+		{"lobby_create bad options", meshrtc_lobby_create(cstr("ws://127.0.0.1:1"), cstr(`{"channels":[7]}`), &lobby), core.CodeInvalidParameter},
+		{"lobby_create bad peerConfig", meshrtc_lobby_create(cstr("ws://127.0.0.1:1"), cstr(`{"peerConfig":{"meshrtc":{"x":1}}}`), &lobby), core.CodeInvalidParameter},
+		{"lobby_create NULL out_lobby", meshrtc_lobby_create(cstr("ws://127.0.0.1:1"), nil, nil), core.CodeInvalidParameter},
+		{"lobby_join invalid UTF-8", meshrtc_lobby_join(l, cstr(bad), 1), core.CodeInvalidParameter},
 	} {
 		wantCode(t, tc.what, tc.rc, tc.want)
 	}

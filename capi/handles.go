@@ -16,6 +16,7 @@ const (
 	kindPeer    kind = 1
 	kindChannel kind = 2
 	kindMesh    kind = 3
+	kindLobby   kind = 4
 	kindShift        = 56
 	serialMask       = 1<<kindShift - 1
 )
@@ -28,6 +29,8 @@ func (k kind) String() string {
 		return "channel"
 	case kindMesh:
 		return "mesh"
+	case kindLobby:
+		return "lobby"
 	}
 	return "unknown"
 }
@@ -36,8 +39,8 @@ func (k kind) String() string {
 // the C ABI needs.
 type object struct {
 	handle int64
-	value  any   // *core.Peer, *core.Channel, *meshObject
-	owner  int64 // 0: the host's to destroy; else the mesh handle that owns it
+	value  any   // *core.Peer, *core.Channel, *meshObject, *lobbyObject
+	owner  int64 // 0: the host's to destroy; else the handle that owns it (a mesh's channels, a lobby's mesh)
 
 	mu      sync.Mutex
 	lastErr string
@@ -68,7 +71,8 @@ var objects registry
 
 func (r *registry) add(k kind, value any) *object { return r.addOwned(k, value, 0) }
 
-// addOwned registers an object that owner releases (a mesh's channels).
+// addOwned registers an object that owner releases (a mesh's channels, a
+// lobby's mesh).
 func (r *registry) addOwned(k kind, value any, owner int64) *object {
 	o := &object{handle: int64(k)<<kindShift | r.serial.Add(1)&serialMask, value: value, owner: owner}
 	r.objects.Store(o.handle, o)
@@ -95,7 +99,7 @@ func (r *registry) lookup(h int64, k kind) (*object, error) {
 // lookupAny finds the live object named by h, whatever its kind.
 func (r *registry) lookupAny(h int64) (*object, error) {
 	k := kindOf(h)
-	if h != 0 && k != kindPeer && k != kindChannel && k != kindMesh {
+	if h != 0 && k != kindPeer && k != kindChannel && k != kindMesh && k != kindLobby {
 		return nil, fmt.Errorf("%w: %d is not a meshrtc handle", core.ErrInvalidParameter, h)
 	}
 	return r.lookup(h, k)

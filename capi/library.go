@@ -114,6 +114,8 @@ func release(o *object) {
 		}
 	case *meshObject:
 		v.release()
+	case *lobbyObject:
+		v.release()
 	}
 	o.mu.Lock()
 	o.out.free()
@@ -124,7 +126,7 @@ func release(o *object) {
 func destroy(h C.int64_t, k kind) C.int32_t {
 	return call(h, k, func(o *object) error {
 		if o.owner != 0 {
-			return fmt.Errorf("%w: %s handle %d belongs to mesh %d, which releases it", core.ErrUnauthorized, k, o.handle, o.owner)
+			return fmt.Errorf("%w: %s handle %d belongs to %s %d, which releases it", core.ErrUnauthorized, k, o.handle, kindOf(o.owner), o.owner)
 		}
 		if _, ok := objects.remove(o.handle); !ok {
 			return fmt.Errorf("%w: %s handle %d was destroyed by another call", core.ErrDoesNotExist, k, o.handle)

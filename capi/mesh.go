@@ -126,9 +126,13 @@ func meshrtc_mesh_set_options(mesh C.meshrtc_mesh, optionsJSON *C.char) C.int32_
 	})
 }
 
-// withModes is withMesh for the exports that take a channels_config array.
+// withModes is withMesh for the exports that take a channels_config array
+// (and configure the mesh).
 func withModes(h C.meshrtc_mesh, config *C.int32_t, count C.int32_t, fn func(*core.Mesh, []core.TransferMode) error) C.int32_t {
-	return withMesh(h, func(m *core.Mesh, _ *object) error {
+	return withMesh(h, func(m *core.Mesh, o *object) error {
+		if err := hostConfigures(o); err != nil {
+			return err
+		}
 		modes, err := transferModes(config, count)
 		if err != nil {
 			return err
@@ -158,14 +162,20 @@ func meshrtc_mesh_create_mesh(mesh C.meshrtc_mesh, peerID C.int32_t, channelsCon
 
 //export meshrtc_mesh_initialize
 func meshrtc_mesh_initialize(mesh C.meshrtc_mesh, peerID C.int32_t, serverCompatibility C.int32_t) C.int32_t {
-	return withMesh(mesh, func(m *core.Mesh, _ *object) error {
+	return withMesh(mesh, func(m *core.Mesh, o *object) error {
+		if err := hostConfigures(o); err != nil {
+			return err
+		}
 		return m.Initialize(int32(peerID), serverCompatibility != 0)
 	})
 }
 
 //export meshrtc_mesh_add_peer
 func meshrtc_mesh_add_peer(mesh C.meshrtc_mesh, peer C.meshrtc_peer, peerID C.int32_t, unreliableLifetime C.int32_t) C.int32_t {
-	return withMesh(mesh, func(m *core.Mesh, _ *object) error {
+	return withMesh(mesh, func(m *core.Mesh, o *object) error {
+		if err := hostConfigures(o); err != nil {
+			return err
+		}
 		po, err := objects.lookup(int64(peer), kindPeer)
 		if err != nil {
 			return err

@@ -5,14 +5,16 @@
  * GLOBAL RULES (they apply to every function below)
  *
  * Objects and handles. A peer (WebRTCPeerConnection), a channel
- * (WebRTCDataChannel) and a mesh (WebRTCMultiplayerPeer) are named by 64-bit
- * handles. Handles are never reused, carry their kind, and 0 is never valid.
+ * (WebRTCDataChannel), a mesh (WebRTCMultiplayerPeer) and a lobby client
+ * (@since 0.4.0) are named by 64-bit handles. Handles are never reused, carry their kind, and 0 is never valid.
  * Passing 0, a handle of the wrong kind or a value that is no kind of handle
  * returns MESHRTC_ERR_INVALID_PARAMETER; a handle of the right kind that was
  * destroyed (or never existed) returns MESHRTC_ERR_DOES_NOT_EXIST. Neither ever crashes. `*_close` changes state
  * and may be called any number of times; `*_destroy` releases the handle and
  * its memory. Every handle a function gives out (create, or a channel
- * received through an event) belongs to the caller, who must destroy it.
+ * received through an event) belongs to the caller, who must destroy it,
+ * unless the function says another object owns it (a mesh's channels, a
+ * lobby's mesh).
  *
  * Errors. Every fallible function returns int32_t using Godot's Error
  * numbering (MESHRTC_OK = 0, ...), so Godot bindings pass them on unchanged.
@@ -89,7 +91,7 @@ extern "C" {
 
 /* Library version this header describes. @since 0.1.0 */
 #define MESHRTC_VERSION_MAJOR 0
-#define MESHRTC_VERSION_MINOR 3
+#define MESHRTC_VERSION_MINOR 4
 #define MESHRTC_VERSION_PATCH 0
 /* ABI version: changes only when a published signature or struct changes.
  * Compare it with meshrtc_abi_version() before any other call. @since 0.1.0 */
@@ -256,6 +258,63 @@ typedef struct meshrtc_channel_stats {
 #define MESHRTC_MESH_EVENT_CONNECTION_SUCCEEDED 103 /* Godot 3: connection_succeeded (id 1) */
 #define MESHRTC_MESH_EVENT_CONNECTION_FAILED 104    /* the link to peer 1 failed before connecting (id 1) */
 #define MESHRTC_MESH_EVENT_SERVER_DISCONNECTED 105  /* peer 1 left (id 1) */
+
+/* ------------------------------------------------------------------- lobby */
+
+/* A lobby client (meshrtc_lobby_*). @since 0.4.0 */
+typedef int64_t meshrtc_lobby;
+
+/* Lobby event types (meshrtc_lobby_event.type). @since 0.4.0 */
+#define MESHRTC_LOBBY_EVENT_JOINED 201      /* text: the lobby's name */
+#define MESHRTC_LOBBY_EVENT_CONNECTED 202   /* peer_id: this client's id; mesh */
+#define MESHRTC_LOBBY_EVENT_PEER_JOINED 203 /* peer_id */
+#define MESHRTC_LOBBY_EVENT_PEER_LEFT 204   /* peer_id */
+#define MESHRTC_LOBBY_EVENT_SEALED 205      /* (no fields) */
+#define MESHRTC_LOBBY_EVENT_ERROR 206       /* code: a MESHRTC_* error; text */
+#define MESHRTC_LOBBY_EVENT_CLOSED 207      /* code: WebSocket close code; text: reason */
+
+/* MESHRTC_LOBBY_EVENT_CLOSED's code when no close frame came: the
+ * connection could not be opened or broke (WebSocket status 1006).
+ * @since 0.4.0 */
+#define MESHRTC_LOBBY_CLOSE_ABNORMAL 1006
+
+/*
+ * One queued lobby event (meshrtc_lobby_next_event):
+ *  - JOINED: the server put this client into a lobby; text is its name (for
+ *    a new lobby, the 16-character code the others join with).
+ *  - CONNECTED: the server gave this client its peer id (peer_id; 1 is the
+ *    lobby's host) and the lobby's mode (mesh: 1 mesh, 0 server mode); the
+ *    lobby's mesh is configured with them from now on.
+ *  - PEER_JOINED: peer peer_id is in the lobby: one per member already there
+ *    when this client joined, then one per newcomer (in server mode a client
+ *    hears of the other clients too but connects to the host only).
+ *  - PEER_LEFT: peer peer_id left the lobby; its connection is removed from
+ *    the mesh (the mesh queues PEER_DISCONNECTED if it had connected).
+ *  - SEALED: the host sealed the lobby: nobody else can join; the server
+ *    closes it shortly (CLOSED), and the mesh stays.
+ *  - ERROR: something failed that does not end the lobby connection (a
+ *    connection to a peer that could not be set up, a message from the
+ *    server that could not be applied); code is the failure's MESHRTC_*
+ *    error, text says what.
+ *  - CLOSED: the lobby connection ended; always the last event. code is the
+ *    server's WebSocket close code (meshrtc-lobby: 1000 after a seal, 1001
+ *    when shutting down, 4000 when it refused something, e.g. "Room host has
+ *    disconnected", "Lobby does not exists") or MESHRTC_LOBBY_CLOSE_ABNORMAL;
+ *    text is the server's reason, or what went wrong. Unless the lobby was
+ *    sealed, the mesh is closed too (as Godot's demo clients stop on an
+ *    unexpected disconnect): its peers are removed, with PEER_DISCONNECTED
+ *    for those that had connected.
+ * Fields a type does not name are 0 and text is NULL. text is UTF-8,
+ * NUL-terminated, owned by the library and valid until the next
+ * meshrtc_lobby_next_event on the same lobby or its destroy. @since 0.4.0
+ */
+typedef struct meshrtc_lobby_event {
+    int32_t type;     /* MESHRTC_LOBBY_EVENT_* */
+    int32_t peer_id;  /* CONNECTED, PEER_JOINED, PEER_LEFT */
+    int32_t mesh;     /* CONNECTED: 1 mesh mode, 0 server mode */
+    int32_t code;     /* ERROR, CLOSED */
+    const char *text; /* JOINED, ERROR, CLOSED */
+} meshrtc_lobby_event;
 
 /* The library's own build defines MESHRTC_TYPES_ONLY to take the types above
  * and below without the prototypes (cgo declares them without const). */
@@ -776,7 +835,8 @@ MESHRTC_API int32_t meshrtc_mesh_create(meshrtc_mesh *out_mesh);
  * meshrtc_mesh_destroy - close the mesh (and the connections of its peers)
  * and release the handle and the handles of the mesh's channels. The peer
  * handles the host passed to add_peer stay the host's to destroy.
- * Errors: invalid handle.
+ * Errors: MESHRTC_ERR_UNAUTHORIZED (a lobby's mesh: meshrtc_lobby_destroy
+ * releases it; @since 0.4.0), invalid handle.
  * @since 0.1.0
  */
 MESHRTC_API int32_t meshrtc_mesh_destroy(meshrtc_mesh mesh);
@@ -798,7 +858,7 @@ MESHRTC_API int32_t meshrtc_mesh_set_options(meshrtc_mesh mesh, const char *opti
  * channels_count MESHRTC_TRANSFER_MODE_* values, one extra channel each
  * (channels_config may be NULL when channels_count is 0).
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (bad mode, count < 0 or above 255,
- * NULL array), invalid handle.
+ * NULL array), MESHRTC_ERR_UNAUTHORIZED (a lobby's mesh: the lobby configures it; @since 0.4.0), invalid handle.
  * @since 0.1.0
  */
 MESHRTC_API int32_t meshrtc_mesh_create_server(meshrtc_mesh mesh, const int32_t *channels_config, int32_t channels_count);
@@ -808,7 +868,7 @@ MESHRTC_API int32_t meshrtc_mesh_create_server(meshrtc_mesh mesh, const int32_t 
  * peer_id (2..2147483647), CONNECTING until peer 1 (the only peer it may add)
  * connects. channels_config as for create_server.
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (peer_id out of range, bad channels),
- * invalid handle.
+ * MESHRTC_ERR_UNAUTHORIZED (a lobby's mesh: the lobby configures it; @since 0.4.0), invalid handle.
  * @since 0.1.0
  */
 MESHRTC_API int32_t meshrtc_mesh_create_client(meshrtc_mesh mesh, int32_t peer_id, const int32_t *channels_config,
@@ -818,7 +878,7 @@ MESHRTC_API int32_t meshrtc_mesh_create_client(meshrtc_mesh mesh, int32_t peer_i
  * meshrtc_mesh_create_mesh - WebRTCMultiplayerPeer.create_mesh: this is
  * peer_id (1..2147483647) of a full mesh, CONNECTED at once, no relay.
  * Errors: MESHRTC_ERR_INVALID_PARAMETER (peer_id out of range, bad channels),
- * invalid handle.
+ * MESHRTC_ERR_UNAUTHORIZED (a lobby's mesh: the lobby configures it; @since 0.4.0), invalid handle.
  * @since 0.1.0
  */
 MESHRTC_API int32_t meshrtc_mesh_create_mesh(meshrtc_mesh mesh, int32_t peer_id, const int32_t *channels_config,
@@ -831,7 +891,8 @@ MESHRTC_API int32_t meshrtc_mesh_create_mesh(meshrtc_mesh mesh, int32_t peer_id,
  * connects, then come PEER_CONNECTED(1), CONNECTION_SUCCEEDED and
  * PEER_CONNECTED for every peer already connected; SERVER_DISCONNECTED when
  * peer 1 leaves (the mesh is then DISCONNECTED, as Godot 3's code does).
- * Errors: MESHRTC_ERR_INVALID_PARAMETER (peer_id < 1), invalid handle.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (peer_id < 1), MESHRTC_ERR_UNAUTHORIZED (a lobby's mesh: the lobby configures it; @since 0.4.0),
+ * invalid handle.
  * @since 0.1.0
  */
 MESHRTC_API int32_t meshrtc_mesh_initialize(meshrtc_mesh mesh, int32_t peer_id, int32_t server_compatibility);
@@ -841,7 +902,8 @@ MESHRTC_API int32_t meshrtc_mesh_initialize(meshrtc_mesh mesh, int32_t peer_id, 
  * connection (still the host's handle to destroy) as peer_id and creates its
  * channels; unreliable_lifetime (ms) is the lifetime of the "ordered" and
  * "unreliable" channels (Godot's default is 1). The host then signals it.
- * Errors, checked in Godot's order: MESHRTC_ERR_UNCONFIGURED (mesh not
+ * Errors: first MESHRTC_ERR_UNAUTHORIZED (a lobby's mesh: the lobby adds
+ * its peers; @since 0.4.0); then, in Godot's order: MESHRTC_ERR_UNCONFIGURED (mesh not
  * configured); MESHRTC_ERR_INVALID_PARAMETER (client adding an id other than
  * 1, server adding 1, id out of range, lifetime outside 0..65535);
  * MESHRTC_ERR_UNAUTHORIZED (refusing new connections);
@@ -878,7 +940,8 @@ MESHRTC_API int32_t meshrtc_mesh_has_peer(meshrtc_mesh mesh, int32_t peer_id, in
 
 /*
  * meshrtc_mesh_get_peer - WebRTCMultiplayerPeer.get_peer: the peer's
- * connection handle (*out_peer; 0 if the host destroyed it), its channel
+ * connection handle (*out_peer; 0 if the host destroyed it, and for the
+ * connections of a lobby's mesh, which the lobby keeps), its channel
  * handles in index order (reliable, ordered, unreliable, then extras) and
  * whether it is connected. The channel handles belong to the mesh: read and
  * poll them, never destroy them (MESHRTC_ERR_UNAUTHORIZED); they stay valid
@@ -1084,6 +1147,139 @@ MESHRTC_API int32_t meshrtc_mesh_is_refusing_new_connections(meshrtc_mesh mesh, 
  * @since 0.1.0
  */
 MESHRTC_API int32_t meshrtc_mesh_get_max_packet_size(meshrtc_mesh mesh, int32_t *out_size);
+
+/* ------------------------------------------------------------------- lobby */
+
+/*
+ * The lobby client joins a lobby on a signaling server that speaks the
+ * protocol of Godot's webrtc_signaling demo (meshrtc-lobby, the server that
+ * ships with meshrtc, is one) and builds a connected mesh from it, so the
+ * host writes no signaling code. It meets Godot games that use the demo's
+ * client scripts in the same lobby, because it does what the demo's Godot 4
+ * clients do: the lobby's ID message configures the mesh (create_mesh in a
+ * mesh lobby; create_server for the host, peer 1, and create_client for the
+ * others in server mode); each peer in the lobby gets a connection (in
+ * server mode a client connects to the host only), of two peers the one
+ * with the higher id makes the offer, offers, answers and candidates go
+ * through the server; a peer that leaves the lobby is removed from the mesh.
+ * TURN credentials the server sends (meshrtc-lobby's message type 64, which
+ * the demo's clients ignore) are added to every connection's iceServers.
+ *
+ * Ownership. The lobby owns its mesh (meshrtc_lobby_get_mesh) and the
+ * connections in it, as a mesh owns its channels: meshrtc_lobby_destroy
+ * releases them. The host uses the mesh handle like its own mesh (poll,
+ * events, packets, targets, transfer mode and channel, get_peer/get_peers,
+ * remove_peer/disconnect_peer, close, set_options, refuse new connections)
+ * but cannot destroy or configure it or add peers to it: destroy,
+ * create_server, create_client, create_mesh, initialize and add_peer return
+ * MESHRTC_ERR_UNAUTHORIZED on it. get_peer gives 0 for its connections,
+ * which have no handles. meshrtc_shutdown releases lobbies like every other
+ * handle (a lobby counts as one leaked handle; its mesh does not).
+ *
+ * Threads. The WebSocket is opened, read and written on the library's own
+ * threads; everything else happens in meshrtc_lobby_poll on the host's
+ * thread, which applies what the server sent, sends the offers, answers and
+ * candidates the connections made, and queues lobby events. Call it every
+ * frame while the lobby is open, next to meshrtc_mesh_poll (which the host
+ * still calls for the mesh's own events and packets). A message from the
+ * server wakes meshrtc_wait. While the host does not poll, the library
+ * stops reading from the server, which then drops the client once a
+ * megabyte waits for it (meshrtc-lobby's default).
+ */
+
+/*
+ * meshrtc_lobby_create - a lobby client of the server at url ("ws://host:port
+ * /path" or "wss://..."; any path). It starts connecting at once, without
+ * waiting; meshrtc_lobby_join asks for a lobby. *out_lobby receives the new
+ * handle, which the caller owns. options_json (NULL or "" for the defaults)
+ * is a JSON object:
+ *   "peerConfig"          the configuration of every connection, as
+ *                         meshrtc_peer_initialize takes it (default: the
+ *                         defaults of an empty configuration); the lobby's
+ *                         TURN server is appended to its "iceServers"
+ *   "channels"            array of MESHRTC_TRANSFER_MODE_* values: the
+ *                         channels_config of the mesh (default [])
+ *   "unreliableLifetime"  add_peer's unreliable_lifetime, 0..65535 ms
+ *                         (default 1, Godot's)
+ *   "meshOptions"         the mesh's options, as meshrtc_mesh_set_options
+ *                         takes them
+ *   "connectTimeoutMs"    how long opening the WebSocket may take (default
+ *                         10000)
+ *   "eventQueueLimit"     the most lobby events queued (default 1024, at
+ *                         least 16; further events are dropped and logged)
+ * Unknown keys are errors.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (url NULL, invalid UTF-8 or not a
+ * ws:// or wss:// URL; bad options JSON, key or value; out_lobby NULL).
+ * @since 0.4.0
+ */
+MESHRTC_API int32_t meshrtc_lobby_create(const char *url, const char *options_json, meshrtc_lobby *out_lobby);
+
+/*
+ * meshrtc_lobby_destroy - leave the lobby (the server tells the others),
+ * close the mesh and its connections and release the lobby's handle, its
+ * mesh's handle and the handles of the mesh's channels. Never waits on the
+ * network.
+ * Errors: invalid handle.
+ * @since 0.4.0
+ */
+MESHRTC_API int32_t meshrtc_lobby_destroy(meshrtc_lobby lobby);
+
+/*
+ * meshrtc_lobby_join - ask for the lobby called name, or, when name is NULL
+ * or "", for a new lobby whose host this client becomes (peer 1): a mesh
+ * lobby when mesh_mode is non-zero, else a server-mode lobby with this
+ * client as server. Joining an existing lobby takes its mode, whatever
+ * mesh_mode says. May be called before the connection is open (the request
+ * goes out when it is). The answer comes as JOINED and CONNECTED events, or
+ * as CLOSED with the server's reason (e.g. 4000 "Lobby does not exists",
+ * "Lobby is sealed").
+ * Errors: MESHRTC_ERR_ALREADY_EXISTS (join was called before on this
+ * lobby), MESHRTC_ERR_UNAVAILABLE (the lobby connection ended),
+ * MESHRTC_ERR_INVALID_PARAMETER (name not UTF-8), invalid handle.
+ * @since 0.4.0
+ */
+MESHRTC_API int32_t meshrtc_lobby_join(meshrtc_lobby lobby, const char *name, int32_t mesh_mode);
+
+/*
+ * meshrtc_lobby_seal - the host (peer 1) seals the lobby: nobody else can
+ * join, every member gets a SEALED event, and the server closes the lobby
+ * shortly (meshrtc-lobby: 10 s; CLOSED with 1000 "Seal complete"). The mesh
+ * and its connections stay. Sealing again changes nothing.
+ * Errors: MESHRTC_ERR_UNCONFIGURED (no CONNECTED event yet),
+ * MESHRTC_ERR_UNAUTHORIZED (this client is not the host),
+ * MESHRTC_ERR_UNAVAILABLE (the lobby connection ended), invalid handle.
+ * @since 0.4.0
+ */
+MESHRTC_API int32_t meshrtc_lobby_seal(meshrtc_lobby lobby);
+
+/*
+ * meshrtc_lobby_poll - apply what the server sent since the last poll (at
+ * most 256 messages per call), send what the connections made and queue
+ * lobby events. Never waits on the network.
+ * Errors: invalid handle.
+ * @since 0.4.0
+ */
+MESHRTC_API int32_t meshrtc_lobby_poll(meshrtc_lobby lobby);
+
+/*
+ * meshrtc_lobby_next_event - take the oldest queued lobby event into
+ * *out_event (see meshrtc_lobby_event for what each type carries and how
+ * long its text stays valid).
+ * Errors: MESHRTC_ERR_UNAVAILABLE (no event queued), MESHRTC_ERR_INVALID_PARAMETER
+ * (out_event NULL), invalid handle.
+ * @since 0.4.0
+ */
+MESHRTC_API int32_t meshrtc_lobby_next_event(meshrtc_lobby lobby, meshrtc_lobby_event *out_event);
+
+/*
+ * meshrtc_lobby_get_mesh - *out_mesh receives the handle of the lobby's mesh
+ * (the same on every call, from meshrtc_lobby_create until
+ * meshrtc_lobby_destroy). It is DISCONNECTED until the CONNECTED event; see
+ * "Ownership" above for what the host may do with it.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (out_mesh NULL), invalid handle.
+ * @since 0.4.0
+ */
+MESHRTC_API int32_t meshrtc_lobby_get_mesh(meshrtc_lobby lobby, meshrtc_mesh *out_mesh);
 
 #endif /* MESHRTC_TYPES_ONLY */
 

@@ -125,7 +125,14 @@ static const char *lib_error(void) { return dlerror(); }
     X(meshrtc_mesh_is_server_relay_supported)       \
     X(meshrtc_mesh_set_refuse_new_connections)      \
     X(meshrtc_mesh_is_refusing_new_connections)     \
-    X(meshrtc_mesh_get_max_packet_size)
+    X(meshrtc_mesh_get_max_packet_size)             \
+    X(meshrtc_lobby_create)                         \
+    X(meshrtc_lobby_destroy)                        \
+    X(meshrtc_lobby_join)                           \
+    X(meshrtc_lobby_seal)                           \
+    X(meshrtc_lobby_poll)                           \
+    X(meshrtc_lobby_next_event)                     \
+    X(meshrtc_lobby_get_mesh)
 /* END MESHRTC_FUNCTIONS */
 
 /* One typed pointer per function, named like the function. */
