@@ -221,28 +221,8 @@ werift-werift-offers)
   finish A W
   ;;
 turn-coturn)
-  cat >"$OUT/turnserver.conf" <<EOF
-# coturn for meshrtc's interop test: loopback only, one static long-term user.
-listening-ip=127.0.0.1
-relay-ip=127.0.0.1
-listening-port=3478
-min-port=49160
-max-port=49200
-lt-cred-mech
-user=meshrtc:secret
-realm=meshrtc.test
-fingerprint
-no-tls
-no-dtls
-no-cli
-no-tcp-relay
-allow-loopback-peers
-no-multicast-peers
-pidfile=$OUT/turnserver.pid
-userdb=$OUT/turndb
-log-file=stdout
-simple-log
-EOF
+  . "$HERE/../coturn.sh"
+  coturn_config "$OUT/turnserver.conf" "$OUT" 3478 lt-cred-mech user=meshrtc:secret
   start coturn turnserver -c "$OUT/turnserver.conf"
   wait_udp 3478
   turn_checks "turn:127.0.0.1:3478?transport=udp"
