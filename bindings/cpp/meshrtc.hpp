@@ -3,7 +3,8 @@
 //
 //   meshrtc::PeerConnection   WebRTCPeerConnection   (move-only, destroys on scope exit)
 //   meshrtc::DataChannel      WebRTCDataChannel      (move-only; borrowed when the mesh owns it)
-//   meshrtc::MultiplayerPeer  WebRTCMultiplayerPeer  (move-only)
+//   meshrtc::MultiplayerPeer  WebRTCMultiplayerPeer  (move-only; borrowed when a lobby owns it)
+//   meshrtc::Lobby            a lobby client that builds a MultiplayerPeer (move-only)
 //
 // Errors: every failed C call throws meshrtc::Exception (a std::runtime_error)
 // carrying code() - the Godot Error value the C function returned
@@ -360,6 +361,10 @@ struct channel_api {
     static constexpr auto put_packet = MESHRTC_HPP_FN(meshrtc_channel_put_packet);
     static constexpr auto get_packet = MESHRTC_HPP_FN(meshrtc_channel_get_packet);
     static constexpr auto get_available_packet_count = MESHRTC_HPP_FN(meshrtc_channel_get_available_packet_count);
+};
+struct lobby_api {
+    static constexpr const char *name = "meshrtc::Lobby";
+    static constexpr auto destroy = meshrtc_lobby_destroy;
 };
 struct mesh_api {
     static constexpr const char *name = "meshrtc::MultiplayerPeer";
@@ -727,6 +732,9 @@ struct MeshPeerInfo {
 class MultiplayerPeer : public detail::packet_peer<detail::mesh_api> {
 public:
     MultiplayerPeer() : packet_peer(create_handle(), true) {}
+    /// Adopts a mesh handle (owned) or borrows it (owned = false, as
+    /// Lobby::multiplayer does: the lobby owns its mesh).
+    explicit MultiplayerPeer(meshrtc_mesh h, bool owned) noexcept : packet_peer(h, owned) {}
 
     meshrtc_mesh handle() const noexcept { return h_.get(); }
 
@@ -855,6 +863,108 @@ private:
         for (TransferMode t : config) m.push_back(static_cast<int32_t>(t));
         return m;
     }
+};
+
+// ------------------------------------------------------------------- lobby
+
+/// JOINED: the server put this client into a lobby (its name: the code the others join with).
+struct LobbyJoined {
+    std::string name;
+};
+/// CONNECTED: this client's peer id (1: the lobby's host) and the lobby's mode.
+struct LobbyConnected {
+    int32_t id;
+    bool mesh;
+};
+struct LobbyPeerJoined {
+    int32_t id;
+};
+/// The peer left the lobby; its connection leaves the mesh.
+struct LobbyPeerLeft {
+    int32_t id;
+};
+/// The host sealed the lobby; the server closes it shortly, the mesh stays.
+struct LobbySealed {};
+/// Something failed that does not end the lobby connection.
+struct LobbyError {
+    Error code;
+    std::string message;
+};
+/// The lobby connection ended (the last event): the WebSocket close code
+/// (Lobby::close_abnormal when none came) and the reason. Unless the lobby
+/// was sealed, the mesh is closed too.
+struct LobbyClosed {
+    int32_t code;
+    std::string reason;
+};
+
+using LobbyEvent = std::variant<LobbyJoined, LobbyConnected, LobbyPeerJoined, LobbyPeerLeft, LobbySealed, LobbyError, LobbyClosed>;
+
+/// A lobby client (meshrtc_lobby_*): joins a lobby on a server that speaks
+/// the protocol of Godot's webrtc_signaling demo (meshrtc-lobby is one) and
+/// builds multiplayer(), a connected MultiplayerPeer, doing the signaling
+/// itself as the demo's Godot 4 clients do. Call poll() (or poll_events())
+/// every frame, and multiplayer().poll() as for any mesh. Destroying the
+/// lobby leaves it and destroys its mesh.
+class Lobby : public detail::object<detail::lobby_api> {
+public:
+    static constexpr int32_t close_abnormal = MESHRTC_LOBBY_CLOSE_ABNORMAL;
+
+    /// Starts connecting to url (ws:// or wss://) without waiting;
+    /// options_json as meshrtc_lobby_create takes it ("" for the defaults).
+    explicit Lobby(std::string_view url, std::string_view options_json = {}) : object(create(url, options_json), true) {
+        meshrtc_mesh m = 0;
+        call(MESHRTC_HPP_FN(meshrtc_lobby_get_mesh), &m);
+        mesh_ = MultiplayerPeer(m, false);
+    }
+
+    meshrtc_lobby handle() const noexcept { return h_.get(); }
+
+    /// The lobby's mesh, borrowed: valid while the lobby lives. The lobby
+    /// configures it and adds its peers; the rest is yours.
+    MultiplayerPeer &multiplayer() noexcept { return mesh_; }
+
+    /// The lobby called name, or (name "") a new one this client hosts: a mesh
+    /// when mesh is true, else with this client as server. Joining an
+    /// existing lobby takes its mode.
+    void join(std::string_view name = {}, bool mesh = true) { call(MESHRTC_HPP_FN(meshrtc_lobby_join), name, mesh ? 1 : 0); }
+    /// The host seals the lobby (Exception(Unauthorized) for the others).
+    void seal() { call(MESHRTC_HPP_FN(meshrtc_lobby_seal)); }
+    void poll() { call(MESHRTC_HPP_FN(meshrtc_lobby_poll)); }
+
+    std::optional<LobbyEvent> next_event() {
+        constexpr auto next = MESHRTC_HPP_FN(meshrtc_lobby_next_event);
+        meshrtc_lobby_event ev{};
+        if (!detail::try_call(next, use(), &ev)) return std::nullopt;
+        std::string text = ev.text != nullptr ? ev.text : "";
+        switch (ev.type) {
+        case MESHRTC_LOBBY_EVENT_JOINED: return LobbyEvent(LobbyJoined{std::move(text)});
+        case MESHRTC_LOBBY_EVENT_CONNECTED: return LobbyEvent(LobbyConnected{ev.peer_id, ev.mesh != 0});
+        case MESHRTC_LOBBY_EVENT_PEER_JOINED: return LobbyEvent(LobbyPeerJoined{ev.peer_id});
+        case MESHRTC_LOBBY_EVENT_PEER_LEFT: return LobbyEvent(LobbyPeerLeft{ev.peer_id});
+        case MESHRTC_LOBBY_EVENT_SEALED: return LobbyEvent(LobbySealed{});
+        case MESHRTC_LOBBY_EVENT_ERROR: return LobbyEvent(LobbyError{static_cast<Error>(ev.code), std::move(text)});
+        case MESHRTC_LOBBY_EVENT_CLOSED: return LobbyEvent(LobbyClosed{ev.code, std::move(text)});
+        default:
+            throw Exception(MESHRTC_ERR_BUG, next.name, "unknown lobby event type " + std::to_string(ev.type));
+        }
+    }
+    std::vector<LobbyEvent> poll_events() {
+        poll();
+        std::vector<LobbyEvent> out;
+        while (auto ev = next_event()) out.push_back(std::move(*ev));
+        return out;
+    }
+
+private:
+    static int64_t create(std::string_view url, std::string_view options_json) {
+        detail::ensure_abi();
+        int64_t h = 0;
+        detail::call(MESHRTC_HPP_FN(meshrtc_lobby_create), url, options_json, &h);
+        return h;
+    }
+
+    MultiplayerPeer mesh_{0, false};
 };
 
 }  // namespace meshrtc

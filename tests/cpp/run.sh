@@ -8,7 +8,8 @@
 #    -Werror -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wold-style-cast;
 #  - every function of include/meshrtc.h is used by the wrapper;
 #  - every test of test_bindings (compiled with -std=c++17 -Wall -Wextra
-#    -Werror -fsanitize=address,undefined, linked to the library);
+#    -Werror -fsanitize=address,undefined, linked to the library; its lobby
+#    test meets on a meshrtc-lobby this script starts on 127.0.0.1);
 #  - the process exits by itself with status 0 (ASan's leak check included).
 # ASan/UBSan and the Go runtime: see tests/c/run.sh (same options, same reasons).
 set -uo pipefail
@@ -50,6 +51,14 @@ check "every meshrtc.h function is wrapped ($(tail -1 "$bin/coverage.log"))" $? 
 build_ok=$?
 check "compile test_bindings (-std=c++17 -Wall -Wextra -Werror -fsanitize=address,undefined)" $build_ok "$bin/build.log"
 [[ $build_ok -eq 0 ]] || summary
+
+# The lobby test's server: meshrtc-lobby on 127.0.0.1 (a free port), killed on exit.
+[[ -x $build/meshrtc-lobby ]] || { echo "error: $build/meshrtc-lobby not found (run scripts/build.sh first)" >&2; exit 1; }
+"$build/meshrtc-lobby" --listen 127.0.0.1:0 --port-file "$bin/lobby.port" --join-rate 0 >"$bin/lobby.log" 2>&1 &
+lobby_pid=$!
+trap 'kill "$lobby_pid" 2>/dev/null' EXIT
+for _ in $(seq 100); do [[ -s $bin/lobby.port ]] && break; sleep 0.1; done
+export MESHRTC_TEST_LOBBY_URL="ws://127.0.0.1:$(cat "$bin/lobby.port" 2>/dev/null)"
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"

@@ -2,7 +2,8 @@
 // with -std=c++17 -Wall -Wextra -Werror -fsanitize=address,undefined: the
 // scenarios of the C# tests (two peers signaling through events, every
 // channel getter, reliable 1 MiB byte for byte, unreliable and text packets,
-// a 4-peer mesh and a server with clients, bad input, RAII cleanup then
+// a 4-peer mesh and a server with clients, lobby clients meeting through
+// meshrtc-lobby, bad input, RAII cleanup then
 // meshrtc_shutdown reporting 0 leaks, shutdown and reuse), and the C function
 // a failing call names.
 // Usage: test_bindings [test-name...]; prints "N passed, M failed".
@@ -10,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -637,6 +639,113 @@ static void test_mesh_server_client() {
     wait_until([&] { return c3.server_gone == 1; }, poll_all, "Godot 3 server_disconnected", 120);
 }
 
+// ------------------------------------------------------------------- lobby
+
+/// A Lobby and what it and its mesh reported.
+struct LobbyNode {
+    Lobby lobby;
+    std::string name;
+    int32_t id = 0;
+    bool mesh_mode = false;
+    std::vector<int32_t> joined, left, connected, disconnected;
+    std::vector<std::pair<int32_t, std::string>> packets;
+    std::optional<LobbyClosed> closed;
+    int errors = 0, sealed = 0;
+
+    explicit LobbyNode(const std::string &url)
+        : lobby(url, std::string(R"({"peerConfig":)") + kLoopback + R"(,"channels":[0]})") {}
+
+    void poll() {
+        for (auto &ev : lobby.poll_events())
+            std::visit(overloaded{
+                           [&](LobbyJoined &e) { name = e.name; },
+                           [&](LobbyConnected &e) { id = e.id, mesh_mode = e.mesh; },
+                           [&](LobbyPeerJoined &e) { joined.push_back(e.id); },
+                           [&](LobbyPeerLeft &e) { left.push_back(e.id); },
+                           [&](LobbySealed &) { sealed++; },
+                           [&](LobbyError &e) {
+                               errors++;
+                               std::printf("lobby error %d: %s\n", code(e.code), e.message.c_str());
+                           },
+                           [&](LobbyClosed &e) { closed = e; },
+                       },
+                       ev);
+        MultiplayerPeer &m = lobby.multiplayer();
+        for (auto &ev : m.poll_events())
+            std::visit(overloaded{
+                           [&](PeerConnected &e) { connected.push_back(e.id); },
+                           [&](PeerDisconnected &e) { disconnected.push_back(e.id); },
+                           [](auto &) {},
+                       },
+                       ev);
+        while (m.get_available_packet_count() > 0) {
+            int32_t from = m.get_packet_peer();
+            auto v = m.get_packet_view();
+            packets.emplace_back(from, std::string(v->as_string()));
+        }
+    }
+    bool got(int32_t from, const std::string &text) const {
+        return std::find(packets.begin(), packets.end(), std::make_pair(from, text)) != packets.end();
+    }
+};
+
+static bool contains(const std::vector<int32_t> &v, int32_t x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+
+/// Three Lobby objects meet in a mesh lobby on meshrtc-lobby (its URL in
+/// MESHRTC_TEST_LOBBY_URL, from run.sh): events, connected meshes, packets
+/// between all, one leaves; errors of the calls.
+static void test_lobby() {
+    const char *url = std::getenv("MESHRTC_TEST_LOBBY_URL");
+    CHECK(url != nullptr && *url != '\0', "MESHRTC_TEST_LOBBY_URL is not set");
+    expect_error(Error::InvalidParameter, [] { Lobby l("http://127.0.0.1:1"); }, "a URL that is not ws://");
+    expect_error(Error::InvalidParameter, [] { Lobby l("ws://127.0.0.1:1", R"({"nope":1})"); }, "an unknown option");
+    std::vector<std::unique_ptr<LobbyNode>> ns;
+    for (int i = 0; i < 3; i++) ns.push_back(std::make_unique<LobbyNode>(url));
+    auto poll_all = [&] {
+        for (auto &n : ns) n->poll();
+    };
+    LobbyNode &host = *ns[0];
+    host.lobby.join();
+    wait_until([&] { return host.id != 0; }, poll_all, "the host's id");
+    CHECK(host.id == 1 && host.name.size() == 16 && host.mesh_mode, host.id, " ", host.name);
+    expect_error(Error::AlreadyExists, [&] { host.lobby.join(); }, "a second join");
+    ns[1]->lobby.join(host.name, false);
+    ns[2]->lobby.join(host.name);
+    wait_until([&] { return std::all_of(ns.begin(), ns.end(), [](auto &n) { return n->connected.size() == 2; }); }, poll_all,
+               "every link connected");
+    for (auto &n : ns) {
+        CHECK(n->mesh_mode && n->lobby.multiplayer().get_unique_id() == n->id);
+        MeshPeerInfo info = n->lobby.multiplayer().get_peer(n->connected[0]);
+        CHECK(info.connection == 0 && info.channels.size() == 4 && info.connected);
+        for (auto &o : ns)
+            if (o != n) {
+                CHECK(contains(n->joined, o->id), n->id, " did not hear of ", o->id);
+                n->lobby.multiplayer().set_target_peer(o->id);
+                std::string text = std::to_string(n->id) + " to " + std::to_string(o->id);
+                n->lobby.multiplayer().put_packet(bytes_view(text));
+            }
+    }
+    wait_until(
+        [&] {
+            for (auto &n : ns)
+                for (auto &o : ns)
+                    if (o != n && !n->got(o->id, std::to_string(o->id) + " to " + std::to_string(n->id))) return false;
+            return true;
+        },
+        poll_all, "a packet from every member to every other");
+    expect_error(Error::Unauthorized, [&] { ns[1]->lobby.seal(); }, "seal by a guest");
+    expect_error(Error::Unauthorized, [&] { host.lobby.multiplayer().create_mesh(1); }, "create_mesh on a lobby's mesh");
+
+    int32_t leaver = ns[2]->id;
+    ns.pop_back();  // its Lobby is destroyed: it leaves
+    wait_until([&] { return contains(ns[0]->left, leaver) && contains(ns[1]->disconnected, leaver); }, poll_all,
+               "the others see the leaver go");
+    Lobby moved = std::move(ns[1]->lobby);
+    expect_error(Error::InvalidParameter, [&] { ns[1]->lobby.poll(); }, "a moved-from Lobby");
+    moved.poll();
+    for (auto &n : ns) CHECK(n->errors == 0);
+}
+
 // --------------------------------------------------------------- bad input
 
 static void test_moved_from() {
@@ -925,6 +1034,7 @@ int main(int argc, char **argv) {
         {"worker-thread-polling", test_worker_thread},
         {"mesh-4-peers", test_mesh_4_peers},
         {"mesh-server-client", test_mesh_server_client},
+        {"lobby", test_lobby},
         {"bad-input-moved-from", test_moved_from},
         {"bad-input-arguments", test_arguments},
         {"bad-input-states", test_wrong_states},

@@ -31,9 +31,9 @@ namespace MeshRtc.Tests
         static readonly Dictionary<string, string> cBase = new Dictionary<string, string>
         {
             { "int32_t", "i32" }, { "int64_t", "i64" }, { "meshrtc_peer", "i64" }, { "meshrtc_channel", "i64" },
-            { "meshrtc_mesh", "i64" }, { "char", "u8" }, { "uint8_t", "u8" },
+            { "meshrtc_mesh", "i64" }, { "meshrtc_lobby", "i64" }, { "char", "u8" }, { "uint8_t", "u8" },
             { "meshrtc_peer_event", "struct:meshrtc_peer_event" }, { "meshrtc_peer_stats", "struct:meshrtc_peer_stats" },
-            { "meshrtc_channel_stats", "struct:meshrtc_channel_stats" },
+            { "meshrtc_channel_stats", "struct:meshrtc_channel_stats" }, { "meshrtc_lobby_event", "struct:meshrtc_lobby_event" },
         };
 
         static string CCanon(string baseType, int stars)
@@ -76,7 +76,7 @@ namespace MeshRtc.Tests
         {
             { typeof(int), "i32" }, { typeof(long), "i64" }, { typeof(byte), "u8" }, { typeof(IntPtr), "ptr" },
             { typeof(PeerEventNative), "struct:meshrtc_peer_event" }, { typeof(PeerStatsNative), "struct:meshrtc_peer_stats" },
-            { typeof(ChannelStatsNative), "struct:meshrtc_channel_stats" },
+            { typeof(ChannelStatsNative), "struct:meshrtc_channel_stats" }, { typeof(LobbyEventNative), "struct:meshrtc_lobby_event" },
         };
 
         static string CsCanon(Type t)
@@ -161,6 +161,7 @@ namespace MeshRtc.Tests
                 new KeyValuePair<string, Type>("MESHRTC_TRANSFER_MODE_", typeof(WebRtcMultiplayerPeer.TransferModeEnum)),
                 new KeyValuePair<string, Type>("MESHRTC_CONNECTION_", typeof(WebRtcMultiplayerPeer.ConnectionStatus)),
                 new KeyValuePair<string, Type>("MESHRTC_ERR_", typeof(Error)),
+                new KeyValuePair<string, Type>("MESHRTC_LOBBY_EVENT_", typeof(WebRtcLobby.EventType)),
             };
             var rename = new Dictionary<string, string> { { "Srflx", "ServerReflexive" }, { "Prflx", "PeerReflexive" } };
             var consts = typeof(NativeConstants).GetFields(BindingFlags.Public | BindingFlags.Static)
@@ -209,6 +210,7 @@ namespace MeshRtc.Tests
                 { "meshrtc_peer_event", typeof(PeerEventNative) },
                 { "meshrtc_peer_stats", typeof(PeerStatsNative) },
                 { "meshrtc_channel_stats", typeof(ChannelStatsNative) },
+                { "meshrtc_lobby_event", typeof(LobbyEventNative) },
             };
             int lines = 0;
             var fieldsSeen = new HashSet<string>();

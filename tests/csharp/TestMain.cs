@@ -111,6 +111,8 @@ namespace MeshRtc.Tests
             Add("events-on-calling-thread", PairTests.EventsOnCallingThread);
             Add("mesh-4-peers", MeshTests.FourPeerMesh);
             Add("mesh-server-client", MeshTests.ServerClient);
+            Add("lobby-mesh", LobbyTests.Mesh);
+            Add("lobby-closed", LobbyTests.Closed);
             Add("bad-input-disposed", BadInputTests.Disposed);
             Add("bad-input-arguments", BadInputTests.Arguments);
             Add("bad-input-states", BadInputTests.WrongStates);

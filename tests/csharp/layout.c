@@ -31,5 +31,11 @@ int main(void) {
     OFF(meshrtc_channel_stats, messages_received);
     OFF(meshrtc_channel_stats, bytes_sent);
     OFF(meshrtc_channel_stats, bytes_received);
+    SIZE(meshrtc_lobby_event);
+    OFF(meshrtc_lobby_event, type);
+    OFF(meshrtc_lobby_event, peer_id);
+    OFF(meshrtc_lobby_event, mesh);
+    OFF(meshrtc_lobby_event, code);
+    OFF(meshrtc_lobby_event, text);
     return 0;
 }

@@ -86,8 +86,9 @@ check "compile MeshRtc.Tests.exe" $tests_ok "$bin/build-tests.log"
 
 # A hang guard only (the tests use 60-120 s guards per wait): a Mono that
 # does not exit after Main returned is caught here as a failure.
+[[ -x $build/meshrtc-lobby ]] || { echo "error: $build/meshrtc-lobby not found (run scripts/build.sh first)" >&2; exit 1; }
 run_test_program "$bin/tests.log" "mono process" "mono process exited normally (status 0)" \
-  env LD_LIBRARY_PATH="$build${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+  env LD_LIBRARY_PATH="$build${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" MESHRTC_LOBBY_BIN="$build/meshrtc-lobby" \
   mono --debug "$bin/MeshRtc.Tests.exe" "$root" "$bin/layout.txt"
 run_test_program "$bin/tests-no-library.log" "mono process without the library" \
   "mono process without the library exited normally (status 0)" \

@@ -15,7 +15,7 @@ namespace MeshRtc
     /// </summary>
     internal sealed class MeshRtcHandle : SafeHandle
     {
-        internal enum Kind { Peer, Channel, Mesh }
+        internal enum Kind { Peer, Channel, Mesh, Lobby }
 
         readonly long value;
         readonly Kind kind;
@@ -27,7 +27,7 @@ namespace MeshRtc
         internal static int Destroyed { get { return Volatile.Read(ref destroyed); } }
         internal static int DestroyFailures { get { return Volatile.Read(ref destroyFailures); } }
 
-        /// <summary>owns: false for handles the library's mesh owns (never destroyed here).</summary>
+        /// <summary>owns: false for handles another library object owns (a mesh's channels, a lobby's mesh; never destroyed here).</summary>
         internal MeshRtcHandle(long value, Kind kind, bool owns) : base(IntPtr.Zero, owns)
         {
             this.value = value;
@@ -53,6 +53,7 @@ namespace MeshRtc
                 {
                     case Kind.Peer: return "WebRtcPeerConnection";
                     case Kind.Channel: return "WebRtcDataChannel";
+                    case Kind.Lobby: return "WebRtcLobby";
                     default: return "WebRtcMultiplayerPeer";
                 }
             }
@@ -78,6 +79,7 @@ namespace MeshRtc
             {
                 case Kind.Peer: rc = NativeMethods.meshrtc_peer_destroy(value); break;
                 case Kind.Channel: rc = NativeMethods.meshrtc_channel_destroy(value); break;
+                case Kind.Lobby: rc = NativeMethods.meshrtc_lobby_destroy(value); break;
                 default: rc = NativeMethods.meshrtc_mesh_destroy(value); break;
             }
             Interlocked.Increment(ref destroyed);

@@ -96,9 +96,19 @@ namespace MeshRtc
         {
         }
 
+        /// <summary>The mesh of a lobby (WebRtcLobby.Multiplayer): the lobby owns the handle.</summary>
+        internal WebRtcMultiplayerPeer(long lobbyMesh)
+            : base(new MeshRtcHandle(lobbyMesh, MeshRtcHandle.Kind.Mesh, false), putPacket, getPacket, getAvailablePacketCount)
+        {
+        }
+
         public long Handle { get { return h.RawValue; } }
 
-        /// <summary>Destroys the mesh: its peers' connections close, its channels go; the WebRtcPeerConnection objects stay yours.</summary>
+        /// <summary>
+        /// Destroys the mesh: its peers' connections close, its channels go; the
+        /// WebRtcPeerConnection objects stay yours. A lobby's mesh is only let go
+        /// of here: disposing the WebRtcLobby destroys it.
+        /// </summary>
         public void Dispose()
         {
             h.Dispose();

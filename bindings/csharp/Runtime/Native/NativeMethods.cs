@@ -52,6 +52,17 @@ namespace MeshRtc.Native
         public long BytesReceived;
     }
 
+    /// <summary>meshrtc_lobby_event (24 bytes on 64-bit targets, 20 on 32-bit).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct LobbyEventNative
+    {
+        public int Type;
+        public int PeerId;
+        public int Mesh;
+        public int Code;
+        public IntPtr Text;
+    }
+
     /// <summary>
     /// The header's #defines that have no enum in the MeshRtc namespace (the
     /// others are mirrored by Error, LogLevel and the classes' nested enums;
@@ -60,7 +71,7 @@ namespace MeshRtc.Native
     public static class NativeConstants
     {
         public const int MESHRTC_VERSION_MAJOR = 0;
-        public const int MESHRTC_VERSION_MINOR = 3;
+        public const int MESHRTC_VERSION_MINOR = 4;
         public const int MESHRTC_VERSION_PATCH = 0;
         public const int MESHRTC_ABI_VERSION = 1;
 
@@ -76,6 +87,8 @@ namespace MeshRtc.Native
         public const int MESHRTC_MESH_EVENT_CONNECTION_SUCCEEDED = 103;
         public const int MESHRTC_MESH_EVENT_CONNECTION_FAILED = 104;
         public const int MESHRTC_MESH_EVENT_SERVER_DISCONNECTED = 105;
+
+        public const int MESHRTC_LOBBY_CLOSE_ABNORMAL = 1006;
     }
 
     /// <summary>
@@ -261,5 +274,21 @@ namespace MeshRtc.Native
         public static extern int meshrtc_mesh_is_refusing_new_connections(long mesh, out int outRefusing);
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
         public static extern int meshrtc_mesh_get_max_packet_size(long mesh, out int outSize);
+
+        // -------------------------------------------------------------- lobby
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int meshrtc_lobby_create([In] byte[] url, [In] byte[] optionsJson, out long outLobby);
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int meshrtc_lobby_destroy(long lobby);
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int meshrtc_lobby_join(long lobby, [In] byte[] name, int meshMode);
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int meshrtc_lobby_seal(long lobby);
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int meshrtc_lobby_poll(long lobby);
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int meshrtc_lobby_next_event(long lobby, out LobbyEventNative outEvent);
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int meshrtc_lobby_get_mesh(long lobby, out long outMesh);
     }
 }
