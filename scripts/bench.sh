@@ -18,7 +18,11 @@
 #   --baseline DIR  also run the C benchmark against DIR/libmeshrtc.so as
 #              impl "meshrtc-c-base", alternating with the current library in
 #              every round: before/after figures for a library change
-#   --metrics  comma list of setup,throughput,rtt,msg_rate,mesh,abi (default all),
+#   --metrics  comma list of setup,throughput,rtt,msg_rate,mesh,abi,server,
+#              frame_loop (default all; server and frame_loop, meshrtc-c and
+#              pion only: processes running 60 Hz frame loops, a mesh server
+#              with 32, 128 and 256 clients in 4 more processes at a 30 Hz
+#              tick, and the largest loss-free message rate between two),
 #              and the long ones, never run by default: soak (an 8-peer mesh
 #              under 100 reliable + 100 unreliable packets/s per peer; full:
 #              20 min after 1 min of warm-up) and cycles (pair create/connect/
@@ -42,8 +46,8 @@
 # Environment: MESHRTC_BENCH_CONFIG replaces meshrtc's peer configuration
 # JSON (default: loopback-only ICE), to compare library options; CC.
 #
-# Implementations: meshrtc-c (tests/bench/bench_c.c: only include/meshrtc.h
-# and the .so), pion and pion-detached (tests/bench/pionbench: raw pion
+# Implementations: meshrtc-c (tests/bench/bench_c.c, and gameloop_c.c for
+# server and frame_loop: only include/meshrtc.h and the .so), pion and pion-detached (tests/bench/pionbench: raw pion
 # v4 with its default API and loopback-only ICE, with and without detached
 # channels; with pion, rtt also runs pion-hostpoll: detached pion driven by a
 # polling loop like meshrtc's host), meshrtc-go (tests/bench/corebench: the same host loop on the Go
@@ -64,7 +68,7 @@ report=0
 rounds=""
 libdir=""
 basedir=""
-metrics="setup,throughput,rtt,msg_rate,mesh,abi"
+metrics="setup,throughput,rtt,msg_rate,mesh,abi,server,frame_loop"
 impls="meshrtc-c,pion,pion-detached"
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -92,18 +96,21 @@ case $mode in
     : "${rounds:=3}"
     setup=(runs=20); tput=(bytes=67108864); rtt=(n=10000 warmup=500); rate=(n=200000)
     mesh_ns=(8 16 32); mesh_idle_ms=10000; abi=(n=20000)
+    server_ns=(32 128 256); server=(warmup_ms=2000 measure_ms=10000); frame=(latency_ms=10000 step_ms=2000)
     soak=(soak_s=1200 soak_warmup_s=60); cycles=(n=1000 warmup_cycles=50); lossy=(n=2000 bound_s=180)
     lobby=(clients=2000 lobbies=500 seconds=10) ;;
   quick)
     : "${rounds:=1}"
     setup=(runs=10); tput=(bytes=16777216); rtt=(n=2000 warmup=200); rate=(n=50000)
     mesh_ns=(8 16 32); mesh_idle_ms=2000; abi=(n=6400)
+    server_ns=(32 128 256); server=(warmup_ms=1000 measure_ms=3000); frame=(latency_ms=3000 step_ms=1000)
     soak=(soak_s=120 soak_warmup_s=20); cycles=(n=200 warmup_cycles=20); lossy=(n=300 bound_s=120)
     lobby=(clients=400 lobbies=100 seconds=3) ;;
   smoke)
     : "${rounds:=1}"
     setup=(runs=2); tput=(bytes=1048576); rtt=(n=50 warmup=10); rate=(n=2000 quiet_ms=100)
     mesh_ns=(3); mesh_idle_ms=200; abi=(n=640)
+    server_ns=(4); server=(warmup_ms=200 measure_ms=1000); frame=(latency_ms=500 step_ms=200 max_steps=2)
     soak=(soak_s=3 soak_warmup_s=1); cycles=(n=3 warmup_cycles=1); lossy=(n=10 bound_s=20)
     lobby=(clients=40 lobbies=10 seconds=1) ;;
 esac
@@ -125,11 +132,16 @@ if [[ -n $basedir ]]; then
 fi
 
 echo "bench.sh: building the benchmark programs ($mode, $rounds round(s), library $libdir)" >&2
-${CC:-cc} -O2 -std=c11 -Wall -Wextra -Werror -Iinclude tests/bench/bench_c.c -o "$bin/bench_c" \
-  -L"$libdir" -lmeshrtc -Wl,-rpath,"$libdir"
+# build_c SOURCE NAME LIBDIR: one C benchmark program against LIBDIR's library.
+build_c() {
+  ${CC:-cc} -O2 -std=c11 -Wall -Wextra -Werror -Iinclude "tests/bench/$1" -o "$bin/$2" \
+    -L"$3" -lmeshrtc -Wl,-rpath,"$3"
+}
+build_c bench_c.c bench_c "$libdir"
+build_c gameloop_c.c gameloop_c "$libdir"
 if [[ -n $basedir ]]; then
-  ${CC:-cc} -O2 -std=c11 -Wall -Wextra -Werror -Iinclude tests/bench/bench_c.c -o "$bin/bench_c_base" \
-    -L"$basedir" -lmeshrtc -Wl,-rpath,"$basedir"
+  build_c bench_c.c bench_c_base "$basedir"
+  build_c gameloop_c.c gameloop_c_base "$basedir"
 fi
 go build -o "$bin/pionbench" ./tests/bench/pionbench
 go build -o "$bin/corebench" ./tests/bench/corebench
@@ -151,8 +163,10 @@ run() {
   local cmd=() line status=0
   case $impl in
     meshrtc-c | meshrtc-c-base)
-      cmd=("$bin/bench_c" "$metric" "round=$r" "$@")
-      [[ $impl == meshrtc-c-base ]] && cmd=("$bin/bench_c_base" "$metric" "round=$r" "impl=$impl" "$@")
+      local prog=bench_c
+      [[ $metric == server || $metric == frame_loop ]] && prog=gameloop_c
+      cmd=("$bin/$prog" "$metric" "round=$r" "$@")
+      [[ $impl == meshrtc-c-base ]] && cmd=("$bin/${prog}_base" "$metric" "round=$r" "impl=$impl" "$@")
       [[ -n $config ]] && cmd+=("config=$config") ;;
     meshrtc-go)
       cmd=("$bin/corebench" -metric "$metric" -round "$r")
@@ -222,6 +236,19 @@ for ((r = 1; r <= rounds; r++)); do
         for nn in "${mesh_ns[@]}"; do
           for impl in "${order[@]}"; do run "$impl" mesh "$r" "n=$nn" "idle_ms=$mesh_idle_ms"; done
         done ;;
+      server | frame_loop)
+        # meshrtc through the C ABI and raw pion only, in the round's order.
+        game_order=()
+        for impl in "${order[@]}"; do
+          [[ $impl == meshrtc-c || $impl == meshrtc-c-base || $impl == pion ]] && game_order+=("$impl")
+        done
+        if [[ $m == server ]]; then
+          for nn in "${server_ns[@]}"; do
+            for impl in "${game_order[@]}"; do run "$impl" server "$r" "n=$nn" "${server[@]}"; done
+          done
+        else
+          for impl in "${game_order[@]}"; do run "$impl" frame_loop "$r" "${frame[@]}"; done
+        fi ;;
       abi)
         # C ABI against the same calls in Go (meshrtc's core, no ABI).
         if ((r % 2)); then abi_order=(meshrtc-c meshrtc-go); else abi_order=(meshrtc-go meshrtc-c); fi

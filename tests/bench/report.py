@@ -16,11 +16,11 @@ import sys
 # The figure each metric's spread is computed on.
 MAIN = {"setup_ms": "median", "throughput": "mb_s", "rtt_us": "p50", "msg_rate": "msgs_s",
         "mesh": "connect_ms", "abi_call_ns": "ns", "soak": "rss_end_mb", "cycles": "rss_end_mb",
-        "lossy": "seconds", "lobby": "msgs_s"}
+        "lossy": "seconds", "lobby": "msgs_s", "server": "cpu_pct", "frame_loop": "max_lossless_msgs_s"}
 # metric names as the bench.sh --metrics list spells them -> output metric names
 METRIC_NAMES = {"setup": "setup_ms", "throughput": "throughput", "rtt": "rtt_us", "msg_rate": "msg_rate",
                 "mesh": "mesh", "abi": "abi_call_ns", "soak": "soak", "cycles": "cycles",
-                "lossy": "lossy", "lobby": "lobby"}
+                "lossy": "lossy", "lobby": "lobby", "server": "server", "frame_loop": "frame_loop"}
 
 
 def load(path):
@@ -38,8 +38,8 @@ def load(path):
 
 
 def key_of(line):
-    """(impl, metric, the mesh's n or the lossy loss_pct): what one median is taken over."""
-    third = {"mesh": "n", "lossy": "loss_pct"}.get(line["metric"])
+    """(impl, metric, the mesh's or server's n or the lossy loss_pct): what one median is taken over."""
+    third = {"mesh": "n", "server": "n", "lossy": "loss_pct"}.get(line["metric"])
     return (line["impl"], line["metric"], line.get(third) if third else None)
 
 
@@ -100,6 +100,8 @@ def cmd_validate(args):
             wanted = ["meshrtc-go", "pion"]
         if metric == "lobby":
             wanted = ["meshrtc-lobby", "meshrtc-lobby-redis"]
+        if metric in ("server", "frame_loop"):
+            wanted = [i for i in impls if i in ("meshrtc-c", "meshrtc-c-base", "pion")]
         for impl in wanted:
             if not any(k[0] == impl and k[1] == metric for k in have):
                 problems.append(f"no {metric} result for {impl}")
@@ -161,10 +163,11 @@ def cmd_report(args):
       f"load average {start.get('load', '?')} at the start, {end.get('load', '?')} at the end "
       "(the machine is shared: absolute figures are noisy, the ratios less so because the "
       "implementations alternate within each round)")
-    w("- meshrtc: `tests/bench/bench_c.c` through `include/meshrtc.h` and `libmeshrtc.so`, one host "
-      "thread polling (`poll` + `get_packet` until `ERR_UNAVAILABLE`), defaults plus loopback-only ICE. "
-      "Raw pion: `tests/bench/pionbench`, pion v4.2.20 default API (`OnMessage`, `OnBufferedAmountLow`) "
-      "with loopback-only ICE; *detached*: the same with `DetachDataChannels` and blocking reads.")
+    w("- meshrtc: `tests/bench/bench_c.c` (server, frame_loop: `gameloop_c.c`) through `include/meshrtc.h` and "
+      "`libmeshrtc.so`, one host thread polling (`poll` + `get_packet` until `ERR_UNAVAILABLE`), defaults plus "
+      f"loopback-only ICE. Raw pion: `tests/bench/pionbench`, pion {start.get('pion', '?')} default API "
+      "(`OnMessage`, `OnBufferedAmountLow`) with loopback-only ICE; *detached*: the same with `DetachDataChannels` "
+      "and blocking reads.")
     w("- Ratio = meshrtc / raw pion. Noise = spread (max − min) / median over the rounds, meshrtc / pion.")
     w("")
     w("| Metric | meshrtc (C ABI) | raw pion | ratio | pion detached | ratio | better | noise |")
@@ -200,10 +203,32 @@ def cmd_report(args):
         row(f"mesh {n}: RSS per connection after idle (KB)", "mesh", "rss_idle_per_conn_kb", "lower", n=n, digits=0)
         row(f"mesh {n}: RSS after connect (MB)", "mesh", "rss_mb", "lower", n=n, digits=1)
         row(f"mesh {n}: idle CPU (% of one core)", "mesh", "idle_cpu_pct", "lower", n=n, digits=2)
+    server_ns = sorted({k[2] for k in s if k[1] == "server"})
+    for n in server_ns:
+        row(f"server {n} clients: server CPU (% of one core)", "server", "cpu_pct", "lower", n=n)
+        row(f"server {n}: CPU per client (% of one core)", "server", "cpu_pct_per_client", "lower", n=n, digits=3)
+        row(f"server {n}: RSS per client (KB)", "server", "rss_per_client_kb", "lower", n=n, digits=0)
+        for field, way in (("down", "server → client, unreliable"), ("reliable", "server → client, reliable"),
+                           ("up", "client → server, unreliable")):
+            row(f"server {n}: latency p50, {way} (µs)", "server", f"{field}_p50_us", "lower", n=n, digits=0)
+            row(f"server {n}: latency p99, {way} (µs)", "server", f"{field}_p99_us", "lower", n=n, digits=0)
+            row(f"server {n}: loss, {way} (%)", "server", f"{field}_loss_pct", "lower", n=n, digits=2)
+        row(f"server {n}: server frames that overran (%)", "server", "late_frames_pct", "lower", n=n)
+        row(f"server {n}: all connected (ms)", "server", "connect_ms", "lower", n=n, digits=0)
+    row("frame_loop: latency p50 (µs)", "frame_loop", "latency_p50_us", "lower", digits=0)
+    row("frame_loop: latency p99 (µs)", "frame_loop", "latency_p99_us", "lower", digits=0)
+    row("frame_loop: largest loss-free rate (msgs/s)", "frame_loop", "max_lossless_msgs_s", "higher", digits=0)
     w("")
     w("mesh N: N peers in one process, each linked to every other (N·(N−1) peer connections, "
       "the \"connections\" RSS is divided by), Godot's three negotiated channels per link; meshrtc through "
       "`meshrtc_mesh_*` with the host polling every mesh and connection at 60 Hz while idle.")
+    if server_ns:
+        w("")
+        w("server N: a mesh server process with N clients in 4 more processes, every process in a 60 Hz frame "
+          "loop that sleeps between frames; at 30 Hz the server sends 128 B (unreliable) and 16 B (reliable) to "
+          "each client and each client 32 B (unreliable) to it. CPU and RSS are the server process's over the "
+          "measured window; latency is one-way, from the send to the frame that takes the message; "
+          "frame_loop: one client's 100 B unreliable messages to the server, both in 60 Hz frame loops.")
     w("")
 
     c, g = (s.get((i, "abi_call_ns", None)) for i in ("meshrtc-c", "meshrtc-go"))
@@ -268,6 +293,11 @@ def cmd_report(args):
     target(f"mesh {big}: RSS per connection ≤ 100 KB", v, v is not None and v <= 100, f"{fmt(v, 0)} KB")
     v = get("meshrtc-c", "mesh", "idle_cpu_pct", big)
     target(f"mesh {big}: idle CPU ≤ 2 % of one core", v, v is not None and v <= 2, f"{fmt(v, 2)} %")
+    for n in server_ns:
+        r = ratio(get("meshrtc-c", "server", "cpu_pct_per_client", n), get("pion", "server", "cpu_pct_per_client", n))
+        target(f"server {n}: CPU per client ≤ raw pion's", r, r is not None and r <= 1.0, f"{fmt(r, 2)}×")
+    v = get("meshrtc-c", "server", "cpu_pct", 128)
+    target("server 128 clients: ≤ 25 % of one core", v, v is not None and v <= 25, f"{fmt(v, 1)} %")
     cv, gv = (c or {}).get("ns"), (g or {}).get("ns")
     d = cv - gv if cv is not None and gv is not None else None
     target("abi_call_ns ≤ 150 ns above Go", d, d is not None and d <= 150, f"{fmt(d, 0)} ns")

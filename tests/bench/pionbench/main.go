@@ -13,7 +13,11 @@
 // -metric lossy is scripts/bench.sh's lossy metric: reliable messages
 // through a lossy, jittery relay (tests/faults/relay).
 //
-//	pionbench -metric setup|throughput|rtt|msg_rate|mesh|lossy [-detached [-hostpoll]] [flags]
+// -metric server and -metric frame_loop are the game-loop metrics of
+// tests/bench/gameloop_c.c: several processes of this program running 60 Hz
+// frame loops (gameloop.go, procs.go).
+//
+//	pionbench -metric setup|throughput|rtt|msg_rate|mesh|lossy|server|frame_loop [-detached [-hostpoll]] [flags]
 //
 // One JSON line per run on stdout (tests/bench/README.md). It never asserts on timing:
 // it exits non-zero only when something fails outright.
@@ -37,7 +41,7 @@ import (
 )
 
 var (
-	opt      = benchkit.NewFlags("setup, throughput, rtt, msg_rate, mesh or lossy")
+	opt      = benchkit.NewFlags("setup, throughput, rtt, msg_rate, mesh, lossy, server or frame_loop")
 	detached = flag.Bool("detached", false, "detach data channels (SettingEngine.DetachDataChannels)")
 	hostPoll = flag.Bool("hostpoll", false, "rtt with -detached: a polling host loop as meshrtc's instead of an echo goroutine")
 )
@@ -47,7 +51,7 @@ func main() {
 	raiseFileLimit()
 	err := opt.Run(map[string]func() error{
 		"setup": benchSetup, "throughput": benchThroughput, "rtt": benchRTT, "msg_rate": benchMsgRate,
-		"mesh": benchMesh, "lossy": benchLossy,
+		"mesh": benchMesh, "lossy": benchLossy, "server": benchServer, "frame_loop": benchFrameLoop,
 	})
 	if err != nil {
 		benchkit.Fail("pionbench", err)
