@@ -208,9 +208,10 @@ IFS=, read -r -a impl_list <<<"$impls"
 env_line() {
   local load
   load=$(cut -d' ' -f1-3 /proc/loadavg)
-  printf '{"impl":"env","metric":"%s","round":%s,"nproc":%s,"cpu":"%s","load":"%s","date":"%s","go":"%s","mode":"%s"}\n' \
+  printf '{"impl":"env","metric":"%s","round":%s,"nproc":%s,"cpu":"%s","load":"%s","date":"%s","go":"%s","pion":"%s","mode":"%s"}\n' \
     "$1" "$2" "$(nproc)" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//' | tr -d '"\\')" \
-    "$load" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(go env GOVERSION)" "$mode" | tee -a "$results"
+    "$load" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(go env GOVERSION)" \
+    "$(go list -m -f '{{.Version}}' github.com/pion/webrtc/v4)" "$mode" | tee -a "$results"
 }
 
 start=$(date +%s)

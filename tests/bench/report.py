@@ -173,13 +173,13 @@ def cmd_report(args):
     w("| Metric | meshrtc (C ABI) | raw pion | ratio | pion detached | ratio | better | noise |")
     w("|---|---:|---:|---:|---:|---:|:---:|---:|")
 
-    def row(label, metric, field, better, n=None, digits=1):
-        m, p, d = (get(i, metric, field, n) for i in ("meshrtc-c", "pion", "pion-detached"))
+    def row(label, metric, field, better, n=None, digits=1, meshrtc="meshrtc-c"):
+        m, p, d = (get(i, metric, field, n) for i in (meshrtc, "pion", "pion-detached"))
         if m is None and p is None and d is None:
             return
         r1, r2 = ratio(m, p), ratio(m, d)
         noise = "/".join(fmt(float(spread(i, metric, n, field)), 0) + "%" if spread(i, metric, n, field) is not None
-                         else "–" for i in ("meshrtc-c", "pion"))
+                         else "–" for i in (meshrtc, "pion"))
         w(f"| {label} | {fmt(m, digits)} | {fmt(p, digits)} | {fmt(r1, 2) + '×' if r1 else '–'} | "
           f"{fmt(d, digits)} | {fmt(r2, 2) + '×' if r2 else '–'} | {better} | {noise} |")
 
@@ -218,6 +218,11 @@ def cmd_report(args):
     row("frame_loop: latency p50 (µs)", "frame_loop", "latency_p50_us", "lower", digits=0)
     row("frame_loop: latency p99 (µs)", "frame_loop", "latency_p99_us", "lower", digits=0)
     row("frame_loop: largest loss-free rate (msgs/s)", "frame_loop", "max_lossless_msgs_s", "higher", digits=0)
+    for loss in sorted({k[2] for k in s if k[1] == "lossy"}):
+        row(f"lossy {fmt(loss, 0)} %: completion (s), meshrtc's Go core", "lossy", "seconds", "lower", n=loss,
+            meshrtc="meshrtc-go")
+        row(f"lossy {fmt(loss, 0)} %: goodput (kbit/s), meshrtc's Go core", "lossy", "goodput_kbps", "higher", n=loss,
+            meshrtc="meshrtc-go", digits=0)
     w("")
     w("mesh N: N peers in one process, each linked to every other (N·(N−1) peer connections, "
       "the \"connections\" RSS is divided by), Godot's three negotiated channels per link; meshrtc through "
@@ -268,6 +273,17 @@ def cmd_report(args):
                 continue
             r = ratio(after, before)
             w(f"| {label} | {fmt(before)} | {fmt(after)} | {fmt(r, 2) + '×' if r else '–'} | {better} |")
+        w("")
+
+    # Metrics without a raw pion counterpart: their main figure and spread.
+    solo = sorted(k for k in s if k[1] in ("soak", "cycles", "lobby"))
+    if solo:
+        w("| Metric without a raw pion counterpart | implementation | figure | median | noise |")
+        w("|---|---|---|---:|---:|")
+        for impl, metric, n in solo:
+            sp = spread(impl, metric, n)
+            w(f"| {metric} | {impl} | {MAIN[metric]} | {fmt(get(impl, metric, MAIN[metric], n))} | "
+              f"{fmt(sp, 0) + '%' if sp is not None else '–'} |")
         w("")
 
     # Targets of issue 5: measured, never asserted.
