@@ -26,10 +26,9 @@
 #define _GNU_SOURCE
 
 #include <sched.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 
 #include "../testkit.h"
+#include "benchutil.h"
 
 #define RELIABLE_OPTS "{\"negotiated\":true,\"id\":1}"
 #define UNRELIABLE_OPTS "{\"negotiated\":true,\"id\":2,\"ordered\":false,\"maxRetransmits\":0}"
@@ -41,32 +40,6 @@ static long g_spin_us = 0; /* rtt wait: -1 busy spin, 0 sched_yield, >0 sleep */
 
 /* ------------------------------------------------------------ utilities */
 
-static double cpu_s(void) {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-           (double)ru.ru_stime.tv_usec / 1e6;
-}
-
-/* The number after key (e.g. "VmRSS:") in /proc/self/status, -1 if unknown. */
-static long proc_status(const char *key) {
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    size_t k = strlen(key);
-    long value = -1;
-    if (!f) return -1;
-    while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, key, k) == 0) {
-            value = strtol(line + k, NULL, 10);
-            break;
-        }
-    }
-    fclose(f);
-    return value;
-}
-
-static long rss_kb(void) { return proc_status("VmRSS:"); }
-
 /* What the host does when a poll found nothing: sleep a little, or yield. */
 static void idle(void) {
     if (g_idle_us > 0) {
@@ -74,36 +47,6 @@ static void idle(void) {
     } else {
         sched_yield();
     }
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Nearest-rank percentile of a sorted array. */
-static double pct(const double *sorted, int n, double p) {
-    int i = (int)(p / 100.0 * n + 0.999999) - 1;
-    if (i < 0) i = 0;
-    if (i >= n) i = n - 1;
-    return sorted[i];
-}
-
-/* key=value arguments */
-static int g_argc;
-static char **g_argv;
-
-static const char *arg_str(const char *key, const char *def) {
-    size_t k = strlen(key);
-    for (int i = 2; i < g_argc; i++) {
-        if (strncmp(g_argv[i], key, k) == 0 && g_argv[i][k] == '=') return g_argv[i] + k + 1;
-    }
-    return def;
-}
-
-static long arg_long(const char *key, long def) {
-    const char *v = arg_str(key, NULL);
-    return v ? strtol(v, NULL, 10) : def;
 }
 
 static const char *g_impl = "meshrtc-c";
@@ -750,13 +693,7 @@ int main(int argc, char **argv) {
     g_idle_us = arg_long("idle_us", idle_default);
     g_round = arg_long("round", 0);
     g_spin_us = arg_long("spin_us", 0);
-    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0); /* sleeps as short as asked */
-    /* A 32-peer mesh holds ~1000 connections, each with sockets. */
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
+    process_setup(); /* a 32-peer mesh holds ~1000 connections, each with sockets */
     size_t i = 0;
     while (i < sizeof METRICS / sizeof METRICS[0] && strcmp(m, METRICS[i].name) != 0) i++;
     if (i == sizeof METRICS / sizeof METRICS[0]) {

@@ -223,10 +223,11 @@ def cmd_report(args):
             meshrtc="meshrtc-go")
         row(f"lossy {fmt(loss, 0)} %: goodput (kbit/s), meshrtc's Go core", "lossy", "goodput_kbps", "higher", n=loss,
             meshrtc="meshrtc-go", digits=0)
-    w("")
-    w("mesh N: N peers in one process, each linked to every other (N·(N−1) peer connections, "
-      "the \"connections\" RSS is divided by), Godot's three negotiated channels per link; meshrtc through "
-      "`meshrtc_mesh_*` with the host polling every mesh and connection at 60 Hz while idle.")
+    if mesh_ns:
+        w("")
+        w("mesh N: N peers in one process, each linked to every other (N·(N−1) peer connections, "
+          "the \"connections\" RSS is divided by), Godot's three negotiated channels per link; meshrtc through "
+          "`meshrtc_mesh_*` with the host polling every mesh and connection at 60 Hz while idle.")
     if server_ns:
         w("")
         w("server N: a mesh server process with N clients in 4 more processes, every process in a 60 Hz frame "
