@@ -21,4 +21,5 @@ type (
 	cPeerEvent    = C.meshrtc_peer_event
 	cPeerStats    = C.meshrtc_peer_stats
 	cChannelStats = C.meshrtc_channel_stats
+	cPacketInfo   = C.meshrtc_packet_info
 )

@@ -89,6 +89,17 @@ func textGetter(name string, f func(cChannel, *cChar, cInt32, *cInt32) cInt32) e
 		func(h int64) cInt32 { var buf [64]cChar; return f(cChannel(h), &buf[0], 64, nil) }}
 }
 
+func batchGet(name string, k kind, f func(int64, *cUint8, cInt32, *cPacketInfo, cInt32, *cInt32) cInt32) export {
+	return export{name, k,
+		func(h int64) cInt32 {
+			var buf [8]cUint8
+			var info cPacketInfo
+			var n cInt32
+			return f(h, &buf[0], 8, &info, 1, &n)
+		},
+		func(h int64) cInt32 { var buf [8]cUint8; var info cPacketInfo; return f(h, &buf[0], 8, &info, 1, nil) }}
+}
+
 func exports() []export {
 	data := []cUint8{1, 2, 3}
 	return []export{
@@ -201,6 +212,21 @@ func exports() []export {
 		{"lobby_get_mesh", kindLobby,
 			func(h int64) cInt32 { var m cMesh; return meshrtc_lobby_get_mesh(cLobby(h), &m) },
 			func(h int64) cInt32 { return meshrtc_lobby_get_mesh(cLobby(h), nil) }},
+
+		batchGet("channel_get_packets", kindChannel, func(h int64, b *cUint8, bc cInt32, i *cPacketInfo, ic cInt32, n *cInt32) cInt32 {
+			return meshrtc_channel_get_packets(cChannel(h), b, bc, i, ic, n)
+		}),
+		batchGet("mesh_get_packets", kindMesh, func(h int64, b *cUint8, bc cInt32, i *cPacketInfo, ic cInt32, n *cInt32) cInt32 {
+			return meshrtc_mesh_get_packets(cMesh(h), b, bc, i, ic, n)
+		}),
+		{"channel_put_packets", kindChannel, func(h int64) cInt32 {
+			sizes := []cInt32{3}
+			return meshrtc_channel_put_packets(cChannel(h), &data[0], &sizes[0], 1, nil)
+		}, nil},
+		{"mesh_put_packets", kindMesh, func(h int64) cInt32 {
+			sizes := []cInt32{3}
+			return meshrtc_mesh_put_packets(cMesh(h), &data[0], &sizes[0], 1, nil)
+		}, nil},
 	}
 }
 

@@ -44,7 +44,8 @@ type object struct {
 
 	mu      sync.Mutex
 	lastErr string
-	out     cBuffer // the last packet or event strings handed out
+	out     cBuffer           // the last packet or event strings handed out
+	infos   []core.PacketInfo // reused by batched gets
 }
 
 func (o *object) setError(msg string) {

@@ -240,6 +240,22 @@ typedef struct meshrtc_channel_stats {
     int64_t bytes_received;
 } meshrtc_channel_stats;
 
+/* ----------------------------------------------------------------- batches */
+
+/*
+ * One packet of a batched get (meshrtc_channel_get_packets,
+ * meshrtc_mesh_get_packets): the packets lie one after another in the
+ * caller's buffer, each size bytes, in the order of this array. @since 0.4.0
+ */
+typedef struct meshrtc_packet_info {
+    int32_t size;      /* bytes of this packet in the buffer */
+    int32_t is_string; /* 1: sent as text (was_string_packet) */
+    int32_t peer_id;   /* mesh: the sender's id (get_packet_peer); channel: 0 */
+    int32_t channel;   /* mesh: get_packet_channel; channel: 0 */
+    int32_t mode;      /* mesh: MESHRTC_TRANSFER_MODE_* (get_packet_mode); channel: 0 */
+    int32_t reserved;  /* always 0 */
+} meshrtc_packet_info;
+
 /* -------------------------------------------------------------------- mesh */
 
 /* MultiplayerPeer.TransferMode. @since 0.1.0 */
@@ -404,6 +420,27 @@ MESHRTC_API int32_t meshrtc_set_gc(int32_t gc_percent, int64_t memory_limit, int
  * @since 0.1.0
  */
 MESHRTC_API int32_t meshrtc_shutdown(int32_t *out_leaked);
+
+/*
+ * meshrtc_wait - block the calling thread until a packet or event has been
+ * queued on any object since the previous meshrtc_wait returned (at once if
+ * one was), or until timeout_us microseconds pass. *out_arrived (may be
+ * NULL) receives 1 if something arrived, 0 on timeout; then poll and take
+ * as usual. timeout_us 0 only checks. While the thread waits here the
+ * library's own work runs on every core (a thread that sleeps or spins in
+ * the host's code keeps one of the Go runtime's processors idle until the
+ * runtime takes it back).
+ * Use it in a loop that has nothing else to do until the next message: a
+ * dedicated server, a network thread, a frame loop's idle time before the
+ * next frame is due (wait for the rest of the frame instead of sleeping).
+ * Don't use it on a thread that must render or run the game at a fixed rate
+ * without a timeout that fits, and don't call it from several threads at
+ * once: one arrival wakes one waiter. Mesh events are queued by
+ * meshrtc_mesh_poll on the host's thread and so never wake a wait.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (timeout_us < 0).
+ * @since 0.4.0
+ */
+MESHRTC_API int32_t meshrtc_wait(int64_t timeout_us, int32_t *out_arrived);
 
 /* -------------------------------------------------------------------- peer */
 
@@ -668,6 +705,38 @@ MESHRTC_API int32_t meshrtc_channel_put_packet(meshrtc_channel channel, const ui
  * @since 0.1.0
  */
 MESHRTC_API int32_t meshrtc_channel_get_packet(meshrtc_channel channel, const uint8_t **out_data, int32_t *out_len);
+
+/*
+ * meshrtc_channel_get_packets - take received messages in order, as many as
+ * fit, in one call: each is copied into buf (buf_cap bytes) right after the
+ * previous one and described in out_info (info_cap entries), while the next
+ * message fits in what is left of buf and out_info has room. *out_count
+ * receives how many were taken: 0 when none is queued (not an error). If buf
+ * cannot hold even the first message, nothing is taken, out_info[0].size
+ * receives its size and the call returns MESHRTC_ERR_PARAMETER_RANGE_ERROR.
+ * was_string_packet then describes the last message taken. The memory is
+ * the caller's; the library keeps nothing.
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (buf NULL with buf_cap > 0, buf_cap
+ * < 0, out_info NULL or info_cap < 1, out_count NULL),
+ * MESHRTC_ERR_PARAMETER_RANGE_ERROR, invalid handle.
+ * @since 0.4.0
+ */
+MESHRTC_API int32_t meshrtc_channel_get_packets(meshrtc_channel channel, uint8_t *buf, int32_t buf_cap, meshrtc_packet_info *out_info,
+                                                int32_t info_cap, int32_t *out_count);
+
+/*
+ * meshrtc_channel_put_packets - send count messages in one call: message i
+ * has sizes[i] bytes and they lie one after another in data. Each is sent as
+ * meshrtc_channel_put_packet sends it; the call stops at the first that
+ * fails and returns that error. *out_sent (may be NULL) receives how many
+ * were accepted (count when the call returns OK).
+ * Errors: MESHRTC_ERR_INVALID_PARAMETER (count < 0, sizes NULL with count >
+ * 0, a negative size, data NULL while the sizes add up to more than 0, a
+ * total above 2^31 - 1), then those of meshrtc_channel_put_packet.
+ * @since 0.4.0
+ */
+MESHRTC_API int32_t meshrtc_channel_put_packets(meshrtc_channel channel, const uint8_t *data, const int32_t *sizes, int32_t count,
+                                                int32_t *out_sent);
 
 /*
  * meshrtc_channel_get_available_packet_count - how many messages are queued.
@@ -1039,6 +1108,27 @@ MESHRTC_API int32_t meshrtc_mesh_put_packet(meshrtc_mesh mesh, const uint8_t *da
  * @since 0.1.0
  */
 MESHRTC_API int32_t meshrtc_mesh_get_packet(meshrtc_mesh mesh, const uint8_t **out_data, int32_t *out_len);
+
+/*
+ * meshrtc_mesh_get_packets - meshrtc_channel_get_packets for the mesh: the
+ * packets meshrtc_mesh_get_packet would take one by one, in the same order,
+ * each described with its peer_id, channel and mode as get_packet_peer,
+ * get_packet_channel and get_packet_mode would have said before taking it.
+ * Errors: as meshrtc_channel_get_packets.
+ * @since 0.4.0
+ */
+MESHRTC_API int32_t meshrtc_mesh_get_packets(meshrtc_mesh mesh, uint8_t *buf, int32_t buf_cap, meshrtc_packet_info *out_info,
+                                             int32_t info_cap, int32_t *out_count);
+
+/*
+ * meshrtc_mesh_put_packets - meshrtc_channel_put_packets for the mesh: each
+ * message goes as meshrtc_mesh_put_packet sends it (target peer, transfer
+ * mode and channel as set now).
+ * Errors: as meshrtc_channel_put_packets, with those of
+ * meshrtc_mesh_put_packet.
+ * @since 0.4.0
+ */
+MESHRTC_API int32_t meshrtc_mesh_put_packets(meshrtc_mesh mesh, const uint8_t *data, const int32_t *sizes, int32_t count, int32_t *out_sent);
 
 /*
  * meshrtc_mesh_get_available_packet_count - *out_count receives how many

@@ -56,6 +56,7 @@ static const char *lib_error(void) { return dlerror(); }
     X(meshrtc_log_next)                             \
     X(meshrtc_set_gc)                               \
     X(meshrtc_shutdown)                             \
+    X(meshrtc_wait)                                 \
     X(meshrtc_peer_create)                          \
     X(meshrtc_peer_destroy)                         \
     X(meshrtc_peer_initialize)                      \
@@ -76,6 +77,8 @@ static const char *lib_error(void) { return dlerror(); }
     X(meshrtc_channel_close)                        \
     X(meshrtc_channel_put_packet)                   \
     X(meshrtc_channel_get_packet)                   \
+    X(meshrtc_channel_put_packets)                  \
+    X(meshrtc_channel_get_packets)                  \
     X(meshrtc_channel_get_available_packet_count)   \
     X(meshrtc_channel_get_max_packet_size)          \
     X(meshrtc_channel_set_write_mode)               \
@@ -113,6 +116,8 @@ static const char *lib_error(void) { return dlerror(); }
     X(meshrtc_mesh_get_transfer_channel)            \
     X(meshrtc_mesh_put_packet)                      \
     X(meshrtc_mesh_get_packet)                      \
+    X(meshrtc_mesh_put_packets)                     \
+    X(meshrtc_mesh_get_packets)                     \
     X(meshrtc_mesh_get_available_packet_count)      \
     X(meshrtc_mesh_get_packet_peer)                 \
     X(meshrtc_mesh_get_packet_channel)              \
