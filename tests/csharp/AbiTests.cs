@@ -34,6 +34,7 @@ namespace MeshRtc.Tests
             { "meshrtc_mesh", "i64" }, { "meshrtc_lobby", "i64" }, { "char", "u8" }, { "uint8_t", "u8" },
             { "meshrtc_peer_event", "struct:meshrtc_peer_event" }, { "meshrtc_peer_stats", "struct:meshrtc_peer_stats" },
             { "meshrtc_channel_stats", "struct:meshrtc_channel_stats" }, { "meshrtc_lobby_event", "struct:meshrtc_lobby_event" },
+            { "meshrtc_packet_info", "struct:meshrtc_packet_info" },
         };
 
         static string CCanon(string baseType, int stars)
@@ -77,6 +78,7 @@ namespace MeshRtc.Tests
             { typeof(int), "i32" }, { typeof(long), "i64" }, { typeof(byte), "u8" }, { typeof(IntPtr), "ptr" },
             { typeof(PeerEventNative), "struct:meshrtc_peer_event" }, { typeof(PeerStatsNative), "struct:meshrtc_peer_stats" },
             { typeof(ChannelStatsNative), "struct:meshrtc_channel_stats" }, { typeof(LobbyEventNative), "struct:meshrtc_lobby_event" },
+            { typeof(PacketInfoNative), "struct:meshrtc_packet_info" },
         };
 
         static string CsCanon(Type t)
@@ -211,6 +213,7 @@ namespace MeshRtc.Tests
                 { "meshrtc_peer_stats", typeof(PeerStatsNative) },
                 { "meshrtc_channel_stats", typeof(ChannelStatsNative) },
                 { "meshrtc_lobby_event", typeof(LobbyEventNative) },
+                { "meshrtc_packet_info", typeof(PacketInfoNative) },
             };
             int lines = 0;
             var fieldsSeen = new HashSet<string>();

@@ -109,10 +109,13 @@ namespace MeshRtc.Tests
             Add("unreliable-packets", PairTests.UnreliablePackets);
             Add("text-packets", PairTests.TextPackets);
             Add("events-on-calling-thread", PairTests.EventsOnCallingThread);
+            Add("batch-pair", BatchTests.PairBatches);
+            Add("wait", BatchTests.Wait);
             Add("mesh-4-peers", MeshTests.FourPeerMesh);
             Add("mesh-server-client", MeshTests.ServerClient);
             Add("lobby-mesh", LobbyTests.Mesh);
             Add("lobby-closed", LobbyTests.Closed);
+            Add("batch-mesh", BatchTests.MeshBatches);
             Add("bad-input-disposed", BadInputTests.Disposed);
             Add("bad-input-arguments", BadInputTests.Arguments);
             Add("bad-input-states", BadInputTests.WrongStates);

@@ -37,5 +37,12 @@ int main(void) {
     OFF(meshrtc_lobby_event, mesh);
     OFF(meshrtc_lobby_event, code);
     OFF(meshrtc_lobby_event, text);
+    SIZE(meshrtc_packet_info);
+    OFF(meshrtc_packet_info, size);
+    OFF(meshrtc_packet_info, is_string);
+    OFF(meshrtc_packet_info, peer_id);
+    OFF(meshrtc_packet_info, channel);
+    OFF(meshrtc_packet_info, mode);
+    OFF(meshrtc_packet_info, reserved);
     return 0;
 }

@@ -43,6 +43,7 @@ namespace MeshRtc
         static readonly Func<int, int> logSetLevel = NativeMethods.meshrtc_log_set_level;
         static readonly LogNextFn logNext = NativeMethods.meshrtc_log_next;
         static readonly TextGetter lastError = NativeMethods.meshrtc_last_error;
+        static readonly NativeGetter<long, int> wait = NativeMethods.meshrtc_wait;
 
         /// <summary>The ABI version this binding was written for (MESHRTC_ABI_VERSION).</summary>
         public const int ExpectedAbiVersion = NativeMethods.AbiVersion;
@@ -141,6 +142,32 @@ namespace MeshRtc
             Check(setGc(gcPercent, memoryLimit, out s.GcPercent, out s.MemoryLimit), setGc);
             return s;
         }
+
+        /// <summary>
+        /// meshrtc_wait: blocks the calling thread until a packet or event was
+        /// queued on any object since the previous Wait returned (at once if
+        /// one was), or until timeoutMicroseconds pass (0: only checks).
+        /// Returns true if something arrived: then Poll and take packets as
+        /// usual. While a thread waits here the library's own work runs on
+        /// every core, so a thread with nothing to do until the next message
+        /// (a dedicated server, a network thread, the idle rest of a frame)
+        /// should wait here instead of sleeping. Not for a thread that must
+        /// render or tick at a fixed rate unless the timeout fits that rate,
+        /// and not from several threads at once: one arrival wakes one
+        /// waiter. Mesh peer_connected/peer_disconnected events come from
+        /// Poll and never end a wait. A negative timeout throws
+        /// MeshRtcException (InvalidParameter).
+        /// </summary>
+        public static bool Wait(long timeoutMicroseconds)
+        {
+            EnsureLoaded();
+            int arrived;
+            Check(wait(timeoutMicroseconds, out arrived), wait);
+            return arrived != 0;
+        }
+
+        /// <summary><see cref="Wait(long)"/> with the timeout as a TimeSpan (whole microseconds).</summary>
+        public static bool Wait(TimeSpan timeout) { return Wait(timeout.Ticks / (TimeSpan.TicksPerMillisecond / 1000)); }
 
         /// <summary>
         /// Captures library log lines at or below level for <see cref="TryGetLogLine"/>

@@ -20,4 +20,6 @@ namespace MeshRtc
     internal unsafe delegate int TextGetter(long handle, byte* buf, int cap, out int len);
     /// <summary>A library-wide function that returns one value (the create functions, shutdown).</summary>
     internal delegate int NativeGetter<T>(out T value);
+    /// <summary>A library-wide function of an input that returns one value (meshrtc_wait).</summary>
+    internal delegate int NativeGetter<A, T>(A a, out T value);
 }

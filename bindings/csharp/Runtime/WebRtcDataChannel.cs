@@ -34,6 +34,8 @@ namespace MeshRtc
         // The C functions this class calls, made once (see NativeCalls.cs).
         static readonly PutFn putPacket = NativeMethods.meshrtc_channel_put_packet;
         static readonly GetFn getPacket = NativeMethods.meshrtc_channel_get_packet;
+        static readonly PutManyFn putPackets = NativeMethods.meshrtc_channel_put_packets;
+        static readonly GetManyFn getPackets = NativeMethods.meshrtc_channel_get_packets;
         static readonly HandleCall poll = NativeMethods.meshrtc_channel_poll, close = NativeMethods.meshrtc_channel_close;
         static readonly HandleCall<int> setWriteMode = NativeMethods.meshrtc_channel_set_write_mode;
         static readonly HandleGetter<int>
@@ -55,7 +57,8 @@ namespace MeshRtc
             getProtocol = NativeMethods.meshrtc_channel_get_protocol;
 
         internal WebRtcDataChannel(long handle, bool owned)
-            : base(new MeshRtcHandle(handle, MeshRtcHandle.Kind.Channel, owned), putPacket, getPacket, getAvailablePacketCount)
+            : base(new MeshRtcHandle(handle, MeshRtcHandle.Kind.Channel, owned), putPacket, getPacket, getAvailablePacketCount,
+                   putPackets, getPackets)
         {
             IsOwned = owned;
         }

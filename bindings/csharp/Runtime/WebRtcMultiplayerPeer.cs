@@ -52,6 +52,8 @@ namespace MeshRtc
         static readonly NativeGetter<long> create = NativeMethods.meshrtc_mesh_create;
         static readonly PutFn putPacket = NativeMethods.meshrtc_mesh_put_packet;
         static readonly GetFn getPacket = NativeMethods.meshrtc_mesh_get_packet;
+        static readonly PutManyFn putPackets = NativeMethods.meshrtc_mesh_put_packets;
+        static readonly GetManyFn getPackets = NativeMethods.meshrtc_mesh_get_packets;
         static readonly HandleCall poll = NativeMethods.meshrtc_mesh_poll, close = NativeMethods.meshrtc_mesh_close;
         static readonly HandleCall<byte[]> setOptions = NativeMethods.meshrtc_mesh_set_options;
         static readonly HandleCall<int[], int> createServer = NativeMethods.meshrtc_mesh_create_server;
@@ -91,14 +93,17 @@ namespace MeshRtc
         int[] idBuffer = new int[16];
         readonly List<WebRtcPeerConnection> pollList = new List<WebRtcPeerConnection>();
 
-        public WebRtcMultiplayerPeer()
-            : base(MeshRtcHandle.Create(MeshRtcHandle.Kind.Mesh, create), putPacket, getPacket, getAvailablePacketCount)
+        public WebRtcMultiplayerPeer() : this(MeshRtcHandle.Create(MeshRtcHandle.Kind.Mesh, create))
         {
         }
 
         /// <summary>The mesh of a lobby (WebRtcLobby.Multiplayer): the lobby owns the handle.</summary>
-        internal WebRtcMultiplayerPeer(long lobbyMesh)
-            : base(new MeshRtcHandle(lobbyMesh, MeshRtcHandle.Kind.Mesh, false), putPacket, getPacket, getAvailablePacketCount)
+        internal WebRtcMultiplayerPeer(long lobbyMesh) : this(new MeshRtcHandle(lobbyMesh, MeshRtcHandle.Kind.Mesh, false))
+        {
+        }
+
+        WebRtcMultiplayerPeer(MeshRtcHandle handle)
+            : base(handle, putPacket, getPacket, getAvailablePacketCount, putPackets, getPackets)
         {
         }
 

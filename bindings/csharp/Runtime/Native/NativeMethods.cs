@@ -5,9 +5,10 @@
 //  - one [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
 //    per C function, named exactly like it;
 //  - fixed-width types only: int32_t -> int, int64_t and handles -> long,
-//    pointers -> byte* / byte[] / out / ref / IntPtr; no bool, no string
-//    marshalling (strings are passed as NUL-terminated UTF-8 byte[] built by
-//    the caller, so the platform's default string encoding never matters);
+//    pointers -> byte* / int* / blittable struct* / byte[] / out / ref /
+//    IntPtr; no bool, no string marshalling (strings are passed as
+//    NUL-terminated UTF-8 byte[] built by the caller, so the platform's
+//    default string encoding never matters);
 //  - no delegates: the library never calls managed code.
 using System;
 using System.Runtime.InteropServices;
@@ -61,6 +62,18 @@ namespace MeshRtc.Native
         public int Mesh;
         public int Code;
         public IntPtr Text;
+    }
+
+    /// <summary>meshrtc_packet_info (24 bytes): one packet of a batched get.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PacketInfoNative
+    {
+        public int Size;
+        public int IsString;
+        public int PeerId;
+        public int Channel;
+        public int Mode;
+        public int Reserved;
     }
 
     /// <summary>
@@ -127,6 +140,8 @@ namespace MeshRtc.Native
         public static extern int meshrtc_set_gc(int gcPercent, long memoryLimit, out int outGcPercent, out long outMemoryLimit);
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
         public static extern int meshrtc_shutdown(out int outLeaked);
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int meshrtc_wait(long timeoutUs, out int outArrived);
 
         // --------------------------------------------------------------- peer
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
@@ -171,6 +186,11 @@ namespace MeshRtc.Native
         public static extern int meshrtc_channel_put_packet(long channel, byte* data, int len);
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
         public static extern int meshrtc_channel_get_packet(long channel, out IntPtr outData, out int outLen);
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int meshrtc_channel_get_packets(long channel, byte* buf, int bufCap, PacketInfoNative* outInfo, int infoCap,
+                                                             out int outCount);
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int meshrtc_channel_put_packets(long channel, byte* data, int* sizes, int count, out int outSent);
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
         public static extern int meshrtc_channel_get_available_packet_count(long channel, out int outCount);
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
@@ -248,6 +268,11 @@ namespace MeshRtc.Native
         public static extern int meshrtc_mesh_put_packet(long mesh, byte* data, int len);
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
         public static extern int meshrtc_mesh_get_packet(long mesh, out IntPtr outData, out int outLen);
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int meshrtc_mesh_get_packets(long mesh, byte* buf, int bufCap, PacketInfoNative* outInfo, int infoCap,
+                                                          out int outCount);
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int meshrtc_mesh_put_packets(long mesh, byte* data, int* sizes, int count, out int outSent);
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
         public static extern int meshrtc_mesh_get_available_packet_count(long mesh, out int outCount);
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
