@@ -26,8 +26,10 @@
 #ifndef MESHRTC_HPP
 #define MESHRTC_HPP
 
+#include <algorithm>
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -304,6 +306,11 @@ bool try_call(c_function<int32_t(P...)> f, A &&...args) {
     return true;
 }
 
+/// A capacity for the C ABI: sizes above 2^31 - 1 offer 2^31 - 1.
+inline int32_t clamped_cap(std::size_t cap) {
+    return static_cast<int32_t>(std::min<std::size_t>(cap, static_cast<std::size_t>(std::numeric_limits<int32_t>::max())));
+}
+
 inline int32_t checked_len(bytes_view data, const char *function) {
     if (data.size() > static_cast<std::size_t>(std::numeric_limits<int32_t>::max()))
         invalid(function, "byte range larger than 2147483647 bytes");
@@ -361,6 +368,8 @@ struct channel_api {
     static constexpr auto put_packet = MESHRTC_HPP_FN(meshrtc_channel_put_packet);
     static constexpr auto get_packet = MESHRTC_HPP_FN(meshrtc_channel_get_packet);
     static constexpr auto get_available_packet_count = MESHRTC_HPP_FN(meshrtc_channel_get_available_packet_count);
+    static constexpr auto put_packets = MESHRTC_HPP_FN(meshrtc_channel_put_packets);
+    static constexpr auto get_packets = MESHRTC_HPP_FN(meshrtc_channel_get_packets);
 };
 struct lobby_api {
     static constexpr const char *name = "meshrtc::Lobby";
@@ -373,6 +382,8 @@ struct mesh_api {
     static constexpr auto put_packet = MESHRTC_HPP_FN(meshrtc_mesh_put_packet);
     static constexpr auto get_packet = MESHRTC_HPP_FN(meshrtc_mesh_get_packet);
     static constexpr auto get_available_packet_count = MESHRTC_HPP_FN(meshrtc_mesh_get_available_packet_count);
+    static constexpr auto put_packets = MESHRTC_HPP_FN(meshrtc_mesh_put_packets);
+    static constexpr auto get_packets = MESHRTC_HPP_FN(meshrtc_mesh_get_packets);
 };
 
 /// What every wrapper is: one handle of Api's kind (move-only), empty once
@@ -462,6 +473,46 @@ public:
 
     int32_t get_available_packet_count() const { return this->get(Api::get_available_packet_count); }
 
+    /// Takes queued messages in order, as many as fit, in one call: each is
+    /// copied into buf right after the previous one and described in infos
+    /// (size and is_string; on a MultiplayerPeer also peer_id, channel and
+    /// mode, as get_packet_peer/channel/mode would have said, in get_packet's
+    /// order), while the next fits in what is left of buf's cap bytes and
+    /// infos has room. Returns how many were taken (0 when none is queued).
+    /// When buf cannot hold even the first, nothing is taken, infos[0].size
+    /// receives its size and Exception(ParameterRangeError) is thrown.
+    /// Allocates nothing.
+    std::size_t get_packets(uint8_t *buf, std::size_t cap, meshrtc_packet_info *infos, std::size_t info_cap) {
+        int32_t n = 0;
+        this->call(Api::get_packets, buf, clamped_cap(cap), infos, clamped_cap(info_cap), &n);
+        return static_cast<std::size_t>(n);
+    }
+
+    /// get_packets into the whole of buf and infos (their sizes, which stay).
+    std::size_t get_packets(std::vector<uint8_t> &buf, std::vector<meshrtc_packet_info> &infos) {
+        return get_packets(buf.data(), buf.size(), infos.data(), infos.size());
+    }
+
+    /// Sends sizes.size() messages in one call, each as put_packet sends it:
+    /// message i has sizes[i] bytes and they lie one after another in data.
+    /// Returns how many were accepted: all of them, or, when one fails after
+    /// others were accepted, the ones before it (put the rest again: that
+    /// call throws the failure). Throws as put_packet does when the first
+    /// fails, and Exception(InvalidParameter) before calling when the sizes
+    /// add up to more than data holds. Allocates nothing.
+    std::size_t put_packets(bytes_view data, const std::vector<int32_t> &sizes) {
+        const char *name = Api::put_packets.name;
+        if (sizes.size() > static_cast<std::size_t>(std::numeric_limits<int32_t>::max()))
+            invalid(name, "more than 2147483647 messages");
+        int64_t total = 0;
+        for (int32_t size : sizes) total += std::max<int32_t>(size, 0);  // the library refuses negative sizes
+        if (static_cast<uint64_t>(total) > data.size()) invalid(name, "the sizes add up to more than data holds");
+        int32_t sent = 0;
+        int32_t rc = Api::put_packets.fn(this->use(), data.data(), sizes.data(), static_cast<int32_t>(sizes.size()), &sent);
+        if (sent == 0) check(rc, name);
+        return static_cast<std::size_t>(sent);
+    }
+
 protected:
     using object<Api>::object;
 };
@@ -494,6 +545,22 @@ inline int32_t shutdown() {
     int32_t leaked = 0;
     detail::call(MESHRTC_HPP_FN(meshrtc_shutdown), &leaked);
     return leaked;
+}
+
+/// meshrtc_wait: blocks the calling thread until a packet or event was
+/// queued on any object since the previous wait returned (at once if one
+/// was), or until timeout passes (0 only checks); true if something arrived,
+/// then poll and take packets as usual. While a thread waits here the
+/// library's own work runs on every core: use it on a thread with nothing to
+/// do until the next message (a dedicated server, a network thread, the idle
+/// rest of a frame instead of sleeping), not on one that must render or tick
+/// at a fixed rate unless the timeout fits, and from one thread only (one
+/// arrival wakes one waiter). Mesh events come from MultiplayerPeer::poll and
+/// never end a wait. A negative timeout throws Exception(InvalidParameter).
+inline bool wait(std::chrono::microseconds timeout) {
+    int32_t arrived = 0;
+    detail::call(MESHRTC_HPP_FN(meshrtc_wait), static_cast<int64_t>(timeout.count()), &arrived);
+    return arrived != 0;
 }
 
 /// meshrtc_set_gc's settings: percent -1 means collection is off (GOGC=off),

@@ -746,6 +746,214 @@ static void test_lobby() {
     for (auto &n : ns) CHECK(n->errors == 0);
 }
 
+// ----------------------------------------------------------------- batches
+
+/// sizes.size() messages, message i being sizes[i] bytes of value first + i.
+static std::vector<uint8_t> messages(int first, const std::vector<int32_t> &sizes) {
+    std::vector<uint8_t> data;
+    for (std::size_t i = 0; i < sizes.size(); i++)
+        data.insert(data.end(), static_cast<std::size_t>(sizes[i]), static_cast<uint8_t>(first + static_cast<int>(i)));
+    return data;
+}
+
+/// n channel packets in buf: packet k (from first on) has sizes[k] bytes of value k.
+static void check_taken(std::size_t n, const uint8_t *buf, const meshrtc_packet_info *infos, int first,
+                        const std::vector<int32_t> &sizes, const std::string &what) {
+    std::size_t off = 0;
+    for (std::size_t i = 0; i < n; i++) {
+        int k = first + static_cast<int>(i);
+        const meshrtc_packet_info &info = infos[i];
+        CHECK(info.size == sizes[static_cast<std::size_t>(k)], what, ": size of packet ", k, " is ", info.size);
+        CHECK(!info.is_string && info.peer_id == 0 && info.channel == 0 && info.mode == 0, what, ": packet ", k);
+        for (int32_t j = 0; j < info.size; j++)
+            CHECK(buf[off + static_cast<std::size_t>(j)] == static_cast<uint8_t>(k), what, ": packet ", k, " byte ", j);
+        off += static_cast<std::size_t>(info.size);
+    }
+}
+
+static void test_batches_pair() {
+    Pair p;
+    DataChannel tx = p.a.pc.create_data_channel("batch", R"({"negotiated":true,"id":1})");
+    DataChannel rx = p.b.pc.create_data_channel("batch", R"({"negotiated":true,"id":1})");
+    p.a.pc.create_offer();
+    p.wait_open({&tx, &rx});
+    const std::vector<int32_t> sizes{1, 2, 3, 0, 4};
+    CHECK(tx.put_packets(messages(0, sizes), sizes) == 5);
+    tx.set_write_mode(WriteMode::Text);
+    CHECK(tx.put_packets(std::string_view("hiyo"), {2, 2}) == 2);
+    tx.set_write_mode(WriteMode::Binary);
+    CHECK(tx.put_packets(bytes_view(), {}) == 0, "an empty batch");
+    wait_until([&] { return rx.get_available_packet_count() == 7; }, [&] { p.pump(); }, "7 packets");
+
+    std::vector<meshrtc_packet_info> infos(8);
+    std::vector<uint8_t> buf(4);
+    // 4 bytes hold packets 0 and 1 (1 + 2); packet 2 needs 3 more.
+    std::size_t n = rx.get_packets(buf, infos);
+    CHECK(n == 2, n);
+    check_taken(n, buf.data(), infos.data(), 0, sizes, "first batch");
+    uint8_t two[2];
+    auto e = expect_error(Error::ParameterRangeError, [&] { rx.get_packets(two, sizeof two, infos.data(), infos.size()); },
+                          "buffer too small");
+    CHECK(e.function() == "meshrtc_channel_get_packets", e.what());
+    CHECK(infos[0].size == 3 && rx.get_available_packet_count() == 5, "size given, nothing taken");
+    meshrtc_packet_info one{};
+    CHECK(rx.get_packets(buf.data(), buf.size(), &one, 1) == 1 && one.size == 3, "one description, one packet");
+    CHECK(buf[0] == 2 && buf[1] == 2 && buf[2] == 2);
+    std::vector<uint8_t> big(64);
+    n = rx.get_packets(big, infos);
+    CHECK(n == 4 && infos[0].size == 0 && infos[1].size == 4 && infos[2].size == 2 && infos[3].size == 2, n);
+    CHECK(!infos[0].is_string && !infos[1].is_string && infos[2].is_string && infos[3].is_string, "string flags");
+    CHECK(bytes_view(big.data() + 4, 4).as_string() == "hiyo");
+    CHECK(rx.was_string_packet(), "was_string_packet describes the last packet taken");
+    CHECK(rx.get_packets(big, infos) == 0, "an empty queue");
+    CHECK(rx.get_packets(nullptr, 0, infos.data(), infos.size()) == 0, "an empty queue, no buffer");
+
+    std::vector<meshrtc_packet_info> none;
+    expect_error(Error::InvalidParameter, [&] { rx.get_packets(big, none); }, "no descriptions");
+    expect_error(Error::InvalidParameter, [&] { rx.get_packets(nullptr, 8, infos.data(), infos.size()); }, "NULL buffer");
+
+    // A batch that fails part way: the first goes, the second is too large;
+    // the rest, put again, throws.
+    const int32_t max = tx.get_max_packet_size();
+    const std::vector<int32_t> parts{1, max + 1, 1};
+    auto data = messages(0, parts);
+    CHECK(tx.put_packets(data, parts) == 1, "accepted before the oversize message");
+    e = expect_error(Error::InvalidParameter,
+                     [&] { tx.put_packets(bytes_view(data.data() + 1, data.size() - 1), {max + 1, 1}); }, "oversize again");
+    CHECK(e.function() == "meshrtc_channel_put_packets", e.what());
+    wait_until([&] { return rx.get_available_packet_count() == 1; }, [&] { p.pump(); }, "the accepted message");
+    CHECK(rx.get_packets(big, infos) == 1 && infos[0].size == 1 && big[0] == 0);
+    e = expect_error(Error::InvalidParameter, [&] { tx.put_packets(std::string_view("ab"), {1, 2}); }, "sizes past the data");
+    CHECK(e.function() == "meshrtc_channel_put_packets", e.what());
+    expect_error(Error::InvalidParameter, [&] { tx.put_packets(std::string_view("ab"), {1, -1}); }, "a negative size");
+
+    tx.close();
+    expect_error(Error::Failed, [&] { tx.put_packets(std::string_view("ab"), {1, 1}); }, "put on a closed channel");
+}
+
+/// Peers 2 and 3 send to peer 1 with put_packets on several channels and
+/// modes; peer 1 takes them two at a time with get_packets, in get_packet's
+/// order (round robin over the peers in the order they were added, one packet
+/// per peer per turn, channels by index), each with its sender, channel and mode.
+static void test_batches_mesh() {
+    std::vector<std::unique_ptr<Node>> nodes;
+    std::vector<Link> links;
+    for (int id = 1; id <= 3; id++) {
+        nodes.push_back(std::make_unique<Node>());
+        nodes.back()->mesh.create_mesh(id, {TransferMode::Reliable});
+    }
+    Node &n1 = *nodes[0], &n2 = *nodes[1], &n3 = *nodes[2];
+    link(n1, 1, n2, 2, links);
+    link(n1, 1, n3, 3, links);
+    link(n2, 2, n3, 3, links);
+    auto poll_all = [&] {
+        pump_links(links);
+        for (auto &x : nodes) x->poll();
+    };
+    wait_until([&] { return n1.connected.size() == 2 && n2.connected.size() == 2 && n3.connected.size() == 2; }, poll_all,
+               "every peer connected", 120);
+
+    n2.mesh.set_target_peer(1);
+    CHECK(n2.mesh.put_packets(std::string_view("2a2b"), {2, 2}) == 2);
+    n2.mesh.set_transfer_channel(1);
+    CHECK(n2.mesh.put_packets(std::string_view("2x"), {2}) == 1);
+    n3.mesh.set_target_peer(1);
+    n3.mesh.set_transfer_mode(TransferMode::UnreliableOrdered);
+    CHECK(n3.mesh.put_packets(std::string_view("3o"), {2}) == 1);
+    n3.mesh.set_transfer_mode(TransferMode::Reliable);
+    CHECK(n3.mesh.put_packets(std::string_view("3a"), {2}) == 1);
+
+    // Everything queued on peer 1's channels before its mesh polls, so the
+    // order does not depend on arrival times.
+    auto queued = [&] {
+        int32_t total = 0;
+        for (int32_t id : {2, 3})
+            for (const DataChannel &ch : n1.mesh.get_peer(id).channels) total += ch.get_available_packet_count();
+        return total == 5;
+    };
+    wait_until(queued, nullptr, "5 packets queued at peer 1");
+    n1.mesh.poll();
+    CHECK(n1.mesh.get_available_packet_count() == 5);
+    struct Want {
+        const char *text;
+        int32_t peer, channel;
+        TransferMode mode;
+    };
+    const Want want[] = {{"2a", 2, 0, TransferMode::Reliable},
+                         {"3a", 3, 0, TransferMode::Reliable},
+                         {"2b", 2, 0, TransferMode::Reliable},
+                         {"3o", 3, 0, TransferMode::UnreliableOrdered},
+                         {"2x", 2, 1, TransferMode::Reliable}};
+    std::vector<uint8_t> buf(5);  // two 2-byte packets per call
+    std::vector<meshrtc_packet_info> infos(4);
+    std::size_t got = 0;
+    while (got < std::size(want)) {
+        std::size_t n = n1.mesh.get_packets(buf, infos);
+        CHECK(n == std::min<std::size_t>(2, std::size(want) - got), n, " packets after ", got);
+        for (std::size_t i = 0; i < n; i++, got++) {
+            std::string text(bytes_view(buf.data() + 2 * i, static_cast<std::size_t>(infos[i].size)).as_string());
+            CHECK(text == want[got].text && infos[i].peer_id == want[got].peer && infos[i].channel == want[got].channel &&
+                      infos[i].mode == code(want[got].mode) && !infos[i].is_string,
+                  "packet ", got, ": ", text, " from ", infos[i].peer_id, " channel ", infos[i].channel, " mode ",
+                  infos[i].mode);
+        }
+    }
+    CHECK(n1.mesh.get_packets(buf, infos) == 0 && n1.mesh.get_packet_peer() == 0, "the mesh's queue is empty");
+
+    // Broadcast to both others; a target not in the mesh fails at the first.
+    n2.mesh.set_target_peer(0);
+    n2.mesh.set_transfer_channel(0);
+    CHECK(n2.mesh.put_packets(std::string_view("b1b2"), {2, 2}) == 2);
+    wait_until([&] { return n1.packets.size() == 2 && n3.packets.size() == 2; }, poll_all, "broadcast batch");
+    for (Node *x : {&n1, &n3})
+        CHECK(bytes_view(x->packets[0].data).as_string() == "b1" && bytes_view(x->packets[1].data).as_string() == "b2");
+    n2.mesh.set_target_peer(9);
+    auto e = expect_error(Error::InvalidParameter, [&] { n2.mesh.put_packets(std::string_view("zz"), {2}); }, "bad target");
+    CHECK(e.function() == "meshrtc_mesh_put_packets", e.what());
+    MultiplayerPeer unconfigured;
+    expect_error(Error::Unconfigured, [&] { unconfigured.put_packets(std::string_view("z"), {1}); }, "unconfigured put");
+    CHECK(unconfigured.get_packets(buf, infos) == 0, "get on an unconfigured mesh");
+}
+
+/// wait: false on an idle library, woken by another thread's packet (queued
+/// by then), an arrival while nobody waited remembered once, negative refused.
+static void test_wait() {
+    Pair p;
+    DataChannel tx = p.a.pc.create_data_channel("wait", R"({"negotiated":true,"id":1})");
+    DataChannel rx = p.b.pc.create_data_channel("wait", R"({"negotiated":true,"id":1})");
+    p.a.pc.create_offer();
+    p.wait_open({&tx, &rx});
+    wait_until([&] { return p.a.pc.get_gathering_state() == GatheringState::Complete &&
+                            p.b.pc.get_gathering_state() == GatheringState::Complete; },
+               [&] { p.pump(); }, "gathering complete");
+    p.pump();
+    for (int i = 0; i < 1000 && wait(std::chrono::microseconds(0)); i++) {
+    }  // what connecting left
+    CHECK(!wait(std::chrono::microseconds(0)), "nothing arrived on an idle library");
+    CHECK(!wait(std::chrono::milliseconds(10)), "a timeout on an idle library");
+
+    std::string failure;
+    std::thread sender([&] {
+        try {
+            tx.put_packet(std::vector<uint8_t>{7});
+        } catch (const std::exception &ex) {
+            failure = ex.what();
+        }
+    });
+    bool arrived = wait(std::chrono::minutes(1));
+    sender.join();
+    CHECK(failure.empty(), failure);
+    CHECK(arrived, "a packet from another thread ends the wait");
+    CHECK(rx.get_available_packet_count() == 1, "the packet is queued when wait returns");
+
+    tx.put_packet(std::vector<uint8_t>{8});
+    wait_until([&] { return rx.get_available_packet_count() == 2; }, nullptr, "a packet while nobody waits");
+    CHECK(wait(std::chrono::minutes(1)), "the arrival before wait is remembered");
+    CHECK(!wait(std::chrono::microseconds(0)), "and wakes one wait only");
+    auto e = expect_error(Error::InvalidParameter, [&] { wait(std::chrono::microseconds(-1)); }, "a negative timeout");
+    CHECK(e.function() == "meshrtc_wait", e.what());
+}
+
 // --------------------------------------------------------------- bad input
 
 static void test_moved_from() {
@@ -934,7 +1142,8 @@ static void test_function_names() {
     MultiplayerPeer m;
     CHECK(meshrtc_channel_destroy(c.handle()) == MESHRTC_OK && meshrtc_peer_destroy(p.handle()) == MESHRTC_OK &&
           meshrtc_mesh_destroy(m.handle()) == MESHRTC_OK);
-    std::vector<uint8_t> buf;
+    std::vector<uint8_t> buf, infos_buf(8);
+    std::vector<meshrtc_packet_info> infos(1);
     const std::pair<std::string, std::function<void()>> calls[] = {
         {"meshrtc_peer_create_offer", [&] { p.create_offer(); }},
         {"meshrtc_peer_set_local_description", [&] { p.set_local_description("offer", "v=0"); }},
@@ -944,6 +1153,8 @@ static void test_function_names() {
         {"meshrtc_peer_get_stats", [&] { p.get_stats(); }},
         {"meshrtc_channel_put_packet", [&] { c.put_packet(std::vector<uint8_t>{1}); }},
         {"meshrtc_channel_get_packet", [&] { c.get_packet(buf); }},
+        {"meshrtc_channel_put_packets", [&] { c.put_packets(std::string_view("a"), {1}); }},
+        {"meshrtc_channel_get_packets", [&] { c.get_packets(infos_buf, infos); }},
         {"meshrtc_channel_get_available_packet_count", [&] { c.get_available_packet_count(); }},
         {"meshrtc_channel_set_write_mode", [&] { c.set_write_mode(WriteMode::Text); }},
         {"meshrtc_channel_get_label", [&] { c.get_label(); }},
@@ -955,6 +1166,8 @@ static void test_function_names() {
         {"meshrtc_mesh_get_peer", [&] { m.get_peer(2); }},
         {"meshrtc_mesh_get_peers", [&] { m.get_peers(); }},
         {"meshrtc_mesh_get_packet", [&] { m.get_packet_view(); }},
+        {"meshrtc_mesh_put_packets", [&] { m.put_packets(std::string_view("a"), {1}); }},
+        {"meshrtc_mesh_get_packets", [&] { m.get_packets(infos_buf, infos); }},
         {"meshrtc_mesh_get_packet_mode", [&] { m.get_packet_mode(); }},
         {"meshrtc_mesh_poll", [&] { m.poll_events(); }},
     };
@@ -1035,6 +1248,9 @@ int main(int argc, char **argv) {
         {"mesh-4-peers", test_mesh_4_peers},
         {"mesh-server-client", test_mesh_server_client},
         {"lobby", test_lobby},
+        {"batches-pair", test_batches_pair},
+        {"batches-mesh", test_batches_mesh},
+        {"wait", test_wait},
         {"bad-input-moved-from", test_moved_from},
         {"bad-input-arguments", test_arguments},
         {"bad-input-states", test_wrong_states},
