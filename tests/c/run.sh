@@ -4,9 +4,9 @@
 #        to the repository root; build it first with scripts/build.sh)
 # Environment: CC, the C compiler for the host build (default cc).
 #
-# test_connect, test_bad_input, test_mesh, test_threads and demo link the
-# library directly; test_dlopen loads it at run time. The build directory
-# names the platform:
+# test_connect, test_bad_input, test_mesh, test_batch, test_threads and demo
+# link the library directly; test_dlopen loads it at run time. The build
+# directory names the platform:
 #  - linux-amd64 (the host): -std=c11 -Wall -Wextra -Werror
 #    -fsanitize=address,undefined, linked with -L -lmeshrtc -Wl,-rpath;
 #    test_dlopen uses dlopen (-ldl).
@@ -114,7 +114,9 @@ run() { # name command...
 for t in test_connect test_bad_input test_mesh; do
   compile "$t" "${link_direct[@]}" && run "$t" "$bin/$t$exe"
 done
-compile test_threads "${link_direct[@]}" -pthread && run test_threads "$bin/test_threads$exe"
+for t in test_batch test_threads; do
+  compile "$t" "${link_direct[@]}" -pthread && run "$t" "$bin/$t$exe"
+done
 compile test_dlopen "${link_dlopen[@]}" && run test_dlopen "$bin/test_dlopen$exe" "$dlopen_arg"
 # The host runs the demo in its own stage (scripts/demo.sh).
 if [[ ${#runner[@]} -gt 0 ]]; then

@@ -278,6 +278,9 @@ static meshrtc_peer_stats opstats = {0x7777, 0x7777, 0x7777, 0x7777, 0x7777, 0x7
 static meshrtc_channel_stats ocstats = {0x7777, 0x7777, 0x7777, 0x7777};
 static char obuf[64] = "sentinel";
 static const uint8_t payload[4] = {1, 2, 3, 4};
+static const int32_t payload_sizes[2] = {1, 3};
+static uint8_t obytes[8] = {0x77, 0x77, 0x77, 0x77, 0x77, 0x77, 0x77, 0x77};
+static meshrtc_packet_info oinfo = {0x7777, 0x7777, 0x7777, 0x7777, 0x7777, 0x7777};
 static meshrtc_peer opeer = 0x7777;
 static meshrtc_channel ochs[4] = {0x7777, 0x7777, 0x7777, 0x7777};
 static int32_t oids[4] = {0x7777, 0x7777, 0x7777, 0x7777};
@@ -312,6 +315,8 @@ T0(channel_poll)
 T0(channel_close)
 T(channel_put_packet, payload, 4)
 T(channel_get_packet, &optr, &o32)
+T(channel_put_packets, payload, payload_sizes, 2, &o32)
+T(channel_get_packets, obytes, 8, &oinfo, 1, &o32)
 T(channel_get_available_packet_count, &o32)
 T(channel_get_max_packet_size, &o32)
 T(channel_set_write_mode, MESHRTC_WRITE_MODE_TEXT)
@@ -348,6 +353,8 @@ T(mesh_set_transfer_channel, 0)
 T(mesh_get_transfer_channel, &o32)
 T(mesh_put_packet, payload, 4)
 T(mesh_get_packet, &optr, &o32)
+T(mesh_put_packets, payload, payload_sizes, 2, &o32)
+T(mesh_get_packets, obytes, 8, &oinfo, 1, &o32)
 T(mesh_get_available_packet_count, &o32)
 T(mesh_get_packet_peer, &o32)
 T(mesh_get_packet_channel, &o32)
@@ -376,20 +383,21 @@ static const handle_fn HANDLE_FNS[] = {
     P(peer_destroy), P(peer_initialize), P(peer_create_data_channel), P(peer_create_offer),
     P(peer_set_local_description), P(peer_set_remote_description), P(peer_add_ice_candidate), P(peer_poll),
     P(peer_next_event), P(peer_close), P(peer_get_connection_state), P(peer_get_gathering_state),
-    P(peer_get_signaling_state), P(peer_get_stats), C(channel_destroy), C(channel_poll), C(channel_close), C(channel_put_packet),
-    C(channel_get_packet), C(channel_get_available_packet_count), C(channel_get_max_packet_size),
-    C(channel_set_write_mode), C(channel_get_write_mode), C(channel_was_string_packet), C(channel_get_ready_state),
-    C(channel_get_label), C(channel_get_protocol), C(channel_is_ordered), C(channel_get_id),
-    C(channel_get_max_packet_life_time), C(channel_get_max_retransmits), C(channel_is_negotiated),
-    C(channel_get_buffered_amount), C(channel_get_dropped_count), C(channel_get_stats),
-    M(mesh_destroy), M(mesh_set_options), M(mesh_create_server), M(mesh_create_client), M(mesh_create_mesh),
-    M(mesh_initialize), M(mesh_add_peer), M(mesh_remove_peer), M(mesh_disconnect_peer), M(mesh_has_peer),
-    M(mesh_get_peer), M(mesh_get_peers), M(mesh_set_target_peer), M(mesh_get_target_peer),
-    M(mesh_set_transfer_mode), M(mesh_get_transfer_mode), M(mesh_set_transfer_channel),
-    M(mesh_get_transfer_channel), M(mesh_put_packet), M(mesh_get_packet), M(mesh_get_available_packet_count),
-    M(mesh_get_packet_peer), M(mesh_get_packet_channel), M(mesh_get_packet_mode), M(mesh_poll), M(mesh_close),
-    M(mesh_next_event), M(mesh_get_unique_id), M(mesh_get_connection_status), M(mesh_is_server_relay_supported),
-    M(mesh_set_refuse_new_connections), M(mesh_is_refusing_new_connections), M(mesh_get_max_packet_size),
+    P(peer_get_signaling_state), P(peer_get_stats), C(channel_destroy), C(channel_poll), C(channel_close),
+    C(channel_put_packet), C(channel_get_packet), C(channel_put_packets), C(channel_get_packets),
+    C(channel_get_available_packet_count), C(channel_get_max_packet_size), C(channel_set_write_mode),
+    C(channel_get_write_mode), C(channel_was_string_packet), C(channel_get_ready_state), C(channel_get_label),
+    C(channel_get_protocol), C(channel_is_ordered), C(channel_get_id), C(channel_get_max_packet_life_time),
+    C(channel_get_max_retransmits), C(channel_is_negotiated), C(channel_get_buffered_amount),
+    C(channel_get_dropped_count), C(channel_get_stats), M(mesh_destroy), M(mesh_set_options), M(mesh_create_server),
+    M(mesh_create_client), M(mesh_create_mesh), M(mesh_initialize), M(mesh_add_peer), M(mesh_remove_peer),
+    M(mesh_disconnect_peer), M(mesh_has_peer), M(mesh_get_peer), M(mesh_get_peers), M(mesh_set_target_peer),
+    M(mesh_get_target_peer), M(mesh_set_transfer_mode), M(mesh_get_transfer_mode), M(mesh_set_transfer_channel),
+    M(mesh_get_transfer_channel), M(mesh_put_packet), M(mesh_get_packet), M(mesh_put_packets), M(mesh_get_packets),
+    M(mesh_get_available_packet_count), M(mesh_get_packet_peer), M(mesh_get_packet_channel),
+    M(mesh_get_packet_mode), M(mesh_poll), M(mesh_close), M(mesh_next_event), M(mesh_get_unique_id),
+    M(mesh_get_connection_status), M(mesh_is_server_relay_supported), M(mesh_set_refuse_new_connections),
+    M(mesh_is_refusing_new_connections), M(mesh_get_max_packet_size),
 };
 
 static void test_handles(void) {
@@ -429,7 +437,8 @@ static void test_handles(void) {
             EXPECT(name, o32 == 0x7777 && o64 == 0x7777 && och == 0x7777 && strcmp(obuf, "sentinel") == 0 &&
                              strcmp((const char *)optr, "sentinel") == 0 && opstats.rtt_us == 0x7777 &&
                              opstats.local_candidate_type == 0x7777 && ocstats.messages_sent == 0x7777 &&
-                             opeer == 0x7777 && ochs[0] == 0x7777 && oids[0] == 0x7777 && o32b == 0x7777,
+                             opeer == 0x7777 && ochs[0] == 0x7777 && oids[0] == 0x7777 && o32b == 0x7777 &&
+                             oinfo.size == 0x7777 && oinfo.reserved == 0x7777 && obytes[0] == 0x77,
                    "an out-parameter was written by a failed call");
         }
     }
@@ -1040,6 +1049,108 @@ static void test_channel_texts(void) {
     }
 }
 
+/* ---------------------------------------------------------------- batches */
+
+typedef int32_t (*get_packets_fn)(int64_t, uint8_t *, int32_t, meshrtc_packet_info *, int32_t, int32_t *);
+typedef int32_t (*put_packets_fn)(int64_t, const uint8_t *, const int32_t *, int32_t, int32_t *);
+
+/* The argument checks of the batched get and put of a channel or mesh obj
+ * (a channel that is open, a mesh that is not configured: the checks come
+ * first). A failed get writes nothing; a failed put reports 0 sent. */
+static void batch_cases(const char *kind, int64_t obj, get_packets_fn get, put_packets_fn put) {
+    uint8_t buf[8];
+    meshrtc_packet_info info = {0x7777, 0x7777, 0x7777, 0x7777, 0x7777, 0x7777};
+    int32_t count = 0x7777;
+    const struct {
+        const char *name, *substr;
+        uint8_t *buf;
+        int32_t buf_cap;
+        meshrtc_packet_info *info;
+        int32_t info_cap;
+        int32_t *count;
+    } gets[] = {
+        {"out_count NULL", "out_count must not be NULL", buf, 8, &info, 1, NULL},
+        {"out_info NULL", "out_info and out_count", buf, 8, NULL, 1, &count},
+        {"info_cap 0", "info_cap 0 is less than 1", buf, 8, &info, 0, &count},
+        {"info_cap -1", "info_cap -1 is less than 1", buf, 8, &info, -1, &count},
+        {"info_cap INT32_MIN", "is less than 1", buf, 8, &info, INT32_MIN, &count},
+        {"buf NULL, buf_cap 8", "buf NULL with buf_cap 8", NULL, 8, &info, 1, &count},
+        {"buf_cap -1", "buf_cap negative", buf, -1, &info, 1, &count},
+        {"buf_cap INT32_MIN", "buf_cap negative", buf, INT32_MIN, &info, 1, &count},
+    };
+    for (size_t i = 0; i < COUNT(gets); i++) {
+        char name[160];
+        snprintf(name, sizeof name, "%s_get_packets: %s", kind, gets[i].name);
+        CASE(name, MESHRTC_ERR_INVALID_PARAMETER, obj, gets[i].substr,
+             get(obj, gets[i].buf, gets[i].buf_cap, gets[i].info, gets[i].info_cap, gets[i].count));
+        EXPECT(name, count == 0x7777 && info.size == 0x7777 && info.reserved == 0x7777,
+               "out-parameters written by a failed call");
+    }
+
+    static const int32_t negative[2] = {1, -1}, min[1] = {INT32_MIN}, huge[3] = {1 << 30, 1 << 30, 1 << 30};
+    static const int32_t three[1] = {3};
+    const struct {
+        const char *name, *substr;
+        const uint8_t *data;
+        const int32_t *sizes;
+        int32_t count;
+    } puts[] = {
+        {"count -1", "count -1 is negative", payload, payload_sizes, -1},
+        {"count INT32_MIN", "is negative", payload, payload_sizes, INT32_MIN},
+        {"sizes NULL, count 2", "sizes is NULL but count is 2", payload, NULL, 2},
+        {"a negative size", "sizes[1] is negative (-1)", payload, negative, 2},
+        {"size INT32_MIN", "sizes[0] is negative", payload, min, 1},
+        {"data NULL, 3 bytes", "data is NULL but len is 3", NULL, three, 1},
+        {"sizes above 2^31 - 1 in total", "more than 2^31 - 1", payload, huge, 3},
+    };
+    for (size_t i = 0; i < COUNT(puts); i++) {
+        char name[160];
+        int32_t sent = 0x7777;
+        snprintf(name, sizeof name, "%s_put_packets: %s", kind, puts[i].name);
+        CASE(name, MESHRTC_ERR_INVALID_PARAMETER, obj, puts[i].substr,
+             put(obj, puts[i].data, puts[i].sizes, puts[i].count, &sent));
+        EXPECT(name, sent == 0, "out_sent %d, want 0", sent);
+        CASE(name, MESHRTC_ERR_INVALID_PARAMETER, obj, puts[i].substr,
+             put(obj, puts[i].data, puts[i].sizes, puts[i].count, NULL));
+    }
+}
+
+/* Batched gets and puts with bad arguments, the allowances the header
+ * documents, and meshrtc_wait's negative timeouts. */
+static void test_batches(void) {
+    batch_cases("channel", c_open, meshrtc_channel_get_packets, meshrtc_channel_put_packets);
+    batch_cases("mesh", m_live, meshrtc_mesh_get_packets, meshrtc_mesh_put_packets);
+
+    meshrtc_packet_info info;
+    int32_t count = -1, sent = -1;
+    ACCEPTED("channel_get_packets: buf NULL, buf_cap 0, empty queue",
+             meshrtc_channel_get_packets(c_open_b, NULL, 0, &info, 1, &count));
+    EXPECT("channel_get_packets: empty queue", count == 0, "count %d", count);
+    ACCEPTED("channel_put_packets: count 0, sizes and data NULL", meshrtc_channel_put_packets(c_open, NULL, NULL, 0, &sent));
+    EXPECT("channel_put_packets: count 0", sent == 0, "sent %d", sent);
+    static const int32_t empties[2] = {0, 0};
+    ACCEPTED("channel_put_packets: data NULL, sizes 0", meshrtc_channel_put_packets(c_open, NULL, empties, 2, NULL));
+    CASE("mesh_put_packets: unconfigured", MESHRTC_ERR_UNCONFIGURED, m_live, "disconnected",
+         meshrtc_mesh_put_packets(m_live, payload, payload_sizes, 2, &sent));
+    EXPECT("mesh_put_packets: unconfigured", sent == 0, "sent %d", sent);
+    CASE("channel_put_packets: connecting channel", MESHRTC_ERR_UNAVAILABLE, c_connecting, "not open yet",
+         meshrtc_channel_put_packets(c_connecting, payload, payload_sizes, 2, &sent));
+    CASE("channel_put_packets: closed channel", MESHRTC_FAILED, c_closed, "closed",
+         meshrtc_channel_put_packets(c_closed, payload, payload_sizes, 2, &sent));
+    EXPECT("channel_put_packets: closed", sent == 0, "sent %d", sent);
+
+    static const int64_t bad_timeouts[] = {-1, INT64_MIN};
+    for (size_t i = 0; i < COUNT(bad_timeouts); i++) {
+        char name[64], substr[64];
+        int32_t arrived = 0x7777;
+        snprintf(name, sizeof name, "wait: %lld", (long long)bad_timeouts[i]);
+        snprintf(substr, sizeof substr, "timeout_us %lld is negative", (long long)bad_timeouts[i]);
+        CASE(name, MESHRTC_ERR_INVALID_PARAMETER, 0, substr, meshrtc_wait(bad_timeouts[i], &arrived));
+        EXPECT(name, arrived == 0x7777, "out_arrived written by a failed call");
+    }
+    ACCEPTED("wait: 0, out_arrived NULL", meshrtc_wait(0, NULL));
+}
+
 /* ------------------------------------------------------------------- mesh */
 
 #define MODE_U MESHRTC_TRANSFER_MODE_UNRELIABLE
@@ -1541,6 +1652,7 @@ int main(void) {
     test_put_packet();
     test_channel_calls();
     test_channel_texts();
+    test_batches();
     test_mesh_create_and_options();
     test_mesh_unconfigured();
     test_mesh_peers();
