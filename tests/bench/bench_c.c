@@ -8,15 +8,17 @@
  *   rtt         n=10000 warmup=500 size=64
  *   msg_rate    n=200000 size=100 window=262144
  *   mesh        n=8 idle_ms=10000         full mesh through meshrtc_mesh_*
- *   abi         n=20000                   put_packet + get_packet pair cost
+ *   abi         n=20000                   put_packet + get_packet pair cost, one by one and batched
  *   soak        n=8 soak_s=1200 soak_warmup_s=60   RSS over a mesh under steady traffic
  *   cycles      n=1000 warmup_cycles=50   RSS over pair create/connect/destroy cycles
  *
  * Common keys: round=R (copied into the output), impl=NAME (the output's
- * "impl", default meshrtc-c), idle_us=U (how long the host sleeps when a
- * poll found nothing to do; 0 = sched_yield; default 10 for setup, mesh
- * and cycles, 50 otherwise),
- * config=JSON (the peers' configuration; default: loopback-only ICE).
+ * "impl", default meshrtc-c), idle_us=U (how long the host waits at most
+ * when a poll found nothing to do; 0 = sched_yield; default 10 for setup,
+ * mesh and cycles, 50 otherwise), host_wait=1|0 (wait inside the library
+ * with meshrtc_wait, which returns early when a packet or event arrives, or
+ * sleep; default 1), config=JSON (the peers' configuration; default:
+ * loopback-only ICE).
  * Both ends live in this process and one host thread drives them, the way
  * a game's poll loop does: poll, get_packet until ERR_UNAVAILABLE, put_packet
  * while the buffered amount allows. The rtt loop spins (sched_yield) instead
@@ -37,22 +39,28 @@ static const char *g_config = LOOPBACK_CONFIG;
 static long g_idle_us = 50;
 static long g_round = 0;
 static long g_spin_us = 0; /* rtt wait: -1 busy spin, 0 sched_yield, >0 sleep */
+static long g_host_wait = 1; /* idle() waits in meshrtc_wait instead of sleeping */
 
 /* ------------------------------------------------------------ utilities */
 
-/* What the host does when a poll found nothing: sleep a little, or yield. */
+/* What the host does when a poll found nothing: wait inside the library
+ * until something arrives (at most idle_us; the Go runtime gets the
+ * thread's processor meanwhile), sleep a little, or yield. */
 static void idle(void) {
-    if (g_idle_us > 0) {
-        tk_sleep_us(g_idle_us);
-    } else {
+    if (g_idle_us <= 0) {
         sched_yield();
+    } else if (g_host_wait) {
+        TK_MUST(meshrtc_wait(g_idle_us, NULL), 0);
+    } else {
+        tk_sleep_us(g_idle_us);
     }
 }
 
 static const char *g_impl = "meshrtc-c";
 
 static void print_head(const char *metric) {
-    printf("{\"impl\":\"%s\",\"metric\":\"%s\",\"round\":%ld", g_impl, metric, g_round);
+    printf("{\"impl\":\"%s\",\"metric\":\"%s\",\"round\":%ld,\"host_wait\":%ld", g_impl, metric, g_round,
+           g_host_wait);
 }
 
 /* ------------------------------------------------------------ one pair */
@@ -595,44 +603,74 @@ static double median_i64(int64_t *v, int n) {
     return (double)v[n / 2];
 }
 
-/* put_packet + get_packet pair cost: batches of 64 puts (timed), an untimed
- * wait until the 64 packets are queued at the receiver, then 64 gets
- * (timed). Per-batch ns per call; the median batch is reported. */
-static void bench_abi(void) {
-    enum { BATCH = 64 };
-    int n = (int)arg_long("n", 20000);
-    int batches = n / BATCH > 0 ? n / BATCH : 1;
+/* Moves batches of size 64-byte packets from a's reliable channel to b's:
+ * the puts (timed), an untimed wait until all are queued at the receiver,
+ * then the gets (timed). batched: one put_packets and one get_packets call
+ * per batch (all of it fits); otherwise one put_packet and one get_packet
+ * per packet. *put_ns and *get_ns receive the median batch's ns per packet
+ * (two warm-up batches are not counted). */
+enum { MAX_BATCH = 64, ABI_MSG = 64 };
+
+static void abi_batches(side *a, side *b, int size, int batches, int batched, double *put_ns, double *get_ns) {
+    static uint8_t msgs[MAX_BATCH * ABI_MSG], buf[MAX_BATCH * ABI_MSG];
+    int32_t sizes[MAX_BATCH];
+    meshrtc_packet_info info[MAX_BATCH];
     int64_t *put = calloc((size_t)batches, sizeof *put), *get = calloc((size_t)batches, sizeof *get);
-    uint8_t msg[64];
-    memset(msg, 7, sizeof msg);
-    side a, b;
-    pair_open(&a, &b);
-    for (int w = -2; w < batches; w++) { /* two warm-up batches */
+    memset(msgs, 7, sizeof msgs);
+    for (int k = 0; k < size; k++) sizes[k] = ABI_MSG;
+    for (int w = -2; w < batches; w++) {
         int64_t t0 = tk_now_ns();
-        for (int k = 0; k < BATCH; k++) TK_MUST(meshrtc_channel_put_packet(a.rel, msg, sizeof msg), a.rel);
+        if (batched) {
+            TK_MUST(meshrtc_channel_put_packets(a->rel, msgs, sizes, size, NULL), a->rel);
+        } else {
+            for (int k = 0; k < size; k++) TK_MUST(meshrtc_channel_put_packet(a->rel, msgs, ABI_MSG), a->rel);
+        }
         int64_t t1 = tk_now_ns();
         int32_t avail = 0;
         double deadline = tk_now_s() + 30.0;
         for (;;) {
-            TK_MUST(meshrtc_channel_get_available_packet_count(b.rel, &avail), b.rel);
-            if (avail >= BATCH) break;
+            TK_MUST(meshrtc_channel_get_available_packet_count(b->rel, &avail), b->rel);
+            if (avail >= size) break;
             if (tk_now_s() > deadline) {
                 fprintf(stderr, "bench_c: abi packets did not arrive\n");
                 exit(2);
             }
             sched_yield();
         }
-        const uint8_t *data;
-        int32_t len;
         int64_t t2 = tk_now_ns();
-        for (int k = 0; k < BATCH; k++) TK_MUST(meshrtc_channel_get_packet(b.rel, &data, &len), b.rel);
+        if (batched) {
+            for (int32_t taken = 0, n = 0; taken < size; taken += n) {
+                TK_MUST(meshrtc_channel_get_packets(b->rel, buf, (int32_t)sizeof buf, info, size - taken, &n), b->rel);
+            }
+        } else {
+            const uint8_t *data;
+            int32_t len;
+            for (int k = 0; k < size; k++) TK_MUST(meshrtc_channel_get_packet(b->rel, &data, &len), b->rel);
+        }
         int64_t t3 = tk_now_ns();
         if (w >= 0) {
-            put[w] = (t1 - t0) / BATCH;
-            get[w] = (t3 - t2) / BATCH;
+            put[w] = (t1 - t0) / size;
+            get[w] = (t3 - t2) / size;
         }
     }
-    double put_ns = median_i64(put, batches), get_ns = median_i64(get, batches);
+    *put_ns = median_i64(put, batches);
+    *get_ns = median_i64(get, batches);
+    free(put);
+    free(get);
+}
+
+/* put_packet + get_packet pair cost, one call per packet (batches of 64
+ * packets) and batched (16 and 64 packets per call; amortized per packet),
+ * then the bare calls of a host frame. */
+static void bench_abi(void) {
+    int n = (int)arg_long("n", 20000);
+    int batches16 = n / 16 > 0 ? n / 16 : 1, batches64 = n / MAX_BATCH > 0 ? n / MAX_BATCH : 1;
+    side a, b;
+    pair_open(&a, &b);
+    double put_ns, get_ns, put16, get16, put64, get64;
+    abi_batches(&a, &b, MAX_BATCH, batches64, 0, &put_ns, &get_ns);
+    abi_batches(&a, &b, 16, batches16, 1, &put16, &get16);
+    abi_batches(&a, &b, MAX_BATCH, batches64, 1, &put64, &get64);
     /* The bare call: a getter, and get_packet on an empty queue (the call a
      * poll loop ends with; it records a last-error message). */
     int calls = 200000;
@@ -656,12 +694,12 @@ static void bench_abi(void) {
     for (int k = 0; k < calls; k++) meshrtc_peer_next_event(b.peer, &ev);
     double event_ns = (double)(tk_now_ns() - t0) / calls;
     print_head("abi_call_ns");
-    printf(",\"ns\":%.0f,\"put_ns\":%.0f,\"get_ns\":%.0f,\"getter_ns\":%.1f,\"empty_get_ns\":%.1f,"
-           "\"poll_ns\":%.1f,\"empty_event_ns\":%.1f,\"n\":%d}\n",
-           put_ns + get_ns, put_ns, get_ns, getter_ns, empty_ns, poll_ns, event_ns, batches * BATCH);
+    printf(",\"ns\":%.0f,\"put_ns\":%.0f,\"get_ns\":%.0f,\"batch16_ns\":%.0f,\"batch16_put_ns\":%.0f,"
+           "\"batch16_get_ns\":%.0f,\"batch64_ns\":%.0f,\"batch64_put_ns\":%.0f,\"batch64_get_ns\":%.0f,"
+           "\"getter_ns\":%.1f,\"empty_get_ns\":%.1f,\"poll_ns\":%.1f,\"empty_event_ns\":%.1f,\"n\":%d}\n",
+           put_ns + get_ns, put_ns, get_ns, put16 + get16, put16, get16, put64 + get64, put64, get64, getter_ns,
+           empty_ns, poll_ns, event_ns, batches64 * MAX_BATCH);
     pair_close(&a, &b);
-    free(put);
-    free(get);
 }
 
 /* The metrics, by the name the command line gives. */
@@ -693,6 +731,7 @@ int main(int argc, char **argv) {
     g_idle_us = arg_long("idle_us", idle_default);
     g_round = arg_long("round", 0);
     g_spin_us = arg_long("spin_us", 0);
+    g_host_wait = arg_long("host_wait", 1);
     process_setup(); /* a 32-peer mesh holds ~1000 connections, each with sockets */
     size_t i = 0;
     while (i < sizeof METRICS / sizeof METRICS[0] && strcmp(m, METRICS[i].name) != 0) i++;

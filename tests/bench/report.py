@@ -242,7 +242,14 @@ def cmd_report(args):
         w("| abi_call_ns (ns per call) | C ABI | Go core | C − Go |")
         w("|---|---:|---:|---:|")
         for field, label in (("ns", "put_packet + get_packet pair"), ("put_ns", "put_packet (64 B)"),
-                             ("get_ns", "get_packet (64 B queued)"), ("getter_ns", "get_available_packet_count"),
+                             ("get_ns", "get_packet (64 B queued)"),
+                             ("batch16_ns", "put_packets + get_packets, 16 per call (per packet)"),
+                             ("batch16_put_ns", "put_packets, 16 per call (per packet)"),
+                             ("batch16_get_ns", "get_packets, 16 per call (per packet)"),
+                             ("batch64_ns", "put_packets + get_packets, 64 per call (per packet)"),
+                             ("batch64_put_ns", "put_packets, 64 per call (per packet)"),
+                             ("batch64_get_ns", "get_packets, 64 per call (per packet)"),
+                             ("getter_ns", "get_available_packet_count"),
                              ("empty_get_ns", "get_packet on an empty queue"), ("poll_ns", "peer poll"),
                              ("empty_event_ns", "peer next_event on an empty queue")):
             cv, gv = (c or {}).get(field), (g or {}).get(field)
@@ -267,7 +274,8 @@ def cmd_report(args):
                    (f"mesh {n}: RSS per connection (KB)", "mesh", "rss_per_conn_kb", "lower", n),
                    (f"mesh {n}: idle CPU (%)", "mesh", "idle_cpu_pct", "lower", n)]
         ab += [(f"abi: {f}", "abi_call_ns", f, "lower", None)
-               for f in ("ns", "put_ns", "get_ns", "getter_ns", "empty_get_ns", "poll_ns", "empty_event_ns")]
+               for f in ("ns", "put_ns", "get_ns", "batch16_ns", "batch64_ns", "getter_ns", "empty_get_ns", "poll_ns",
+                         "empty_event_ns")]
         for label, metric, field, better, n in ab:
             before, after = get("meshrtc-c-base", metric, field, n), get("meshrtc-c", metric, field, n)
             if before is None and after is None:
@@ -318,6 +326,11 @@ def cmd_report(args):
     cv, gv = (c or {}).get("ns"), (g or {}).get("ns")
     d = cv - gv if cv is not None and gv is not None else None
     target("abi_call_ns ≤ 150 ns above Go", d, d is not None and d <= 150, f"{fmt(d, 0)} ns")
+    for size in (16, 64):
+        cv, gv = (c or {}).get(f"batch{size}_ns"), (g or {}).get(f"batch{size}_ns")
+        d = cv - gv if cv is not None and gv is not None else None
+        target(f"batched abi_call_ns ({size} per call) ≤ 30 ns per packet above Go", d, d is not None and d <= 30,
+               f"{fmt(d, 0)} ns")
     w("")
     print("\n".join(out))
 

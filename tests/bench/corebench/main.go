@@ -188,45 +188,84 @@ func nsPerCall(calls int, fn func()) float64 {
 	return float64(time.Since(t0).Nanoseconds()) / float64(calls)
 }
 
+// abiBatches is bench_c.c's abi_batches with core calls in place of the C
+// ABI: batches of size 64-byte packets, puts and gets timed, one call per
+// packet or (batched) PutPackets and GetPackets per batch; the median
+// batch's ns per packet.
+func abiBatches(a, b *side, size, batches int, batched bool) (putNs, getNs float64, err error) {
+	msgs, buf := make([]byte, size*64), make([]byte, size*64)
+	sizes, infos := make([]int32, size), make([]core.PacketInfo, size)
+	for i := range sizes {
+		sizes[i] = 64
+	}
+	put, get := make([]int64, batches), make([]int64, batches)
+	for w := -2; w < batches; w++ {
+		t0 := time.Now()
+		if batched {
+			if _, err := a.rel.PutPackets(msgs, sizes); err != nil {
+				return 0, 0, err
+			}
+		} else {
+			for range size {
+				if err := a.rel.PutPacket(msgs[:64]); err != nil {
+					return 0, 0, err
+				}
+			}
+		}
+		t1 := time.Now()
+		deadline := time.Now().Add(30 * time.Second)
+		for b.rel.AvailablePacketCount() < size {
+			if time.Now().After(deadline) {
+				return 0, 0, fmt.Errorf("abi packets did not arrive")
+			}
+			runtime.Gosched()
+		}
+		t2 := time.Now()
+		if batched {
+			for taken := 0; taken < size; {
+				n, err := b.rel.GetPackets(buf, infos[:size-taken])
+				if err != nil {
+					return 0, 0, err
+				}
+				taken += n
+			}
+		} else {
+			for range size {
+				if _, err := b.rel.GetPacket(); err != nil {
+					return 0, 0, err
+				}
+			}
+		}
+		t3 := time.Now()
+		if w >= 0 {
+			put[w] = int64(t1.Sub(t0)) / int64(size)
+			get[w] = int64(t3.Sub(t2)) / int64(size)
+		}
+	}
+	return median(put), median(get), nil
+}
+
 // benchABI is bench_c.c's bench_abi with core calls in place of the C ABI.
 func benchABI() error {
-	const batch = 64
-	batches := max(benchkit.OrDefault(opt.Count, 20000)/batch, 1)
+	n := benchkit.OrDefault(opt.Count, 20000)
+	batches16, batches64 := max(n/16, 1), max(n/64, 1)
 	a, b, err := openPair()
 	if err != nil {
 		return err
 	}
 	defer closePair(a, b)
-	msg := make([]byte, 64)
-	put, get := make([]int64, batches), make([]int64, batches)
-	for w := -2; w < batches; w++ {
-		t0 := time.Now()
-		for range batch {
-			if err := a.rel.PutPacket(msg); err != nil {
-				return err
-			}
-		}
-		t1 := time.Now()
-		deadline := time.Now().Add(30 * time.Second)
-		for b.rel.AvailablePacketCount() < batch {
-			if time.Now().After(deadline) {
-				return fmt.Errorf("abi packets did not arrive")
-			}
-			runtime.Gosched()
-		}
-		t2 := time.Now()
-		for range batch {
-			if _, err := b.rel.GetPacket(); err != nil {
-				return err
-			}
-		}
-		t3 := time.Now()
-		if w >= 0 {
-			put[w] = int64(t1.Sub(t0)) / batch
-			get[w] = int64(t3.Sub(t2)) / batch
-		}
+	putNs, getNs, err := abiBatches(a, b, 64, batches64, false)
+	if err != nil {
+		return err
 	}
-	putNs, getNs := median(put), median(get)
+	put16, get16, err := abiBatches(a, b, 16, batches16, true)
+	if err != nil {
+		return err
+	}
+	put64, get64, err := abiBatches(a, b, 64, batches64, true)
+	if err != nil {
+		return err
+	}
 	const calls = 200000
 	getterNs := nsPerCall(calls, func() { _ = b.rel.AvailablePacketCount() })
 	emptyNs := nsPerCall(calls, func() { _, _ = b.rel.GetPacket() })
@@ -236,8 +275,10 @@ func benchABI() error {
 	eventNs := nsPerCall(calls, func() { _, _ = b.peer.NextEvent() })
 	r1 := benchkit.Round1
 	benchkit.Emit(impl, opt.Round, "abi_call_ns", "ns", putNs+getNs, "put_ns", putNs, "get_ns", getNs,
+		"batch16_ns", put16+get16, "batch16_put_ns", put16, "batch16_get_ns", get16,
+		"batch64_ns", put64+get64, "batch64_put_ns", put64, "batch64_get_ns", get64,
 		"getter_ns", r1(getterNs), "empty_get_ns", r1(emptyNs), "poll_ns", r1(pollNs), "empty_event_ns", r1(eventNs),
-		"n", batches*batch)
+		"n", batches64*64)
 	return nil
 }
 
