@@ -79,10 +79,14 @@ static void put_stamped(meshrtc_mesh mesh, uint8_t *buf, int32_t len, int32_t id
     memcpy(buf, &st, sizeof st);
     *out_sent_ns = st.send_ns;
     int32_t rc = meshrtc_mesh_put_packet(mesh, buf, len);
-    if (rc == MESHRTC_ERR_OUT_OF_MEMORY) {
-        (*refused)++; /* the send buffer is full: counted as sent and lost */
-    } else if (rc != MESHRTC_OK) {
-        tk_die("meshrtc_mesh_put_packet", rc, mesh);
+    if (rc != MESHRTC_OK) {
+        /* Send buffer full, or the peer just left: counted as sent and lost. */
+        if (*refused == 0) {
+            char why[512];
+            fprintf(stderr, "gameloop_c: first refused put_packet (%d): %s\n", rc,
+                    tk_last_error(mesh, why, (int32_t)sizeof why));
+        }
+        (*refused)++;
     }
 }
 
@@ -230,21 +234,32 @@ static int apply_signal(meshrtc_peer peer, const ctl_head *h, const char *payloa
     return 1;
 }
 
-/* Polls mesh and takes its events: returns how many peers connected; a
- * peer leaving or a failed connection is fatal. */
-static int mesh_events(meshrtc_mesh mesh) {
+/* Polls mesh and takes its events: returns how many peers connected. A
+ * peer that left is marked in gone[id - first_id] (a game goes on without
+ * it); without gone (while connecting), that or a failed connection is fatal. */
+static int mesh_events(meshrtc_mesh mesh, char *gone, int32_t first_id) {
     int32_t type, id;
     int connected = 0;
     TK_MUST(meshrtc_mesh_poll(mesh), mesh);
     while (meshrtc_mesh_next_event(mesh, &type, &id) == MESHRTC_OK) {
         if (type == MESHRTC_MESH_EVENT_PEER_CONNECTED) {
             connected++;
+        } else if (gone && (type == MESHRTC_MESH_EVENT_PEER_DISCONNECTED ||
+                            type == MESHRTC_MESH_EVENT_SERVER_DISCONNECTED)) {
+            if (!gone[id - first_id]) fprintf(stderr, "gameloop_c: peer %d left (event %d)\n", id, type);
+            gone[id - first_id] = 1;
         } else if (type != MESHRTC_MESH_EVENT_CONNECTION_SUCCEEDED) { /* a client's, with PEER_CONNECTED(1) */
             fprintf(stderr, "gameloop_c: mesh event %d for peer %d\n", type, id);
             exit(2);
         }
     }
     return connected;
+}
+
+static long count_set(const char *flags, int n) {
+    long k = 0;
+    for (int i = 0; i < n; i++) k += flags[i] != 0;
+    return k;
 }
 
 /* Destroys n meshes, then the n peers they held. */
@@ -302,7 +317,9 @@ typedef struct server {
     meshrtc_mesh mesh;
     meshrtc_peer *peers; /* peers[i]: client id i + 2 */
     int *owner;          /* owner[i]: the process holding client id i + 2 */
+    char *gone;          /* gone[i]: client id i + 2 left */
     ctl_t *ctl;          /* one per client process */
+    char *finished;      /* finished[p]: process p sent CTL_DONE (and exits) */
     pid_t *pids;
     long rss_base;
     double connect_ms;
@@ -347,7 +364,9 @@ static void server_connect(server_t *s, const char *metric) {
     s->rss_base = rss_kb();
     s->peers = calloc((size_t)s->n, sizeof *s->peers);
     s->owner = calloc((size_t)s->n, sizeof *s->owner);
+    s->gone = calloc((size_t)s->n, 1);
     s->ctl = calloc((size_t)s->procs, sizeof *s->ctl);
+    s->finished = calloc((size_t)s->procs, 1);
     s->pids = calloc((size_t)s->procs, sizeof *s->pids);
     double t0 = tk_now_s();
     for (int p = 0, first = 0; p < s->procs; p++) {
@@ -378,7 +397,7 @@ static void server_connect(server_t *s, const char *metric) {
             }
             ctl_flush(&s->ctl[p]);
         }
-        connected += mesh_events(s->mesh);
+        connected += mesh_events(s->mesh, NULL, 2);
         if (tk_now_s() > deadline) {
             fprintf(stderr, "gameloop_c: %d of %d clients connected, %d of %d processes, within %.0f s\n", connected,
                     s->n, procs_ready, s->procs, CONNECT_TIMEOUT_S);
@@ -390,17 +409,19 @@ static void server_connect(server_t *s, const char *metric) {
 }
 
 /* One frame's polling: every connection (as Godot's mesh polls its
- * peers), and the control sockets (msg, when set, gets every message). */
+ * peers), and the control sockets of the processes still running (msg,
+ * when set, gets every message). */
 static void server_poll(server_t *s, void (*msg)(server_t *, int, const ctl_head *, const char *, void *), void *ctx) {
     for (int i = 0; i < s->n; i++) pump_peer(s->peers[i], i + 2, &s->ctl[s->owner[i]]);
     for (int p = 0; p < s->procs; p++) {
         ctl_head h;
         const char *payload;
-        while (ctl_recv(&s->ctl[p], &h, &payload)) {
+        /* After CTL_DONE the process exits: its socket is not read again. */
+        while (!s->finished[p] && ctl_recv(&s->ctl[p], &h, &payload)) {
             if (!msg) fail("unexpected control message");
             msg(s, p, &h, payload, ctx);
         }
-        ctl_flush(&s->ctl[p]);
+        if (!s->finished[p]) ctl_flush(&s->ctl[p]);
     }
 }
 
@@ -412,12 +433,9 @@ static void server_broadcast(server_t *s, ctl_head h) {
 typedef struct report {
     int64_t counts[4];
     series samples[3];
-    int done;
 } report_t;
 
 static void collect_msg(server_t *s, int p, const ctl_head *h, const char *payload, void *ctx) {
-    (void)s;
-    (void)p;
     report_t *r = ctx;
     if (h->kind == CTL_COUNTS) {
         for (int k = 0; k < 4; k++) r->counts[k] += h->v[k];
@@ -428,7 +446,7 @@ static void collect_msg(server_t *s, int p, const ctl_head *h, const char *paylo
             series_add(&r->samples[h->num], (int64_t)us * 1000);
         }
     } else if (h->kind == CTL_DONE) {
-        r->done++;
+        s->finished[p] = 1;
     } else if (h->kind != CTL_SENT) {
         fail("unexpected control message at the end");
     }
@@ -438,7 +456,7 @@ static void collect_msg(server_t *s, int p, const ctl_head *h, const char *paylo
  * everything. */
 static void server_finish(server_t *s, report_t *r) {
     double deadline = tk_now_s() + 60.0;
-    while (r->done < s->procs) {
+    while (count_set(s->finished, s->procs) < s->procs) {
         server_poll(s, collect_msg, r);
         if (tk_now_s() > deadline) fail("the client processes did not report within 60 s");
         tk_sleep_us(1000);
@@ -454,7 +472,9 @@ static void server_finish(server_t *s, report_t *r) {
     destroy_all(&s->mesh, 1, s->peers, s->n);
     free(s->peers);
     free(s->owner);
+    free(s->gone);
     free(s->ctl);
+    free(s->finished);
     free(s->pids);
 }
 
@@ -481,6 +501,7 @@ typedef struct clients {
     int first, k;
     meshrtc_mesh *meshes; /* meshes[j]: client id first + j */
     meshrtc_peer *peers;
+    char *gone; /* gone[j]: client first + j lost the server */
     ctl_t ctl;
 } clients_t;
 
@@ -513,6 +534,7 @@ static void clients_connect(clients_t *c, int64_t start[4]) {
     c->k = (int)arg_long("count", 1);
     c->meshes = calloc((size_t)c->k, sizeof *c->meshes);
     c->peers = calloc((size_t)c->k, sizeof *c->peers);
+    c->gone = calloc((size_t)c->k, 1);
     c->ctl = (ctl_t){.fd = CLIENT_FD};
     for (int j = 0; j < c->k; j++) {
         TK_MUST(meshrtc_mesh_create(&c->meshes[j]), 0);
@@ -529,7 +551,7 @@ static void clients_connect(clients_t *c, int64_t start[4]) {
         ctl_head h;
         if (clients_poll(c, &h, start)) fail("unexpected control message while connecting");
         int was = connected;
-        for (int j = 0; j < c->k; j++) connected += mesh_events(c->meshes[j]);
+        for (int j = 0; j < c->k; j++) connected += mesh_events(c->meshes[j], NULL, 1);
         if (was < c->k && connected == c->k) ctl_send(&c->ctl, (ctl_head){.kind = CTL_CONNECTED}, NULL);
         if (tk_now_s() > deadline) fail("the clients did not connect");
         tk_sleep_us(1000);
@@ -553,6 +575,7 @@ static void clients_report(clients_t *c, const int64_t counts[4], series *sample
     destroy_all(c->meshes, c->k, c->peers, c->k);
     free(c->meshes);
     free(c->peers);
+    free(c->gone);
 }
 
 /* ------------------------------------------------------------ server metric */
@@ -598,6 +621,7 @@ static void bench_server(void) {
     int64_t t2 = t.t1 + DRAIN_NS;
     server_broadcast(&s, (ctl_head){.kind = CTL_START, .v = {t.t0, t.t1, t2}});
     static uint8_t state[128], reliable[16];
+    report_t r = {0};
     double cpu0 = -1, cpu1 = -1, w0 = 0, w1 = 0;
     long rss1 = 0, late0 = 0, late1 = 0, frames0 = 0, frames1 = 0;
     frames_t f = frames_start(FRAME_NS);
@@ -617,11 +641,12 @@ static void bench_server(void) {
             late1 = f.late;
             frames1 = f.count;
         }
-        server_poll(&s, NULL, NULL);
-        mesh_events(s.mesh);
+        server_poll(&s, collect_msg, &r); /* a client process may be done a little sooner */
+        mesh_events(s.mesh, s.gone, 2);
         take_packets(s.mesh, &t);
         if (f.count % 2 == 0 && now < t.t1) { /* the 30 Hz tick */
             for (int i = 0; i < s.n; i++) {
+                if (s.gone[i]) continue;
                 TK_MUST(meshrtc_mesh_set_target_peer(s.mesh, i + 2), s.mesh);
                 TK_MUST(meshrtc_mesh_set_transfer_mode(s.mesh, MESHRTC_TRANSFER_MODE_UNRELIABLE), s.mesh);
                 send_tagged(s.mesh, state, sizeof state, i + 2, TAG_STATE, &t);
@@ -632,8 +657,8 @@ static void bench_server(void) {
         frame_sleep(&f);
     }
     int64_t dropped = 0;
-    for (int i = 0; i < s.n; i++) dropped += unreliable_dropped(s.mesh, i + 2);
-    report_t r = {0};
+    for (int i = 0; i < s.n; i++) dropped += s.gone[i] ? 0 : unreliable_dropped(s.mesh, i + 2);
+    long disconnected = count_set(s.gone, s.n);
     server_finish(&s, &r);
     /* counts: [0] inputs sent, [1] states taken, [2] reliable taken, [3] queue drops */
     double cpu_pct = 100.0 * (cpu1 - cpu0) / (w1 - w0);
@@ -646,8 +671,9 @@ static void bench_server(void) {
     print_latency("reliable", &r.samples[1]);
     printf(",\"reliable_loss_pct\":%.3f", loss_pct(t.sent[TAG_RELIABLE], r.counts[2]));
     print_latency("up", &t.latency[TAG_INPUT]);
-    printf(",\"up_loss_pct\":%.3f,\"queue_dropped\":%lld,\"refused\":%ld,\"late_frames_pct\":%.1f,\"measure_s\":%.1f}\n",
-           loss_pct(r.counts[0], t.received[TAG_INPUT]), (long long)(dropped + r.counts[3]), t.refused,
+    printf(",\"up_loss_pct\":%.3f,\"disconnected\":%ld,\"queue_dropped\":%lld,\"refused\":%ld,"
+           "\"late_frames_pct\":%.1f,\"measure_s\":%.1f}\n",
+           loss_pct(r.counts[0], t.received[TAG_INPUT]), disconnected, (long long)(dropped + r.counts[3]), t.refused,
            frames1 > frames0 ? 100.0 * (double)(late1 - late0) / (double)(frames1 - frames0) : 0.0, w1 - w0);
     series_free(r.samples, 3);
     series_free(t.latency, 4);
@@ -664,16 +690,18 @@ static void client_server(void) {
         ctl_head h;
         if (clients_poll(&c, &h, NULL)) fail("unexpected control message");
         for (int j = 0; j < c.k; j++) {
-            mesh_events(c.meshes[j]);
+            mesh_events(c.meshes[j], &c.gone[j], 1);
             take_packets(c.meshes[j], &t);
         }
         if (f.count % 2 == 0 && tk_now_ns() < t.t1) {
-            for (int j = 0; j < c.k; j++) send_tagged(c.meshes[j], input, sizeof input, c.first + j, TAG_INPUT, &t);
+            for (int j = 0; j < c.k; j++) {
+                if (!c.gone[j]) send_tagged(c.meshes[j], input, sizeof input, c.first + j, TAG_INPUT, &t);
+            }
         }
         frame_sleep(&f);
     }
     int64_t dropped = 0;
-    for (int j = 0; j < c.k; j++) dropped += unreliable_dropped(c.meshes[j], 1);
+    for (int j = 0; j < c.k; j++) dropped += c.gone[j] ? 0 : unreliable_dropped(c.meshes[j], 1);
     int64_t counts[4] = {t.sent[TAG_INPUT], t.received[TAG_STATE], t.received[TAG_RELIABLE], dropped};
     series samples[2] = {t.latency[TAG_STATE], t.latency[TAG_RELIABLE]};
     clients_report(&c, counts, samples, 2);
@@ -738,7 +766,7 @@ static void bench_frame_loop(void) {
     frames_t f = frames_start(FRAME_NS);
     while (evaluated <= sc.steps && first_lossy < 0) {
         server_poll(&s, frame_loop_msg, &rx);
-        mesh_events(s.mesh);
+        mesh_events(s.mesh, s.gone, 2);
         const uint8_t *data;
         int32_t len;
         while (meshrtc_mesh_get_packet(s.mesh, &data, &len) == MESHRTC_OK) {
@@ -757,7 +785,8 @@ static void bench_frame_loop(void) {
         }
         frame_sleep(&f);
     }
-    int64_t dropped = unreliable_dropped(s.mesh, 2);
+    int64_t dropped = s.gone[0] ? 0 : unreliable_dropped(s.mesh, 2);
+    long disconnected = count_set(s.gone, 1);
     server_broadcast(&s, (ctl_head){.kind = CTL_STOP});
     report_t r = {0};
     server_finish(&s, &r);
@@ -777,9 +806,9 @@ static void bench_frame_loop(void) {
     for (int p = 1; p <= last; p++) printf("%s%ld", p > 1 ? "," : "", phase_rate(&sc, p));
     printf("],\"step_loss_pct\":[");
     for (int p = 1; p <= last; p++) printf("%s%.3f", p > 1 ? "," : "", loss_pct(rx.sent[p], rx.received[p]));
-    printf("],\"queue_dropped\":%lld,\"refused\":%lld,\"size\":%d,\"latency_rate\":%ld,\"latency_s\":%.1f,"
-           "\"step_s\":%.1f}\n",
-           (long long)dropped, (long long)r.counts[0], size, sc.latency_rate, (double)sc.latency_ns / 1e9,
+    printf("],\"disconnected\":%ld,\"queue_dropped\":%lld,\"refused\":%lld,\"size\":%d,\"latency_rate\":%ld,"
+           "\"latency_s\":%.1f,\"step_s\":%.1f}\n",
+           disconnected, (long long)dropped, (long long)r.counts[0], size, sc.latency_rate, (double)sc.latency_ns / 1e9,
            (double)sc.step_ns / 1e9);
     free(rx.sent);
     free(rx.received);
@@ -802,7 +831,7 @@ static void client_frame_loop(void) {
             if (h.kind != CTL_STOP) fail("unexpected control message");
             break;
         }
-        mesh_events(c.meshes[0]);
+        mesh_events(c.meshes[0], c.gone, 1);
         const uint8_t *data;
         int32_t len;
         while (meshrtc_mesh_get_packet(c.meshes[0], &data, &len) == MESHRTC_OK) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/meshrtc/meshrtc/tests/bench/benchkit"
@@ -54,6 +55,7 @@ const stepGapNs = int64(300 * time.Millisecond)
 type traffic struct {
 	t0, t1         int64
 	sent, received [4]int64
+	refused        int64 // sends that failed: counted as sent and lost
 	latency        [4][]int32
 	err            error
 }
@@ -71,16 +73,25 @@ func (t *traffic) take(st stamp) {
 	}
 }
 
-func (t *traffic) send(dc *webrtc.DataChannel, buf []byte, id, tag int) error {
+func (t *traffic) send(dc *webrtc.DataChannel, buf []byte, id, tag int) {
 	st := stamp{monoNs(), int32(id), int32(tag)}
 	st.put(buf)
-	if err := dc.Send(buf); err != nil {
-		return err
-	}
+	refuse(dc.Send(buf), &t.refused)
 	if t.inWindow(st.sendNs) {
 		t.sent[tag]++
 	}
-	return nil
+}
+
+// refuse counts a failed send (the first one is shown), as gameloop_c does
+// for a put_packet the library refused.
+func refuse(err error, refused *int64) {
+	if err == nil {
+		return
+	}
+	if *refused == 0 {
+		fmt.Fprintln(os.Stderr, "pionbench: first refused send:", err)
+	}
+	*refused++
 }
 
 func checkGameLoop() error {
@@ -123,20 +134,15 @@ func benchServer() error {
 		if w1.IsZero() && now >= t.t1 { // and closes
 			cpu1, w1, rss1, late1, frames1 = benchkit.CPUSeconds(), time.Now(), benchkit.RSSKB(), f.late, f.count
 		}
-		if err := s.poll(nil); err != nil {
-			return err
-		}
+		// The client processes' messages wait for finish (a report may come
+		// a little before the server's last frame).
 		if spare, err = s.box.take(spare, t.take); err != nil {
 			return err
 		}
 		if f.count%2 == 0 && now < t.t1 { // the 30 Hz tick
 			for i, e := range s.ends {
-				if err := t.send(e.dc[chUnreliable], state, i+2, tagState); err != nil {
-					return err
-				}
-				if err := t.send(e.dc[chReliable], reliable, i+2, tagReliable); err != nil {
-					return err
-				}
+				t.send(e.dc[chUnreliable], state, i+2, tagState)
+				t.send(e.dc[chReliable], reliable, i+2, tagReliable)
 			}
 		}
 		f.sleep()
@@ -166,7 +172,8 @@ func benchServer() error {
 	if frames1 > frames0 {
 		latePct = benchkit.Round1(100 * float64(late1-late0) / float64(frames1-frames0))
 	}
-	fields = append(fields, "up_loss_pct", lossPct(counts[0], t.received[tagInput]), "late_frames_pct", latePct,
+	fields = append(fields, "up_loss_pct", lossPct(counts[0], t.received[tagInput]),
+		"disconnected", s.down.Load(), "refused", t.refused, "late_frames_pct", latePct,
 		"measure_s", benchkit.Round1(w1.Sub(w0).Seconds()))
 	benchkit.Emit(impl(), opt.Round, "server", fields...)
 	return nil
@@ -194,9 +201,7 @@ func clientServer() error {
 		}
 		if f.count%2 == 0 && now < t.t1 {
 			for j, e := range c.ends {
-				if err := t.send(e.dc[chUnreliable], input, c.first+j, tagInput); err != nil {
-					return err
-				}
+				t.send(e.dc[chUnreliable], input, c.first+j, tagInput)
 			}
 		}
 		f.sleep()
@@ -309,7 +314,8 @@ func benchFrameLoop() error {
 		f.sleep()
 	}
 	s.broadcast(ctlMsg{Kind: "stop"})
-	if _, _, err := s.finish(); err != nil {
+	counts, _, err := s.finish()
+	if err != nil {
 		return err
 	}
 	last, lossless := sc.steps, sc.steps // the last step judged, the last loss-free one (0: none)
@@ -330,7 +336,7 @@ func benchFrameLoop() error {
 	fields := latencyFields("latency", latency)
 	fields = append(fields, "latency_n", len(latency), "latency_loss_pct", lossPct(sent[0], received[0]),
 		"max_lossless_msgs_s", maxLossless, "first_lossy_msgs_s", firstLossyRate, "first_lossy_loss_pct", firstLossyLoss,
-		"step_msgs_s", rates, "step_loss_pct", losses, "size", size, "latency_rate", sc.latencyRate,
+		"step_msgs_s", rates, "step_loss_pct", losses, "disconnected", s.down.Load(), "refused", counts[0], "size", size, "latency_rate", sc.latencyRate,
 		"latency_s", float64(sc.latencyNs)/1e9, "step_s", float64(sc.stepNs)/1e9)
 	benchkit.Emit(impl(), opt.Round, "frame_loop", fields...)
 	return nil
@@ -345,6 +351,7 @@ func clientFrameLoop() error {
 	msg := make([]byte, benchkit.OrDefault(opt.Size, 100))
 	dc := c.ends[0].dc[chUnreliable]
 	sent := make([]int64, sc.steps+1)
+	var refused int64
 	reported := 0
 	f := newFrames(clientPeriod(sc.latencyNs))
 	var spare []stamp
@@ -368,9 +375,7 @@ func clientFrameLoop() error {
 			due := int64(float64(sc.rate(p)) * float64(now-sc.begin(p)) / 1e9)
 			for ; sent[p] < due; sent[p]++ {
 				stamp{monoNs(), int32(c.first), int32(p)}.put(msg)
-				if err := dc.Send(msg); err != nil {
-					return err
-				}
+				refuse(dc.Send(msg), &refused)
 			}
 		}
 		for ; reported <= sc.steps && now >= sc.end(reported); reported++ {
@@ -378,6 +383,6 @@ func clientFrameLoop() error {
 		}
 		f.sleep()
 	}
-	c.report(nil, nil)
+	c.report([]int64{refused}, nil)
 	return nil
 }

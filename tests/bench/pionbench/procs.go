@@ -164,12 +164,20 @@ func (in *inbox) take(spare []stamp, fn func(stamp)) ([]stamp, error) {
 
 // remoteEnd is this process's end of a connection whose other end is in
 // another process: Godot's channels, candidates sent on c as id's, every
-// message to box, opened called once every channel is open.
-func remoteEnd(api *webrtc.API, id int, c *ctl, box *inbox, opened func()) (*end, error) {
+// message to box, opened called once every channel is open; down counts it
+// the first time its ICE goes disconnected or failed.
+func remoteEnd(api *webrtc.API, id int, c *ctl, box *inbox, opened func(), down *atomic.Int32) (*end, error) {
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return nil, err
 	}
+	var wentDown atomic.Bool
+	pc.OnICEConnectionStateChange(func(st webrtc.ICEConnectionState) {
+		if (st == webrtc.ICEConnectionStateDisconnected || st == webrtc.ICEConnectionStateFailed) && !wentDown.Swap(true) {
+			fmt.Fprintf(os.Stderr, "pionbench: client %d: ICE %s\n", id, st)
+			down.Add(1)
+		}
+	})
 	e := &end{pc: pc}
 	remaining := atomic.Int32{}
 	remaining.Store(int32(len(godotChannels)))
@@ -257,6 +265,7 @@ type gameServer struct {
 	ctls      []*ctl
 	in        chan procMsg
 	box       inbox
+	down      atomic.Int32 // connections whose ICE went disconnected or failed
 	connectMs float64
 }
 
@@ -295,7 +304,7 @@ func startServer(api *webrtc.API, metric string, n, procs int) (*gameServer, err
 	}
 	opened := make(chan struct{}, n)
 	for i := range n {
-		e, err := remoteEnd(api, i+2, s.ctls[s.owner[i]], &s.box, func() { opened <- struct{}{} })
+		e, err := remoteEnd(api, i+2, s.ctls[s.owner[i]], &s.box, func() { opened <- struct{}{} }, &s.down)
 		if err != nil {
 			return nil, err
 		}
@@ -346,14 +355,11 @@ func (s *gameServer) broadcast(m ctlMsg) {
 	}
 }
 
-// poll hands the control messages that arrived to fn (nil: none may).
+// poll hands the control messages that arrived to fn.
 func (s *gameServer) poll(fn func(procMsg) error) error {
 	for {
 		select {
 		case pm := <-s.in:
-			if fn == nil {
-				return fmt.Errorf("unexpected control message %q", pm.msg.Kind)
-			}
 			if err := fn(pm); err != nil {
 				return err
 			}
@@ -415,6 +421,7 @@ type gameClients struct {
 	ctl   *ctl
 	in    chan procMsg
 	box   inbox
+	down  atomic.Int32
 }
 
 // startClients connects this process's clients and waits for the
@@ -424,7 +431,7 @@ func startClients(api *webrtc.API) (*gameClients, []int64, error) {
 	go readCtl(os.Stdin, 0, c.in)
 	opened := make(chan struct{}, *count)
 	for j := range *count {
-		e, err := remoteEnd(api, c.first+j, c.ctl, &c.box, func() { opened <- struct{}{} })
+		e, err := remoteEnd(api, c.first+j, c.ctl, &c.box, func() { opened <- struct{}{} }, &c.down)
 		if err != nil {
 			return nil, nil, err
 		}
