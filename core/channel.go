@@ -221,9 +221,69 @@ func (c *Channel) wait() {
 // the message is copied and queued, and the outbox passes it to pion (see
 // BufferedAmount and outbox).
 func (c *Channel) PutPacket(data []byte) error {
-	if limit := c.MaxPacketSize(); len(data) > limit {
-		return errorf(ErrInvalidParameter, "packet of %d bytes is larger than the maximum message size %d", len(data), limit)
+	sizes := [1]int32{int32(len(data))}
+	_, err := c.PutPackets(data, sizes[:])
+	return err
+}
+
+// PutPackets sends len(sizes) messages that lie one after another in data,
+// each as PutPacket would; it stops at the first that fails and returns how
+// many were accepted and that error. The batch is copied once and queued
+// under one lock, and the outbox is woken at most once.
+func (c *Channel) PutPackets(data []byte, sizes []int32) (int, error) {
+	limit := c.MaxPacketSize()
+	if len(sizes) > 0 && int(sizes[0]) > limit { // a size error before the state's, as always
+		return 0, errTooLarge(sizes[0], limit)
 	}
+	if err := c.sendable(); err != nil {
+		return 0, err
+	}
+	text, buffered := c.WriteMode() == WriteModeText, c.BufferedAmount()
+	// How many fit: each below the size limit, and the send buffer (one
+	// message always fits an empty buffer, so a limit below the message
+	// size cannot block a channel for good).
+	n, total := 0, 0
+	var err error
+	for _, size := range sizes {
+		if int(size) > limit {
+			err = errTooLarge(size, limit)
+			break
+		}
+		if buffered > 0 && buffered+int64(size) > c.sendLimit {
+			err = errorf(ErrOutOfMemory, "channel %q: send buffer full (%d bytes buffered, %d more would pass sendBufferLimit %d); wait until get_buffered_amount falls",
+				c.dc.Label(), buffered, size, c.sendLimit)
+			break
+		}
+		buffered += int64(size)
+		total += int(size)
+		n++
+	}
+	if n == 0 {
+		return 0, err
+	}
+	copied := append([]byte(nil), data[:total]...)
+	c.mu.Lock()
+	off := 0
+	for _, size := range sizes[:n] {
+		c.out.push(outgoing{data: copied[off : off+int(size) : off+int(size)], text: text})
+		off += int(size)
+	}
+	c.outBytes.Add(int64(total))
+	schedule := !c.scheduled
+	c.scheduled = true
+	c.mu.Unlock()
+	if schedule {
+		sharedOutbox.schedule(c)
+	}
+	return n, err
+}
+
+func errTooLarge(size int32, limit int) error {
+	return errorf(ErrInvalidParameter, "packet of %d bytes is larger than the maximum message size %d", size, limit)
+}
+
+// sendable says why nothing can be sent now, if so.
+func (c *Channel) sendable() error {
 	switch state := c.State(); {
 	case c.lost.Load() == int32(ConnectionFailed):
 		return errorf(ErrFailed, "channel %q is closed: its connection failed", c.dc.Label())
@@ -233,22 +293,6 @@ func (c *Channel) PutPacket(data []byte) error {
 		return errorf(ErrUnavailable, "channel %q is not open yet", c.dc.Label())
 	case state != ChannelOpen:
 		return errorf(ErrFailed, "channel %q is closed", c.dc.Label())
-	}
-	// One message always fits an empty buffer, so a limit below the
-	// message size cannot block a channel for good.
-	if buffered := c.BufferedAmount(); buffered > 0 && buffered+int64(len(data)) > c.sendLimit {
-		return errorf(ErrOutOfMemory, "channel %q: send buffer full (%d bytes buffered, %d more would pass sendBufferLimit %d); wait until get_buffered_amount falls",
-			c.dc.Label(), buffered, len(data), c.sendLimit)
-	}
-	msg := outgoing{data: append([]byte(nil), data...), text: c.WriteMode() == WriteModeText}
-	c.mu.Lock()
-	c.out.push(msg)
-	c.outBytes.Add(int64(len(data)))
-	schedule := !c.scheduled
-	c.scheduled = true
-	c.mu.Unlock()
-	if schedule {
-		sharedOutbox.schedule(c)
 	}
 	return nil
 }

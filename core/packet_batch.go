@@ -44,13 +44,6 @@ func (c *Channel) GetPackets(buf []byte, infos []PacketInfo) (int, error) {
 	return n, nil
 }
 
-// PutPackets sends len(sizes) messages that lie one after another in data,
-// each as PutPacket would; it stops at the first that fails and returns how
-// many were accepted and that error.
-func (c *Channel) PutPackets(data []byte, sizes []int32) (int, error) {
-	return putEach(data, sizes, c.PutPacket)
-}
-
 // GetPackets is Channel.GetPackets for the mesh: packets in GetPacket's
 // order, each described as PacketPeer, PacketChannel and PacketMode would.
 func (m *Mesh) GetPackets(buf []byte, infos []PacketInfo) (int, error) {
@@ -85,17 +78,12 @@ func (m *Mesh) GetPackets(buf []byte, infos []PacketInfo) (int, error) {
 }
 
 // PutPackets is Channel.PutPackets for the mesh: each message goes as
-// PutPacket sends it (target peer, transfer mode and channel).
+// PutPacket sends it (target peer, transfer mode and channel). The sizes
+// must add up to at most len(data).
 func (m *Mesh) PutPackets(data []byte, sizes []int32) (int, error) {
-	return putEach(data, sizes, m.PutPacket)
-}
-
-// putEach puts the messages laid out in data by sizes, which the caller has
-// checked add up to at most len(data).
-func putEach(data []byte, sizes []int32, put func([]byte) error) (int, error) {
 	off := 0
 	for i, size := range sizes {
-		if err := put(data[off : off+int(size)]); err != nil {
+		if err := m.PutPacket(data[off : off+int(size)]); err != nil {
 			return i, err
 		}
 		off += int(size)
