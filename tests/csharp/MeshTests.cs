@@ -105,9 +105,12 @@ namespace MeshRtc.Tests
             return System.Text.Encoding.UTF8.GetString(data) == text;
         }
 
+        const int N = 4; // FourPeerMesh's meshes
+
+        // Four meshes (ids 1..4, two extra channels) linked pairwise; every
+        // step below runs on the connected mesh.
         public static void FourPeerMesh()
         {
-            const int N = 4;
             var nodes = new MeshNode[N + 1];
             try
             {
@@ -125,131 +128,157 @@ namespace MeshRtc.Tests
                         Link(nodes[i], i, nodes[j], j);
                 T.WaitUntil(() => nodes.Skip(1).All(n => n.Connected.Count == N - 1), () => PollAll(nodes), "every peer connected", 120);
 
-                for (int id = 1; id <= N; id++)
-                {
-                    var m = nodes[id].Mesh;
-                    var others = Enumerable.Range(1, N).Where(x => x != id).ToArray();
-                    T.Check(nodes[id].Connected.OrderBy(x => x).SequenceEqual(others), "peer_connected ids of " + id);
-                    T.Check(m.GetPeerIds().OrderBy(x => x).SequenceEqual(others), "get_peers of " + id);
-                    var all = m.GetPeers();
-                    T.Equal(N - 1, all.Count, "GetPeers count");
-                    foreach (int other in others)
-                    {
-                        T.Check(m.HasPeer(other), "has peer");
-                        var info = m.GetPeer(other);
-                        T.Check(info.Connected, "peer info connected");
-                        T.Check(info.Connection != null && nodes[id].Connections.Contains(info.Connection), "peer info connection is ours");
-                        T.Equal(5, info.Channels.Count, "3 built-in + 2 extra channels");
-                        string[] labels = { "reliable", "ordered", "unreliable", "4", "5" };
-                        for (int c = 0; c < 5; c++)
-                        {
-                            var ch = info.Channels[c];
-                            T.Equal(labels[c], ch.GetLabel(), "label of channel " + c);
-                            T.Equal(c + 1, ch.GetId(), "id of channel " + c);
-                            T.Equal(true, ch.IsNegotiated(), "mesh channels are negotiated");
-                            T.Equal(false, ch.IsOwned, "mesh channels belong to the mesh");
-                            T.Equal(WebRtcDataChannel.ChannelState.Open, ch.GetReadyState(), "open");
-                        }
-                        T.Equal(65535, info.Channels[0].GetMaxPacketLifeTime(), "reliable has no lifetime");
-                        T.Equal(1, info.Channels[1].GetMaxPacketLifeTime(), "ordered lifetime");
-                        T.Equal(true, info.Channels[1].IsOrdered(), "ordered is ordered");
-                        T.Equal(false, info.Channels[2].IsOrdered(), "unreliable is unordered");
-                        T.Equal(65535, info.Channels[3].GetMaxPacketLifeTime(), "extra reliable");
-                        T.Equal(false, info.Channels[4].IsOrdered(), "extra unreliable is unordered");
-                        // Cached wrappers: the same objects while the peer stays.
-                        T.Check(ReferenceEquals(info.Channels[0], m.GetPeer(other).Channels[0]), "channel wrappers reused");
-                        // A mesh-owned channel cannot be destroyed; Dispose only drops the wrapper.
-                        long mh = info.Channels[0].Handle;
-                        HandleCall destroy = Native.NativeMethods.meshrtc_channel_destroy;
-                        var e = T.ThrowsCode(Error.Unauthorized, () => MeshRtcLibrary.Check(destroy(mh), destroy), "destroy a mesh channel");
-                        T.Equal("meshrtc_channel_destroy", e.Function, "the failed function, named from its delegate");
-                        var dropped = m.GetPeer(other).Channels[1];
-                        dropped.Dispose();
-                        T.Throws<ObjectDisposedException>(() => dropped.GetLabel(), "disposed wrapper");
-                        T.Equal("ordered", m.GetPeer(other).Channels[1].GetLabel(), "a fresh wrapper after Dispose; the channel lives on");
-                    }
-                }
-
-                // Broadcast, reliable, built-in channel.
-                nodes[1].Mesh.PutPacket(System.Text.Encoding.UTF8.GetBytes("hello from 1"));
-                T.WaitUntil(() => Enumerable.Range(2, 3).All(i => nodes[i].Packets.Count >= 1), () => PollAll(nodes), "broadcast");
-                for (int i = 2; i <= N; i++)
-                {
-                    var l = Take(nodes[i]);
-                    T.Equal(1, l.Count, "one broadcast packet at " + i);
-                    T.Equal(1, l[0].Peer, "sender");
-                    T.Equal(0, l[0].Channel, "built-in channel");
-                    T.Equal(TM.Reliable, l[0].Mode, "reliable");
-                    T.Check(Is(l[0].Data, "hello from 1"), "payload");
-                }
-
-                // One target, unreliable ordered.
-                nodes[2].Mesh.TargetPeer = 3;
-                nodes[2].Mesh.TransferMode = TM.UnreliableOrdered;
-                T.Equal(3, nodes[2].Mesh.TargetPeer, "target");
-                T.Equal(TM.UnreliableOrdered, nodes[2].Mesh.TransferMode, "mode");
-                T.WaitUntil(() => nodes[3].Packets.Count >= 1, () =>
-                {
-                    nodes[2].Mesh.PutPacket(new ReadOnlySpan<byte>(System.Text.Encoding.UTF8.GetBytes("to 3")));
-                    PollAll(nodes);
-                }, "targeted unreliable-ordered packet");
-                foreach (var pk in Take(nodes[3]))
-                {
-                    T.Equal(2, pk.Peer, "sender 2");
-                    T.Equal(TM.UnreliableOrdered, pk.Mode, "mode unreliable ordered");
-                    T.Equal(0, pk.Channel, "built-in");
-                    T.Check(Is(pk.Data, "to 3"), "payload to 3");
-                }
-
-                // All but one, on extra channel 1 (reliable).
-                nodes[4].Mesh.TargetPeer = -1;
-                nodes[4].Mesh.TransferChannel = 1;
-                T.Equal(1, nodes[4].Mesh.TransferChannel, "transfer channel");
-                var payload = Net.Pattern(1000, 4);
-                nodes[4].Mesh.PutPacket(payload, 0, payload.Length);
-                T.WaitUntil(() => nodes[2].Packets.Any(x => x.Peer == 4) && nodes[3].Packets.Any(x => x.Peer == 4), () => PollAll(nodes), "exclusive broadcast");
-                foreach (int i in new[] { 2, 3 })
-                    foreach (var pk in Take(nodes[i]).Where(x => x.Peer == 4))
-                    {
-                        T.Equal(1, pk.Channel, "extra channel 1");
-                        T.Equal(TM.Reliable, pk.Mode, "extra channel 1 is reliable");
-                        T.Check(pk.Data.SequenceEqual(payload), "payload on channel 1");
-                    }
-
-                // Extra channel 2 (unreliable) to peer 1: repeat until one arrives.
-                nodes[3].Mesh.TargetPeer = 1;
-                nodes[3].Mesh.TransferChannel = 2;
-                T.WaitUntil(() => nodes[1].Packets.Any(x => x.Peer == 3), () =>
-                {
-                    nodes[3].Mesh.PutPacket(new byte[] { 3, 3, 3 });
-                    PollAll(nodes);
-                }, "extra unreliable channel");
-                foreach (var pk in Take(nodes[1]).Where(x => x.Peer == 3))
-                {
-                    T.Equal(2, pk.Channel, "extra channel 2");
-                    T.Equal(TM.Unreliable, pk.Mode, "extra channel 2 is unreliable");
-                }
-                PollAll(nodes);
-                T.Equal(0, nodes[1].Packets.Count(x => x.Peer != 3), "no stray packets at 1");
-                T.Equal(0, nodes[4].Packets.Count, "peer 4 excluded itself");
-
-                // Peer 4 leaves: it reports everyone gone, the others report 4 gone.
-                nodes[4].Mesh.Close();
-                T.Equal(WebRtcMultiplayerPeer.ConnectionStatus.Disconnected, nodes[4].Mesh.GetConnectionStatus(), "closed mesh");
-                nodes[4].Poll();
-                T.Check(nodes[4].Disconnected.OrderBy(x => x).SequenceEqual(new[] { 1, 2, 3 }), "close reports peers gone: " + string.Join(",", nodes[4].Disconnected));
-                T.WaitUntil(() => Enumerable.Range(1, 3).All(i => nodes[i].Disconnected.Contains(4)), () => PollAll(nodes), "peer 4 disconnected everywhere", 120);
-                for (int i = 1; i <= 3; i++)
-                {
-                    T.Equal(false, nodes[i].Mesh.HasPeer(4), "4 removed at " + i);
-                    T.ThrowsCode(Error.DoesNotExist, () => nodes[i].Mesh.GetPeer(4), "get_peer of a gone peer");
-                }
+                FourPeerInfo(nodes);
+                FourPeerBroadcast(nodes);
+                FourPeerTargeted(nodes);
+                FourPeerAllButOne(nodes);
+                FourPeerExtraUnreliable(nodes);
+                FourPeerLeaves(nodes);
             }
             finally
             {
                 foreach (var n in nodes)
                     if (n != null) n.Dispose();
             }
+        }
+
+        // Every peer sees the other three, with the five channels Godot creates.
+        static void FourPeerInfo(MeshNode[] nodes)
+        {
+            for (int id = 1; id <= N; id++)
+            {
+                var m = nodes[id].Mesh;
+                var others = Enumerable.Range(1, N).Where(x => x != id).ToArray();
+                T.Check(nodes[id].Connected.OrderBy(x => x).SequenceEqual(others), "peer_connected ids of " + id);
+                T.Check(m.GetPeerIds().OrderBy(x => x).SequenceEqual(others), "get_peers of " + id);
+                var all = m.GetPeers();
+                T.Equal(N - 1, all.Count, "GetPeers count");
+                foreach (int other in others)
+                {
+                    T.Check(m.HasPeer(other), "has peer");
+                    var info = m.GetPeer(other);
+                    T.Check(info.Connected, "peer info connected");
+                    T.Check(info.Connection != null && nodes[id].Connections.Contains(info.Connection), "peer info connection is ours");
+                    T.Equal(5, info.Channels.Count, "3 built-in + 2 extra channels");
+                    string[] labels = { "reliable", "ordered", "unreliable", "4", "5" };
+                    for (int c = 0; c < 5; c++)
+                    {
+                        var ch = info.Channels[c];
+                        T.Equal(labels[c], ch.GetLabel(), "label of channel " + c);
+                        T.Equal(c + 1, ch.GetId(), "id of channel " + c);
+                        T.Equal(true, ch.IsNegotiated(), "mesh channels are negotiated");
+                        T.Equal(false, ch.IsOwned, "mesh channels belong to the mesh");
+                        T.Equal(WebRtcDataChannel.ChannelState.Open, ch.GetReadyState(), "open");
+                    }
+                    T.Equal(65535, info.Channels[0].GetMaxPacketLifeTime(), "reliable has no lifetime");
+                    T.Equal(1, info.Channels[1].GetMaxPacketLifeTime(), "ordered lifetime");
+                    T.Equal(true, info.Channels[1].IsOrdered(), "ordered is ordered");
+                    T.Equal(false, info.Channels[2].IsOrdered(), "unreliable is unordered");
+                    T.Equal(65535, info.Channels[3].GetMaxPacketLifeTime(), "extra reliable");
+                    T.Equal(false, info.Channels[4].IsOrdered(), "extra unreliable is unordered");
+                    // Cached wrappers: the same objects while the peer stays.
+                    T.Check(ReferenceEquals(info.Channels[0], m.GetPeer(other).Channels[0]), "channel wrappers reused");
+                    // A mesh-owned channel cannot be destroyed; Dispose only drops the wrapper.
+                    long mh = info.Channels[0].Handle;
+                    HandleCall destroy = Native.NativeMethods.meshrtc_channel_destroy;
+                    var e = T.ThrowsCode(Error.Unauthorized, () => MeshRtcLibrary.Check(destroy(mh), destroy), "destroy a mesh channel");
+                    T.Equal("meshrtc_channel_destroy", e.Function, "the failed function, named from its delegate");
+                    var dropped = m.GetPeer(other).Channels[1];
+                    dropped.Dispose();
+                    T.Throws<ObjectDisposedException>(() => dropped.GetLabel(), "disposed wrapper");
+                    T.Equal("ordered", m.GetPeer(other).Channels[1].GetLabel(), "a fresh wrapper after Dispose; the channel lives on");
+                }
+        }
+        }
+
+        // Broadcast, reliable, built-in channel.
+        static void FourPeerBroadcast(MeshNode[] nodes)
+        {
+            nodes[1].Mesh.PutPacket(System.Text.Encoding.UTF8.GetBytes("hello from 1"));
+            T.WaitUntil(() => Enumerable.Range(2, 3).All(i => nodes[i].Packets.Count >= 1), () => PollAll(nodes), "broadcast");
+            for (int i = 2; i <= N; i++)
+            {
+                var l = Take(nodes[i]);
+                T.Equal(1, l.Count, "one broadcast packet at " + i);
+                T.Equal(1, l[0].Peer, "sender");
+                T.Equal(0, l[0].Channel, "built-in channel");
+                T.Equal(TM.Reliable, l[0].Mode, "reliable");
+                T.Check(Is(l[0].Data, "hello from 1"), "payload");
+        }
+        }
+
+        // One target, unreliable ordered.
+        static void FourPeerTargeted(MeshNode[] nodes)
+        {
+            nodes[2].Mesh.TargetPeer = 3;
+            nodes[2].Mesh.TransferMode = TM.UnreliableOrdered;
+            T.Equal(3, nodes[2].Mesh.TargetPeer, "target");
+            T.Equal(TM.UnreliableOrdered, nodes[2].Mesh.TransferMode, "mode");
+            T.WaitUntil(() => nodes[3].Packets.Count >= 1, () =>
+            {
+                nodes[2].Mesh.PutPacket(new ReadOnlySpan<byte>(System.Text.Encoding.UTF8.GetBytes("to 3")));
+                PollAll(nodes);
+            }, "targeted unreliable-ordered packet");
+            foreach (var pk in Take(nodes[3]))
+            {
+                T.Equal(2, pk.Peer, "sender 2");
+                T.Equal(TM.UnreliableOrdered, pk.Mode, "mode unreliable ordered");
+                T.Equal(0, pk.Channel, "built-in");
+                T.Check(Is(pk.Data, "to 3"), "payload to 3");
+        }
+        }
+
+        // All but one, on extra channel 1 (reliable).
+        static void FourPeerAllButOne(MeshNode[] nodes)
+        {
+            nodes[4].Mesh.TargetPeer = -1;
+            nodes[4].Mesh.TransferChannel = 1;
+            T.Equal(1, nodes[4].Mesh.TransferChannel, "transfer channel");
+            var payload = Net.Pattern(1000, 4);
+            nodes[4].Mesh.PutPacket(payload, 0, payload.Length);
+            T.WaitUntil(() => nodes[2].Packets.Any(x => x.Peer == 4) && nodes[3].Packets.Any(x => x.Peer == 4), () => PollAll(nodes), "exclusive broadcast");
+            foreach (int i in new[] { 2, 3 })
+                foreach (var pk in Take(nodes[i]).Where(x => x.Peer == 4))
+                {
+                    T.Equal(1, pk.Channel, "extra channel 1");
+                    T.Equal(TM.Reliable, pk.Mode, "extra channel 1 is reliable");
+                    T.Check(pk.Data.SequenceEqual(payload), "payload on channel 1");
+                }
+        }
+
+        // Extra channel 2 (unreliable) to peer 1: repeat until one arrives.
+        static void FourPeerExtraUnreliable(MeshNode[] nodes)
+        {
+            nodes[3].Mesh.TargetPeer = 1;
+            nodes[3].Mesh.TransferChannel = 2;
+            T.WaitUntil(() => nodes[1].Packets.Any(x => x.Peer == 3), () =>
+            {
+                nodes[3].Mesh.PutPacket(new byte[] { 3, 3, 3 });
+                PollAll(nodes);
+            }, "extra unreliable channel");
+            foreach (var pk in Take(nodes[1]).Where(x => x.Peer == 3))
+            {
+                T.Equal(2, pk.Channel, "extra channel 2");
+                T.Equal(TM.Unreliable, pk.Mode, "extra channel 2 is unreliable");
+        }
+        PollAll(nodes);
+        T.Equal(0, nodes[1].Packets.Count(x => x.Peer != 3), "no stray packets at 1");
+        T.Equal(0, nodes[4].Packets.Count, "peer 4 excluded itself");
+        }
+
+        // Peer 4 leaves: it reports everyone gone, the others report 4 gone.
+        static void FourPeerLeaves(MeshNode[] nodes)
+        {
+            nodes[4].Mesh.Close();
+            T.Equal(WebRtcMultiplayerPeer.ConnectionStatus.Disconnected, nodes[4].Mesh.GetConnectionStatus(), "closed mesh");
+            nodes[4].Poll();
+            T.Check(nodes[4].Disconnected.OrderBy(x => x).SequenceEqual(new[] { 1, 2, 3 }), "close reports peers gone: " + string.Join(",", nodes[4].Disconnected));
+            T.WaitUntil(() => Enumerable.Range(1, 3).All(i => nodes[i].Disconnected.Contains(4)), () => PollAll(nodes), "peer 4 disconnected everywhere", 120);
+            for (int i = 1; i <= 3; i++)
+            {
+                T.Equal(false, nodes[i].Mesh.HasPeer(4), "4 removed at " + i);
+                T.ThrowsCode(Error.DoesNotExist, () => nodes[i].Mesh.GetPeer(4), "get_peer of a gone peer");
+        }
         }
 
         public static void ServerClient()
