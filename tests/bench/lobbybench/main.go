@@ -146,6 +146,17 @@ func (s *stats) note(d time.Duration) {
 	}
 }
 
+// takeLatencies returns the latencies recorded so far, sorted, and starts
+// a new record.
+func (s *stats) takeLatencies() []time.Duration {
+	s.mu.Lock()
+	taken := slices.Clone(s.latencies)
+	s.latencies = s.latencies[:0]
+	s.mu.Unlock()
+	slices.Sort(taken)
+	return taken
+}
+
 func percentile(sorted []time.Duration, p float64) float64 {
 	if len(sorted) == 0 {
 		return 0
@@ -172,92 +183,170 @@ func sendType(n int) protocol.Type {
 	return protocol.Candidate
 }
 
+// bench is one load run: the server processes, the clients and what they
+// share.
+type bench struct {
+	redis   *exec.Cmd // nil with one instance
+	servers []*proc
+	st      *stats
+	members []*member
+}
+
+// figures are what a run measured, for the JSON line.
+type figures struct {
+	rssIdle, rssJoined, rssEnd int64
+	connect                    time.Duration
+	pacedMsgsS, saturatedMsgsS float64
+	pacedLatency, satLatency   []time.Duration // sorted
+}
+
 func run() error {
-	if *serverBin == "" {
-		return errors.New("-server is required")
-	}
-	if *clients < 2 || *lobbies < 1 || *clients < 2**lobbies {
-		return errors.New("need at least two clients per lobby")
-	}
-	name := *impl
-	if name == "" {
-		name = "meshrtc-lobby"
-		if *instances == 2 {
-			name = "meshrtc-lobby-redis"
-		}
+	name, err := checkFlags()
+	if err != nil {
+		return err
 	}
 	dir, err := os.MkdirTemp("", "lobbybench")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
+	b := &bench{st: &stats{}}
+	defer b.stop()
+	if err := b.startServers(dir); err != nil {
+		return err
+	}
+	f, err := b.measure(context.Background())
+	if err != nil {
+		return err
+	}
+	line := b.jsonLine(name, f)
+	for _, m := range b.members {
+		m.ws.CloseNow()
+	}
+	out, _ := json.Marshal(line)
+	fmt.Println(string(out))
+	return nil
+}
 
-	var extra []string
-	var redis *exec.Cmd
+// checkFlags refuses flags the run cannot use and returns the impl name
+// for the JSON line.
+func checkFlags() (string, error) {
+	if *serverBin == "" {
+		return "", errors.New("-server is required")
+	}
+	if *clients < 2 || *lobbies < 1 || *clients < 2**lobbies {
+		return "", errors.New("need at least two clients per lobby")
+	}
+	if *instances != 1 && *instances != 2 {
+		return "", errors.New("-instances is 1 or 2")
+	}
+	if *impl != "" {
+		return *impl, nil
+	}
 	if *instances == 2 {
-		port, err := freePort()
-		if err != nil {
+		return "meshrtc-lobby-redis", nil
+	}
+	return "meshrtc-lobby", nil
+}
+
+// startServers starts the meshrtc-lobby instances (with two, first the
+// redis-server they share) and lets them settle.
+func (b *bench) startServers(dir string) error {
+	var extra []string
+	if *instances == 2 {
+		var err error
+		if extra, err = b.startRedis(dir); err != nil {
 			return err
 		}
-		redis = exec.Command(*redisBin, "--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--save", "", "--appendonly", "no", "--dir", dir)
-		if err := redis.Start(); err != nil {
-			return fmt.Errorf("redis-server: %w", err)
-		}
-		defer func() {
-			redis.Process.Kill()
-			redis.Wait()
-		}()
-		extra = []string{"--redis", fmt.Sprintf("redis://127.0.0.1:%d/0", port)}
-		time.Sleep(300 * time.Millisecond) // redis-server listening
-	} else if *instances != 1 {
-		return errors.New("-instances is 1 or 2")
 	}
-	var servers []*proc
 	for i := range *instances {
 		p, err := startServer(dir, i, extra)
 		if err != nil {
 			return err
 		}
-		defer func() {
-			p.cmd.Process.Kill()
-			p.cmd.Wait()
-		}()
-		servers = append(servers, p)
+		b.servers = append(b.servers, p)
 	}
 	time.Sleep(500 * time.Millisecond)
-	serverRSS := func() int64 {
-		var sum int64
-		for _, p := range servers {
-			sum += rssKiB(p.cmd.Process.Pid)
-		}
-		return sum
-	}
-	rssIdle := serverRSS()
+	return nil
+}
 
-	// Connect: per lobby, the host creates, then the others join.
-	ctx := context.Background()
-	st := &stats{}
-	perLobby := *clients / *lobbies
-	all := make([]*member, 0, *clients)
-	var allMu sync.Mutex
-	t0 := time.Now()
+// startRedis starts redis-server on a free port and returns the
+// meshrtc-lobby flags that point at it.
+func (b *bench) startRedis(dir string) ([]string, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	redis := exec.Command(*redisBin, "--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--save", "", "--appendonly", "no", "--dir", dir)
+	if err := redis.Start(); err != nil {
+		return nil, fmt.Errorf("redis-server: %w", err)
+	}
+	b.redis = redis
+	time.Sleep(300 * time.Millisecond) // redis-server listening
+	return []string{"--redis", fmt.Sprintf("redis://127.0.0.1:%d/0", port)}, nil
+}
+
+// stop kills the servers, the last started first, then redis-server.
+func (b *bench) stop() {
+	for _, p := range slices.Backward(b.servers) {
+		p.cmd.Process.Kill()
+		p.cmd.Wait()
+	}
+	if b.redis != nil {
+		b.redis.Process.Kill()
+		b.redis.Wait()
+	}
+}
+
+func (b *bench) serverRSS() int64 {
+	var sum int64
+	for _, p := range b.servers {
+		sum += rssKiB(p.cmd.Process.Pid)
+	}
+	return sum
+}
+
+// measure connects every client, then runs the paced and the saturated
+// phase, taking the servers' RSS before, between and after.
+func (b *bench) measure(ctx context.Context) (figures, error) {
+	var f figures
+	f.rssIdle = b.serverRSS()
+	var err error
+	if f.connect, err = b.connect(ctx); err != nil {
+		return f, err
+	}
+	time.Sleep(time.Second)
+	f.rssJoined = b.serverRSS()
+	phase := time.Duration(*seconds * float64(time.Second))
+	f.pacedMsgsS, f.pacedLatency = b.pacedPhase(phase)
+	f.saturatedMsgsS, f.satLatency = b.saturatedPhase(phase)
+	f.rssEnd = b.serverRSS()
+	return f, nil
+}
+
+// connect fills the lobbies, dialWorkers of them at once: per lobby, the
+// host creates, then the others join. It returns how long that took.
+func (b *bench) connect(ctx context.Context) (time.Duration, error) {
+	start := time.Now()
 	jobs := make(chan int)
 	errs := make(chan error, dialWorkers)
 	var wg sync.WaitGroup
+	var membersMu sync.Mutex
 	next := atomic.Int64{}
+	perLobby := *clients / *lobbies
 	for range dialWorkers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for l := range jobs {
-				ms, err := fillLobby(ctx, servers, perLobby, int(next.Add(int64(perLobby))), st)
+				ms, err := fillLobby(ctx, b.servers, perLobby, int(next.Add(int64(perLobby))), b.st)
 				if err != nil {
 					errs <- fmt.Errorf("lobby %d: %w", l, err)
 					return
 				}
-				allMu.Lock()
-				all = append(all, ms...)
-				allMu.Unlock()
+				membersMu.Lock()
+				b.members = append(b.members, ms...)
+				membersMu.Unlock()
 			}
 		}()
 	}
@@ -265,95 +354,78 @@ func run() error {
 		select {
 		case jobs <- l:
 		case err := <-errs:
-			return err
+			return 0, err
 		}
 	}
 	close(jobs)
 	wg.Wait()
 	select {
 	case err := <-errs:
-		return err
+		return 0, err
 	default:
 	}
-	connectS := time.Since(t0).Seconds()
-	time.Sleep(time.Second)
-	rssJoined := serverRSS()
+	return time.Since(start), nil
+}
 
-	// Paced phase.
-	phase := time.Duration(*seconds * float64(time.Second))
-	st.recording.Store(true)
-	before := st.received.Load()
+// pacedPhase has every member send -rate messages per second for the
+// phase; it returns the messages/s delivered and the forward latencies.
+func (b *bench) pacedPhase(phase time.Duration) (float64, []time.Duration) {
+	b.st.recording.Store(true)
+	before := b.st.received.Load()
 	stop := make(chan struct{})
 	var senders sync.WaitGroup
-	for _, m := range all {
+	for _, m := range b.members {
 		senders.Add(1)
 		go func() {
 			defer senders.Done()
-			interval := time.Duration(float64(time.Second) / *rate)
-			timer := time.NewTimer(time.Duration(rand.Int64N(int64(interval))))
-			defer timer.Stop()
-			for n := 0; ; n++ {
-				select {
-				case <-stop:
-					return
-				case <-timer.C:
-				}
-				m.send(sendType(n), m.peers[rand.IntN(len(m.peers))], payload(n))
-				timer.Reset(interval)
-			}
+			m.sendPaced(stop)
 		}()
 	}
 	time.Sleep(phase)
 	close(stop)
 	senders.Wait()
-	pacedDelivered := float64(st.received.Load()-before) / phase.Seconds()
-	time.Sleep(500 * time.Millisecond)
-	st.recording.Store(false)
-	st.mu.Lock()
-	paced := slices.Clone(st.latencies)
-	st.latencies = st.latencies[:0]
-	st.mu.Unlock()
-	slices.Sort(paced)
+	delivered := float64(b.st.received.Load()-before) / phase.Seconds()
+	time.Sleep(500 * time.Millisecond) // the last ones in flight
+	b.st.recording.Store(false)
+	return delivered, b.st.takeLatencies()
+}
 
-	// Saturated phase: readers answer every message while it lasts.
+// saturatedPhase keeps -window messages in flight per member (readers
+// answer every message while it lasts); it returns the messages/s relayed
+// and the forward latencies.
+func (b *bench) saturatedPhase(phase time.Duration) (float64, []time.Duration) {
 	saturate.Store(true)
-	st.recording.Store(true)
-	before = st.received.Load()
+	b.st.recording.Store(true)
+	before := b.st.received.Load()
 	start := time.Now()
-	for _, m := range all {
+	for _, m := range b.members {
 		for n := range *window {
-			m.send(sendType(n), m.peers[rand.IntN(len(m.peers))], payload(n))
+			m.sendRandom(n)
 		}
 	}
 	time.Sleep(phase)
-	satRate := float64(st.received.Load()-before) / time.Since(start).Seconds()
+	relayed := float64(b.st.received.Load()-before) / time.Since(start).Seconds()
 	saturate.Store(false)
-	st.recording.Store(false)
-	st.mu.Lock()
-	sat := slices.Clone(st.latencies)
-	st.mu.Unlock()
-	slices.Sort(sat)
-	rssEnd := serverRSS()
+	b.st.recording.Store(false)
+	return relayed, b.st.takeLatencies()
+}
 
+func (b *bench) jsonLine(name string, f figures) map[string]any {
+	conns := len(b.members)
 	line := map[string]any{
 		"impl": name, "metric": "lobby", "round": *round, "instances": *instances,
-		"clients": len(all), "lobbies": *lobbies, "connect_s": round3(connectS),
-		"rss_idle_kib": rssIdle, "rss_joined_kib": rssJoined, "rss_end_kib": rssEnd,
-		"kib_per_conn":         round3(float64(rssJoined-rssIdle) / float64(len(all))),
-		"paced_offered_msgs_s": round3(*rate * float64(len(all))), "paced_msgs_s": round3(pacedDelivered),
-		"p50_us": percentile(paced, 0.50), "p99_us": percentile(paced, 0.99),
-		"msgs_s": round3(satRate), "saturated_p50_us": percentile(sat, 0.50), "saturated_p99_us": percentile(sat, 0.99),
+		"clients": conns, "lobbies": *lobbies, "connect_s": round3(f.connect.Seconds()),
+		"rss_idle_kib": f.rssIdle, "rss_joined_kib": f.rssJoined, "rss_end_kib": f.rssEnd,
+		"kib_per_conn":         round3(float64(f.rssJoined-f.rssIdle) / float64(conns)),
+		"paced_offered_msgs_s": round3(*rate * float64(conns)), "paced_msgs_s": round3(f.pacedMsgsS),
+		"p50_us": percentile(f.pacedLatency, 0.50), "p99_us": percentile(f.pacedLatency, 0.99),
+		"msgs_s": round3(f.saturatedMsgsS), "saturated_p50_us": percentile(f.satLatency, 0.50), "saturated_p99_us": percentile(f.satLatency, 0.99),
 		"window": *window, "rate": *rate, "seconds": *seconds,
 	}
-	if redis != nil {
-		line["redis_rss_kib"] = rssKiB(redis.Process.Pid)
+	if b.redis != nil {
+		line["redis_rss_kib"] = rssKiB(b.redis.Process.Pid)
 	}
-	for _, m := range all {
-		m.ws.CloseNow()
-	}
-	out, _ := json.Marshal(line)
-	fmt.Println(string(out))
-	return nil
+	return line
 }
 
 func round3(v float64) float64 { return float64(int64(v*1000+0.5)) / 1000 }
@@ -365,6 +437,28 @@ func (m *member) send(typ protocol.Type, to int32, data string) {
 	select {
 	case m.out <- protocol.Message{Type: typ, ID: to, Data: data}.Encode():
 	default: // the writer is behind: this message is not sent
+	}
+}
+
+// sendRandom sends message n to a random member of m's lobby.
+func (m *member) sendRandom(n int) {
+	m.send(sendType(n), m.peers[rand.IntN(len(m.peers))], payload(n))
+}
+
+// sendPaced sends -rate messages per second, the first after a random part
+// of the interval, until stop closes.
+func (m *member) sendPaced(stop <-chan struct{}) {
+	interval := time.Duration(float64(time.Second) / *rate)
+	timer := time.NewTimer(time.Duration(rand.Int64N(int64(interval))))
+	defer timer.Stop()
+	for n := 0; ; n++ {
+		select {
+		case <-stop:
+			return
+		case <-timer.C:
+		}
+		m.sendRandom(n)
+		timer.Reset(interval)
 	}
 }
 
@@ -456,7 +550,7 @@ func (m *member) readLoop(ctx context.Context, st *stats) {
 			st.note(time.Duration(time.Now().UnixNano() - sent))
 		}
 		if saturate.Load() {
-			m.send(sendType(n), m.peers[rand.IntN(len(m.peers))], payload(n))
+			m.sendRandom(n)
 		}
 	}
 }
