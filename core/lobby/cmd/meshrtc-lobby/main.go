@@ -34,12 +34,70 @@ func main() {
 }
 
 func run(args []string) error {
+	cfg, opts, err := parseFlags(args, os.Environ())
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(cfg)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", opts.listen)
+	if err != nil {
+		srv.Close()
+		return err
+	}
+	if opts.portFile != "" {
+		if err := writePortFile(opts.portFile, ln.Addr().(*net.TCPAddr).Port); err != nil {
+			return err
+		}
+	}
+	return serve(srv, ln, opts, cfg.Logger)
+}
+
+// options are the command's own flags; the others set the server's Config.
+type options struct {
+	listen, portFile  string
+	certFile, keyFile string
+	origins, turnURLs string // comma-separated
+	logLevel          string
+	logJSON           bool
+}
+
+// parseFlags reads the command line, then the environment for the flags it
+// does not give.
+func parseFlags(args, environ []string) (server.Config, options, error) {
 	cfg := server.DefaultConfig()
+	var opts options
 	fs := flag.NewFlagSet("meshrtc-lobby", flag.ContinueOnError)
-	listen := fs.String("listen", ":9080", "address to serve on (host:port; port 0 picks one)")
-	portFile := fs.String("port-file", "", "write the port served on to this file once listening")
-	certFile := fs.String("tls-cert", "", "TLS certificate (PEM) for wss; needs --tls-key")
-	keyFile := fs.String("tls-key", "", "TLS private key (PEM) for wss")
+	defineFlags(fs, &cfg, &opts)
+	if err := fs.Parse(args); err != nil {
+		return cfg, opts, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, opts, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if err := flagsFromEnv(fs, environ); err != nil {
+		return cfg, opts, err
+	}
+	cfg.OriginPatterns = splitList(opts.origins)
+	cfg.TURN.URLs = splitList(opts.turnURLs)
+	if (opts.certFile == "") != (opts.keyFile == "") {
+		return cfg, opts, errors.New("--tls-cert and --tls-key go together")
+	}
+	logger, err := newLogger(opts.logLevel, opts.logJSON)
+	if err != nil {
+		return cfg, opts, err
+	}
+	cfg.Logger = logger
+	return cfg, opts, nil
+}
+
+func defineFlags(fs *flag.FlagSet, cfg *server.Config, opts *options) {
+	fs.StringVar(&opts.listen, "listen", ":9080", "address to serve on (host:port; port 0 picks one)")
+	fs.StringVar(&opts.portFile, "port-file", "", "write the port served on to this file once listening")
+	fs.StringVar(&opts.certFile, "tls-cert", "", "TLS certificate (PEM) for wss; needs --tls-key")
+	fs.StringVar(&opts.keyFile, "tls-key", "", "TLS private key (PEM) for wss")
 	fs.Int64Var(&cfg.MaxFrameBytes, "max-frame", cfg.MaxFrameBytes, "largest frame a client may send, bytes")
 	fs.IntVar(&cfg.MaxConnections, "max-conns", cfg.MaxConnections, "WebSocket connections at once (this instance)")
 	fs.IntVar(&cfg.MaxLobbies, "max-lobbies", cfg.MaxLobbies, "open lobbies (with --redis: in the whole cluster)")
@@ -52,79 +110,64 @@ func run(args []string) error {
 	fs.DurationVar(&cfg.SealDelay, "seal-delay", cfg.SealDelay, "time a sealed lobby stays open")
 	fs.DurationVar(&cfg.PingInterval, "ping-interval", cfg.PingInterval, "WebSocket ping interval (and pong timeout)")
 	fs.IntVar(&cfg.MaxQueuedBytes, "max-queued", cfg.MaxQueuedBytes, "bytes waiting for one slow client before it is closed")
-	origins := fs.String("origins", "", "comma-separated browser origins allowed (host patterns); empty: any")
+	fs.StringVar(&opts.origins, "origins", "", "comma-separated browser origins allowed (host patterns); empty: any")
 	fs.StringVar(&cfg.RedisURL, "redis", "", "Redis URL (redis://host:port/db) to share lobbies between instances")
 	fs.DurationVar(&cfg.InstanceTimeout, "instance-timeout", cfg.InstanceTimeout, "with --redis: heartbeat age after which an instance counts as dead")
 	fs.StringVar(&cfg.TURN.Secret, "turn-secret", "", "TURN static-auth-secret (coturn use-auth-secret); clients get credentials")
-	turnURLs := fs.String("turn-urls", "", "comma-separated TURN URLs for the credentials (turn:host:port?transport=udp,...)")
+	fs.StringVar(&opts.turnURLs, "turn-urls", "", "comma-separated TURN URLs for the credentials (turn:host:port?transport=udp,...)")
 	fs.DurationVar(&cfg.TURN.TTL, "turn-ttl", cfg.TURN.TTL, "how long TURN credentials stay valid")
-	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
-	logJSON := fs.Bool("log-json", false, "log JSON lines instead of text")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
-	}
-	if err := flagsFromEnv(fs, os.Environ()); err != nil {
-		return err
-	}
-	cfg.OriginPatterns = splitList(*origins)
-	cfg.TURN.URLs = splitList(*turnURLs)
-	if (*certFile == "") != (*keyFile == "") {
-		return errors.New("--tls-cert and --tls-key go together")
-	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		return fmt.Errorf("--log-level: %w", err)
-	}
-	opts := &slog.HandlerOptions{Level: level}
-	if *logJSON {
-		cfg.Logger = slog.New(slog.NewJSONHandler(os.Stderr, opts))
-	} else {
-		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, opts))
-	}
+	fs.StringVar(&opts.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.BoolVar(&opts.logJSON, "log-json", false, "log JSON lines instead of text")
+}
 
-	srv, err := server.New(cfg)
-	if err != nil {
+// newLogger logs to stderr from level ("debug", "info", "warn", "error"),
+// as JSON lines or text.
+func newLogger(level string, asJSON bool) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	if asJSON {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+}
+
+// writePortFile writes the port whole, then renames it into place: a reader
+// never sees half a number.
+func writePortFile(path string, port int) error {
+	if err := os.WriteFile(path+".tmp", fmt.Appendf(nil, "%d\n", port), 0o644); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", *listen)
-	if err != nil {
-		srv.Close()
-		return err
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	if *portFile != "" {
-		// Written whole, then renamed: a reader never sees half a number.
-		if err := os.WriteFile(*portFile+".tmp", fmt.Appendf(nil, "%d\n", port), 0o644); err != nil {
-			return err
-		}
-		if err := os.Rename(*portFile+".tmp", *portFile); err != nil {
-			return err
-		}
-	}
+	return os.Rename(path+".tmp", path)
+}
+
+// serve serves srv on ln (wss with a certificate) until serving fails or
+// SIGINT or SIGTERM comes, then closes the clients and the listener.
+func serve(srv *server.Server, ln net.Listener, opts options, logger *slog.Logger) error {
 	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	scheme := "ws"
-	if *certFile != "" {
+	if opts.certFile != "" {
 		scheme = "wss"
 	}
-	cfg.Logger.Info("meshrtc-lobby serving", "addr", ln.Addr().String(), "scheme", scheme, "server", srv.String())
+	logger.Info("meshrtc-lobby serving", "addr", ln.Addr().String(), "scheme", scheme, "server", srv.String())
 
 	served := make(chan error, 1)
 	go func() {
-		if *certFile != "" {
-			served <- httpSrv.ServeTLS(ln, *certFile, *keyFile)
+		if opts.certFile != "" {
+			served <- httpSrv.ServeTLS(ln, opts.certFile, opts.keyFile)
 		} else {
 			served <- httpSrv.Serve(ln)
 		}
 	}()
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
+	var err error
 	select {
 	case err = <-served:
 	case sig := <-stop:
-		cfg.Logger.Info("shutting down", "signal", sig.String())
+		logger.Info("shutting down", "signal", sig.String())
 	}
 	// Clients first (they hear 1001 and their lobbies see them leave), then
 	// the listener.
