@@ -283,6 +283,23 @@ func parseMeshrtcOptions(raw json.RawMessage, cfg *Config) error {
 	if err := decodeStrict(raw, &opts, "meshrtc options"); err != nil {
 		return err
 	}
+	if err := opts.applyNetworks(cfg); err != nil {
+		return err
+	}
+	if err := opts.applyMDNS(cfg); err != nil {
+		return err
+	}
+	if err := opts.applyNumbers(cfg); err != nil {
+		return err
+	}
+	if (cfg.PortMin == 0) != (cfg.PortMax == 0) || cfg.PortMin > cfg.PortMax {
+		return errorf(ErrInvalidParameter, "meshrtc options: portMin and portMax must be set together with portMin <= portMax")
+	}
+	return nil
+}
+
+// applyNetworks sets which interfaces, addresses and IP versions gather candidates.
+func (opts *meshrtcOptions) applyNetworks(cfg *Config) error {
 	if opts.Interfaces != nil {
 		cfg.Interfaces = *opts.Interfaces
 	}
@@ -299,20 +316,49 @@ func parseMeshrtcOptions(raw json.RawMessage, cfg *Config) error {
 	if !cfg.IPv4 && !cfg.IPv6 {
 		return errorf(ErrInvalidParameter, "meshrtc options: ipv4 and ipv6 cannot both be false")
 	}
-	if opts.MDNS != nil {
-		modes := map[string]MDNSMode{"query": MDNSQuery, "disabled": MDNSDisabled, "gather": MDNSGather}
-		mode, ok := modes[*opts.MDNS]
-		if !ok {
-			return errorf(ErrInvalidParameter, `meshrtc options: mdns must be "disabled", "query" or "gather", got %q`, *opts.MDNS)
-		}
-		cfg.MDNS = mode
+	return nil
+}
+
+func (opts *meshrtcOptions) applyMDNS(cfg *Config) error {
+	if opts.MDNS == nil {
+		return nil
 	}
-	ints := []struct {
-		name   string
-		value  *number
-		lo, hi int64
-		set    func(int64)
-	}{
+	modes := map[string]MDNSMode{"query": MDNSQuery, "disabled": MDNSDisabled, "gather": MDNSGather}
+	mode, ok := modes[*opts.MDNS]
+	if !ok {
+		return errorf(ErrInvalidParameter, `meshrtc options: mdns must be "disabled", "query" or "gather", got %q`, *opts.MDNS)
+	}
+	cfg.MDNS = mode
+	return nil
+}
+
+// numberOption is one whole-number option: its key, its value if given,
+// its range and where it goes.
+type numberOption struct {
+	name   string
+	value  *number
+	lo, hi int64
+	set    func(int64)
+}
+
+// applyNumbers range-checks and sets the whole-number options, in the
+// order of numberOptions.
+func (opts *meshrtcOptions) applyNumbers(cfg *Config) error {
+	for _, opt := range opts.numberOptions(cfg) {
+		if opt.value == nil {
+			continue
+		}
+		v, err := opt.value.intIn("meshrtc options: "+opt.name, opt.lo, opt.hi)
+		if err != nil {
+			return err
+		}
+		opt.set(v)
+	}
+	return nil
+}
+
+func (opts *meshrtcOptions) numberOptions(cfg *Config) []numberOption {
+	return []numberOption{
 		{"portMin", opts.PortMin, 1, 65535, func(v int64) { cfg.PortMin = uint16(v) }},
 		{"portMax", opts.PortMax, 1, 65535, func(v int64) { cfg.PortMax = uint16(v) }},
 		{"maxMessageSize", opts.MaxMessageSize, 1, maxMessageSizeLimit, func(v int64) { cfg.MaxMessageSize = int(v) }},
@@ -333,20 +379,6 @@ func parseMeshrtcOptions(raw json.RawMessage, cfg *Config) error {
 		{"sctpFastRtxWnd", opts.SCTPFastRtxWnd, 0, maxSCTPWindow, func(v int64) { cfg.SCTP.FastRtxWnd = uint32(v) }},
 		{"sctpCwndCaStep", opts.SCTPCwndCAStep, 0, maxSCTPWindow, func(v int64) { cfg.SCTP.CwndCAStep = uint32(v) }},
 	}
-	for _, opt := range ints {
-		if opt.value == nil {
-			continue
-		}
-		v, err := opt.value.intIn("meshrtc options: "+opt.name, opt.lo, opt.hi)
-		if err != nil {
-			return err
-		}
-		opt.set(v)
-	}
-	if (cfg.PortMin == 0) != (cfg.PortMax == 0) || cfg.PortMin > cfg.PortMax {
-		return errorf(ErrInvalidParameter, "meshrtc options: portMin and portMax must be set together with portMin <= portMax")
-	}
-	return nil
 }
 
 func setBool(dst *bool, src *bool) {
@@ -398,6 +430,21 @@ func (c *Config) newAPI() (*webrtc.API, webrtc.Configuration, error) {
 	var se webrtc.SettingEngine
 	se.LoggerFactory = Logs
 	se.DetachDataChannels()
+	c.applyCandidateFilters(&se)
+	if err := c.applySockets(&se); err != nil {
+		return nil, webrtc.Configuration{}, err
+	}
+	c.applyICETimers(&se)
+	se.SetSCTPMaxMessageSize(uint32(c.MaxMessageSize))
+	c.SCTP.apply(&se)
+	api := webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(&webrtc.MediaEngine{}),
+		webrtc.WithInterceptorRegistry(&interceptor.Registry{}))
+	return api, c.pionConfiguration(), nil
+}
+
+// applyCandidateFilters sets which interfaces and addresses gather
+// candidates, and whether as mDNS names.
+func (c *Config) applyCandidateFilters(se *webrtc.SettingEngine) {
 	if len(c.Interfaces) > 0 {
 		allowed := slices.Clone(c.Interfaces)
 		se.SetInterfaceFilter(func(name string) bool { return slices.Contains(allowed, name) })
@@ -410,9 +457,14 @@ func (c *Config) newAPI() (*webrtc.API, webrtc.Configuration, error) {
 	se.SetICEMulticastDNSMode(map[MDNSMode]ice.MulticastDNSMode{
 		MDNSQuery: ice.MulticastDNSModeQueryOnly, MDNSDisabled: ice.MulticastDNSModeDisabled, MDNSGather: ice.MulticastDNSModeQueryAndGather,
 	}[c.MDNS])
+}
+
+// applySockets sets the UDP ports, the IP versions and the network ICE's
+// sockets come from.
+func (c *Config) applySockets(se *webrtc.SettingEngine) error {
 	if c.PortMin != 0 {
 		if err := se.SetEphemeralUDPPortRange(c.PortMin, c.PortMax); err != nil {
-			return nil, webrtc.Configuration{}, errorf(ErrInvalidParameter, "port range: %v", err)
+			return errorf(ErrInvalidParameter, "port range: %v", err)
 		}
 	}
 	var networks []webrtc.NetworkType
@@ -423,6 +475,18 @@ func (c *Config) newAPI() (*webrtc.API, webrtc.Configuration, error) {
 		networks = append(networks, webrtc.NetworkTypeUDP6)
 	}
 	se.SetNetworkTypes(networks)
+	if c.Net != nil {
+		se.SetNet(c.Net)
+	} else {
+		// Always: its sockets drop forged datagrams (core/udpfilter.go).
+		se.SetNet(newBufferedNet(c.UDPReceiveBuffer))
+	}
+	return nil
+}
+
+// applyICETimers sets the ICE timeouts and candidate acceptance waits that
+// are not left to pion's defaults.
+func (c *Config) applyICETimers(se *webrtc.SettingEngine) {
 	if c.ICEDisconnectedTimeout != 0 || c.ICEFailedTimeout != 0 || c.ICEKeepalive != 0 {
 		se.SetICETimeouts(orDefault(c.ICEDisconnectedTimeout, pionICEDisconnectedTimeout),
 			orDefault(c.ICEFailedTimeout, pionICEFailedTimeout), orDefault(c.ICEKeepalive, pionICEKeepalive))
@@ -440,17 +504,11 @@ func (c *Config) newAPI() (*webrtc.API, webrtc.Configuration, error) {
 			wait.set(wait.value)
 		}
 	}
-	se.SetSCTPMaxMessageSize(uint32(c.MaxMessageSize))
-	c.SCTP.apply(&se)
-	if c.Net != nil {
-		se.SetNet(c.Net)
-	} else {
-		// Always: its sockets drop forged datagrams (core/udpfilter.go).
-		se.SetNet(newBufferedNet(c.UDPReceiveBuffer))
-	}
-	api := webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(&webrtc.MediaEngine{}),
-		webrtc.WithInterceptorRegistry(&interceptor.Registry{}))
+}
 
+// pionConfiguration is the RTCConfiguration of every peer: its ICE servers
+// and transport policy.
+func (c *Config) pionConfiguration() webrtc.Configuration {
 	conf := webrtc.Configuration{ICETransportPolicy: webrtc.ICETransportPolicyAll}
 	if c.RelayOnly {
 		conf.ICETransportPolicy = webrtc.ICETransportPolicyRelay
@@ -458,7 +516,7 @@ func (c *Config) newAPI() (*webrtc.API, webrtc.Configuration, error) {
 	for _, s := range c.ICEServers {
 		conf.ICEServers = append(conf.ICEServers, webrtc.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
 	}
-	return api, conf, nil
+	return conf
 }
 
 func orDefault(d, fallback time.Duration) time.Duration {
