@@ -26,6 +26,16 @@ var combos = []struct {
 func TestMeshConfigure(t *testing.T) {
 	guard(t)
 	m := NewMesh()
+	checkUnconfiguredMesh(t, m)
+	checkConfigureRefusals(t, m)
+	checkConfigureModes(t, m)
+	checkTransferSettings(t, m)
+	checkMeshClose(t, m)
+}
+
+// checkUnconfiguredMesh checks a new mesh: disconnected, without packets,
+// with Godot's defaults.
+func checkUnconfiguredMesh(t *testing.T, m *Mesh) {
 	if m.Mode() != MeshModeNone || m.ConnectionStatus() != StatusDisconnected || m.IsServerRelaySupported() || m.IsServer() {
 		t.Fatalf("new mesh: mode %d status %d", m.Mode(), m.ConnectionStatus())
 	}
@@ -43,7 +53,11 @@ func TestMeshConfigure(t *testing.T) {
 		t.Fatal("defaults differ from Godot's")
 	}
 	m.Poll() // nothing to do
+}
 
+// checkConfigureRefusals checks that bad ids and channel configurations are
+// refused and leave the mesh unconfigured.
+func checkConfigureRefusals(t *testing.T, m *Mesh) {
 	for _, c := range []struct {
 		name string
 		err  error
@@ -66,7 +80,11 @@ func TestMeshConfigure(t *testing.T) {
 	if err := m.CreateMesh(3, make([]TransferMode, MaxMeshChannels)); err != nil {
 		t.Fatalf("255 extra channels: %v", err)
 	}
+}
 
+// checkConfigureModes configures m in every mode, one after the other, and
+// checks its mode, status, id and relay support.
+func checkConfigureModes(t *testing.T, m *Mesh) {
 	for _, c := range []struct {
 		name      string
 		configure func() error
@@ -93,7 +111,11 @@ func TestMeshConfigure(t *testing.T) {
 			t.Fatalf("%s: mode %d status %d id %d (%v) relay %v", c.name, m.Mode(), m.ConnectionStatus(), id, err, m.IsServerRelaySupported())
 		}
 	}
+}
 
+// checkTransferSettings refuses bad transfer modes and channels, then sets
+// the settings checkMeshClose expects kept.
+func checkTransferSettings(t *testing.T, m *Mesh) {
 	wantErr(t, "transfer mode 3", m.SetTransferMode(3), ErrInvalidParameter, "transfer mode")
 	wantErr(t, "transfer mode -1", m.SetTransferMode(-1), ErrInvalidParameter, "transfer mode")
 	wantErr(t, "transfer channel -1", m.SetTransferChannel(-1), ErrInvalidParameter, "transfer channel")
@@ -106,7 +128,11 @@ func TestMeshConfigure(t *testing.T) {
 	}
 	m.SetTargetPeer(-4)
 	m.SetRefuseNewConnections(true)
+}
 
+// checkMeshClose closes m twice: it is disconnected again and keeps
+// MultiplayerPeer's own settings, as Godot's close does.
+func checkMeshClose(t *testing.T, m *Mesh) {
 	m.Close()
 	m.Close() // idempotent
 	if id, err := m.UniqueID(); m.Mode() != MeshModeNone || m.ConnectionStatus() != StatusDisconnected || id != 1 || err == nil || m.TargetPeer() != 0 {
@@ -299,28 +325,51 @@ func TestMeshChannelLayout(t *testing.T) {
 // the received mode and channel, and put_packet's errors.
 func TestMeshServerClients(t *testing.T) {
 	guard(t)
+	s := newServerStar(t)
+	s.connect()
+	got := s.clientsSendToServer()
+	s.serverRelays(got)
+	s.serverTargets()
+	s.putPacketErrors()
+}
+
+// serverStar is a server mesh with clients 2 and 3, every mesh with
+// threeExtra channels.
+type serverStar struct {
+	t       *testing.T
+	w       *meshWorld
+	server  *Mesh
+	clients map[int32]*Mesh
+}
+
+func newServerStar(t *testing.T) *serverStar {
 	w := newMeshWorld(t)
-	server := w.mesh()
-	must(t, server.CreateServer(threeExtra))
-	clients := map[int32]*Mesh{}
+	s := &serverStar{t: t, w: w, server: w.mesh(), clients: map[int32]*Mesh{}}
+	must(t, s.server.CreateServer(threeExtra))
 	for _, id := range []int32{2, 3} {
 		c := w.mesh()
 		must(t, c.CreateClient(id, threeExtra))
-		clients[id] = c
-		w.link(server, 1, c, id)
+		s.clients[id] = c
+		w.link(s.server, 1, c, id)
 	}
-	c2, c3 := clients[2], clients[3]
+	return s
+}
+
+// connect checks a client's state before and after the server connects,
+// and every mesh's events.
+func (s *serverStar) connect() {
+	t, w, c2, c3 := s.t, s.w, s.clients[2], s.clients[3]
 	if c2.ConnectionStatus() != StatusConnecting {
 		t.Fatal("a client is CONNECTING until the server connects")
 	}
 	if err := trySend(c2, 1, TransferModeReliable, 0, "early"); CodeOf(err) != CodeUnavailable {
 		t.Fatalf("sending before the channel opens: %v", err)
 	}
-	w.until("all connected", 20*time.Second, all(w.connectedTo(server, 2, 3), w.connectedTo(c2, 1), w.connectedTo(c3, 1)))
-	if evs := w.takeEvents(server); len(evs) != 2 || !slices.Contains(evs, connected(2)) || !slices.Contains(evs, connected(3)) {
+	w.until("all connected", 20*time.Second, all(w.connectedTo(s.server, 2, 3), w.connectedTo(c2, 1), w.connectedTo(c3, 1)))
+	if evs := w.takeEvents(s.server); len(evs) != 2 || !slices.Contains(evs, connected(2)) || !slices.Contains(evs, connected(3)) {
 		t.Fatalf("server events %v", evs)
 	}
-	for id, c := range clients {
+	for id, c := range s.clients {
 		wantEvents(t, "client "+strconv.Itoa(int(id)), w.takeEvents(c), connected(1), succeeded)
 		if c.ConnectionStatus() != StatusConnected {
 			t.Fatal("client not CONNECTED")
@@ -329,38 +378,49 @@ func TestMeshServerClients(t *testing.T) {
 			t.Fatal("get_peer connected")
 		}
 	}
+}
 
-	// Clients send to the server on every channel and mode.
-	for id, c := range clients {
+// clientsSendToServer sends from each client on every channel and mode and
+// returns what the server received.
+func (s *serverStar) clientsSendToServer() []meshPacket {
+	for id, c := range s.clients {
 		for i, k := range combos {
-			send(t, c, 1, k.mode, k.channel, payload(id, k.channel, k.mode, i))
+			send(s.t, c, 1, k.mode, k.channel, payload(id, k.channel, k.mode, i))
 		}
 	}
-	w.until("12 packets at the server", 10*time.Second, func() bool { return len(w.packets[server]) == 12 })
-	got := w.takePackets(server)
-	checkAttribution(t, "server", got)
+	s.w.until("12 packets at the server", 10*time.Second, func() bool { return len(s.w.packets[s.server]) == 12 })
+	got := s.w.takePackets(s.server)
+	checkAttribution(s.t, "server", got)
+	return got
+}
 
-	// The server relays each packet to the other client the way
-	// SceneMultiplayer does: with the packet's own mode and channel.
+// serverRelays relays each packet to the other client the way
+// SceneMultiplayer does: with the packet's own mode and channel.
+func (s *serverStar) serverRelays(got []meshPacket) {
 	for _, p := range got {
-		send(t, server, -p.peer, p.mode, p.channel, "relay "+p.data)
+		send(s.t, s.server, -p.peer, p.mode, p.channel, "relay "+p.data)
 	}
-	w.until("relayed packets", 10*time.Second, func() bool { return len(w.packets[c2]) == 6 && len(w.packets[c3]) == 6 })
-	for id, c := range clients {
-		for _, p := range w.takePackets(c) {
+	c2, c3 := s.clients[2], s.clients[3]
+	s.w.until("relayed packets", 10*time.Second, func() bool { return len(s.w.packets[c2]) == 6 && len(s.w.packets[c3]) == 6 })
+	for id, c := range s.clients {
+		for _, p := range s.w.takePackets(c) {
 			var from, ch, mode int32
 			var seq int
 			if _, err := fmt.Sscanf(p.data, "relay from=%d ch=%d mode=%d seq=%d", &from, &ch, &mode, &seq); err != nil || from == id ||
 				p.peer != 1 || p.channel != ch || p.mode != TransferMode(mode) {
-				t.Fatalf("client %d: relayed %q arrived as peer %d channel %d mode %d", id, p.data, p.peer, p.channel, p.mode)
+				s.t.Fatalf("client %d: relayed %q arrived as peer %d channel %d mode %d", id, p.data, p.peer, p.channel, p.mode)
 			}
 		}
 	}
+}
 
-	// Target variants: broadcast, one peer, all but one.
-	send(t, server, 0, TransferModeReliable, 0, payload(1, 0, TransferModeReliable, 100))
-	send(t, server, 3, TransferModeUnreliable, 3, payload(1, 3, TransferModeUnreliable, 101))
-	send(t, server, -3, TransferModeUnreliableOrdered, 0, payload(1, 0, TransferModeUnreliableOrdered, 102))
+// serverTargets sends with each target variant: broadcast, one peer, all
+// but one.
+func (s *serverStar) serverTargets() {
+	t, w, c2, c3 := s.t, s.w, s.clients[2], s.clients[3]
+	send(t, s.server, 0, TransferModeReliable, 0, payload(1, 0, TransferModeReliable, 100))
+	send(t, s.server, 3, TransferModeUnreliable, 3, payload(1, 3, TransferModeUnreliable, 101))
+	send(t, s.server, -3, TransferModeUnreliableOrdered, 0, payload(1, 0, TransferModeUnreliableOrdered, 102))
 	w.until("targeted packets", 10*time.Second, func() bool { return len(w.packets[c2]) == 2 && len(w.packets[c3]) == 2 })
 	w.wait(100 * time.Millisecond)
 	p2, p3 := w.takePackets(c2), w.takePackets(c3)
@@ -369,16 +429,21 @@ func TestMeshServerClients(t *testing.T) {
 	if seqs(p2) != "100,102" || seqs(p3) != "100,101" {
 		t.Fatalf("targets: c2 got %s, c3 got %s", seqs(p2), seqs(p3))
 	}
+}
 
-	// put_packet errors.
+// putPacketErrors checks put_packet's refusals of a missing target or
+// channel, broadcasts that skip peers without the channel, relay support
+// and a client's id.
+func (s *serverStar) putPacketErrors() {
+	t, server := s.t, s.server
 	wantErr(t, "missing target", trySend(server, 9, TransferModeReliable, 0, "x"), ErrInvalidParameter, "invalid target peer 9")
 	wantErr(t, "missing channel", trySend(server, 2, TransferModeReliable, 4, "x"), ErrInvalidParameter, "has 6 channels")
 	must(t, trySend(server, 0, TransferModeReliable, 4, "x")) // broadcast skips peers without the channel
 	must(t, trySend(server, -2, TransferModeReliable, 4, "x"))
-	if !server.IsServerRelaySupported() || !c2.IsServerRelaySupported() {
+	if !server.IsServerRelaySupported() || !s.clients[2].IsServerRelaySupported() {
 		t.Fatal("relay is supported in server and client modes")
 	}
-	if id, _ := c3.UniqueID(); id != 3 {
+	if id, _ := s.clients[3].UniqueID(); id != 3 {
 		t.Fatal("unique id")
 	}
 }

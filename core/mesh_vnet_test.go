@@ -12,91 +12,137 @@ import (
 // unreliable built-in channels (lifetime 0 here) really lose packets.
 func TestMeshVnetLoss(t *testing.T) {
 	guard(t)
-	w := newMeshWorld(t)
-	v := w.useVnet(nil)
-	a, b := w.mesh(), w.mesh()
-	must(t, a.CreateMesh(1, threeExtra))
-	must(t, b.CreateMesh(2, threeExtra))
-	pa, pb := w.peer(), w.peer()
-	// Godot's default unreliable_lifetime: 1 ms, as the extra channels use.
-	must(t, a.AddPeer(pa, 2, 1))
-	must(t, b.AddPeer(pb, 1, 1))
-	must(t, pa.CreateOffer())
-	w.links = append(w.links, meshLink{pa, pb})
-	w.until("connected", 20*time.Second, all(w.connectedTo(a, 2), w.connectedTo(b, 1)))
-
-	v.lossPc.Store(10)
 	const rounds = 150
-	for seq := 0; seq < rounds; seq++ {
-		for _, k := range combos {
-			send(t, a, 2, k.mode, k.channel, payload(1, k.channel, k.mode, seq))
-		}
-		w.step()
-		time.Sleep(2 * time.Millisecond)
-	}
-	type key struct {
-		channel int32
-		mode    TransferMode
-	}
-	bySeq := map[key][]int{}
-	collect := func() {
-		for _, p := range w.takePackets(b) {
-			var from, ch, mode int32
-			var seq int
-			if _, err := fmt.Sscanf(p.data, "from=%d ch=%d mode=%d seq=%d", &from, &ch, &mode, &seq); err != nil {
-				t.Fatalf("bad payload %q", p.data)
-			}
-			checkAttribution(t, "mesh 2", []meshPacket{p})
-			k := key{p.channel, p.mode}
-			bySeq[k] = append(bySeq[k], seq)
-		}
-	}
-	reliable := []key{{0, TransferModeReliable}, {1, TransferModeReliable}}
+	r := newVnetLossRun(t)
+	r.v.lossPc.Store(10)
+	r.sendRounds(rounds)
 	start := time.Now()
-	w.until("every reliable packet", 45*time.Second, func() bool {
-		collect()
-		return len(bySeq[reliable[0]]) >= rounds && len(bySeq[reliable[1]]) >= rounds
+	r.w.until("every reliable packet", 45*time.Second, func() bool {
+		r.collect()
+		return len(r.bySeq[vnetReliable[0]]) >= rounds && len(r.bySeq[vnetReliable[1]]) >= rounds
 	})
 	t.Logf("reliable delivery under 10%% loss took %v", time.Since(start).Round(time.Millisecond))
-	w.wait(300 * time.Millisecond)
-	collect()
-	v.lossPc.Store(0)
+	r.w.wait(300 * time.Millisecond)
+	r.collect()
+	r.v.lossPc.Store(0)
 
-	for _, k := range reliable {
-		got := bySeq[k]
+	r.checkReliableComplete(rounds)
+	r.checkNoDuplicateNorReorder()
+	r.logCounts(rounds)
+	r.checkUnreliableLost(rounds)
+}
+
+// channelMode is one (channel, transfer mode) a mesh sends on.
+type channelMode struct {
+	channel int32
+	mode    TransferMode
+}
+
+// vnetReliable are the reliable channels of a mesh with threeExtra.
+var vnetReliable = []channelMode{{0, TransferModeReliable}, {1, TransferModeReliable}}
+
+// vnetLossRun is a connected pair of meshes with threeExtra channels on a
+// virtual network, and the sequence numbers mesh 2 has received on each
+// channel and mode, in the order they came.
+type vnetLossRun struct {
+	t     *testing.T
+	w     *meshWorld
+	v     *vnetWorld
+	a, b  *Mesh
+	bySeq map[channelMode][]int
+}
+
+func newVnetLossRun(t *testing.T) *vnetLossRun {
+	w := newMeshWorld(t)
+	v := w.useVnet(nil) // before the meshes: their peers are on it
+	r := &vnetLossRun{t: t, w: w, v: v, a: w.mesh(), b: w.mesh(), bySeq: map[channelMode][]int{}}
+	must(t, r.a.CreateMesh(1, threeExtra))
+	must(t, r.b.CreateMesh(2, threeExtra))
+	pa, pb := w.peer(), w.peer()
+	// Godot's default unreliable_lifetime: 1 ms, as the extra channels use.
+	must(t, r.a.AddPeer(pa, 2, 1))
+	must(t, r.b.AddPeer(pb, 1, 1))
+	must(t, pa.CreateOffer())
+	w.links = append(w.links, meshLink{pa, pb})
+	w.until("connected", 20*time.Second, all(w.connectedTo(r.a, 2), w.connectedTo(r.b, 1)))
+	return r
+}
+
+// sendRounds sends seq 0 to rounds-1 from mesh 1 on every channel and mode.
+func (r *vnetLossRun) sendRounds(rounds int) {
+	for seq := 0; seq < rounds; seq++ {
+		for _, k := range combos {
+			send(r.t, r.a, 2, k.mode, k.channel, payload(1, k.channel, k.mode, seq))
+		}
+		r.w.step()
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// collect records the packets mesh 2 has received.
+func (r *vnetLossRun) collect() {
+	for _, p := range r.w.takePackets(r.b) {
+		var from, ch, mode int32
+		var seq int
+		if _, err := fmt.Sscanf(p.data, "from=%d ch=%d mode=%d seq=%d", &from, &ch, &mode, &seq); err != nil {
+			r.t.Fatalf("bad payload %q", p.data)
+		}
+		checkAttribution(r.t, "mesh 2", []meshPacket{p})
+		k := channelMode{p.channel, p.mode}
+		r.bySeq[k] = append(r.bySeq[k], seq)
+	}
+}
+
+// checkReliableComplete checks that the reliable channels delivered every
+// packet, in order.
+func (r *vnetLossRun) checkReliableComplete(rounds int) {
+	for _, k := range vnetReliable {
+		got := r.bySeq[k]
 		if len(got) != rounds {
-			t.Fatalf("reliable %+v: %d packets", k, len(got))
+			r.t.Fatalf("reliable %+v: %d packets", k, len(got))
 		}
 		for i, seq := range got {
 			if seq != i {
-				t.Fatalf("reliable %+v: packet %d is seq %d: not in order", k, i, seq)
+				r.t.Fatalf("reliable %+v: packet %d is seq %d: not in order", k, i, seq)
 			}
 		}
 	}
-	for k, got := range bySeq {
+}
+
+// checkNoDuplicateNorReorder checks that no channel duplicated a packet and
+// no ordered one reordered.
+func (r *vnetLossRun) checkNoDuplicateNorReorder() {
+	for k, got := range r.bySeq {
 		seen := map[int]bool{}
 		for i, seq := range got {
 			if seen[seq] {
-				t.Fatalf("%+v: seq %d duplicated", k, seq)
+				r.t.Fatalf("%+v: seq %d duplicated", k, seq)
 			}
 			seen[seq] = true
 			if k.mode != TransferModeUnreliable && i > 0 && seq < got[i-1] {
-				t.Fatalf("%+v: seq %d after %d: an ordered channel reordered", k, seq, got[i-1])
+				r.t.Fatalf("%+v: seq %d after %d: an ordered channel reordered", k, seq, got[i-1])
 			}
 		}
 	}
+}
+
+func (r *vnetLossRun) logCounts(rounds int) {
 	counts := map[string]int{}
-	for k, got := range bySeq {
+	for k, got := range r.bySeq {
 		counts[fmt.Sprintf("ch%d/mode%d", k.channel, k.mode)] = len(got)
 	}
-	t.Logf("delivered of %d: %v", rounds, counts)
+	r.t.Logf("delivered of %d: %v", rounds, counts)
+}
 
-	for k := range bySeq {
+// checkUnreliableLost checks that the unreliable channels delivered some
+// packets and lost others: the loss was real.
+func (r *vnetLossRun) checkUnreliableLost(rounds int) {
+	for k := range r.bySeq {
 		if k.mode == TransferModeReliable {
 			continue
 		}
-		if n := len(bySeq[k]); n == 0 || n >= rounds {
-			t.Fatalf("unreliable %+v delivered %d of %d under 10%% loss", k, n, rounds)
+		if n := len(r.bySeq[k]); n == 0 || n >= rounds {
+			r.t.Fatalf("unreliable %+v delivered %d of %d under 10%% loss", k, n, rounds)
 		}
 	}
 }

@@ -176,90 +176,107 @@ func waitDone(t *testing.T, done <-chan bool) bool {
 }
 
 func TestPacketQueueBlockingPush(t *testing.T) {
-	t.Run("released by pop", func(t *testing.T) {
-		q := newPacketQueue(1, 100)
-		q.push(pkt("first"), true)
-		done := pushAsync(q, pkt("second"))
-		stillBlocked(t, done)
-		if p, _ := q.pop(); string(p.Data) != "first" {
-			t.Fatalf("popped %q", p.Data)
+	t.Run("released by pop", testBlockingPushReleasedByPop)
+	t.Run("released by byte space", testBlockingPushReleasedByBytes)
+	t.Run("released by close", testBlockingPushReleasedByClose)
+	t.Run("producer and consumer", testBlockingPushProducerConsumer)
+}
+
+// testBlockingPushReleasedByPop: a push waiting for a packet slot is
+// released by a pop and counts no drop.
+func testBlockingPushReleasedByPop(t *testing.T) {
+	q := newPacketQueue(1, 100)
+	q.push(pkt("first"), true)
+	done := pushAsync(q, pkt("second"))
+	stillBlocked(t, done)
+	if p, _ := q.pop(); string(p.Data) != "first" {
+		t.Fatalf("popped %q", p.Data)
+	}
+	if !waitDone(t, done) {
+		t.Fatal("released push reported a drop")
+	}
+	if p, _ := q.pop(); string(p.Data) != "second" {
+		t.Fatalf("popped %q", p.Data)
+	}
+	if q.droppedCount() != 0 {
+		t.Fatal("a waiting push counted a drop")
+	}
+}
+
+// testBlockingPushReleasedByBytes: a push waiting for byte space is
+// released once a pop frees enough.
+func testBlockingPushReleasedByBytes(t *testing.T) {
+	q := newPacketQueue(10, 6)
+	q.push(pkt("abcd"), true)
+	done := pushAsync(q, pkt("efgh"))
+	stillBlocked(t, done)
+	q.pop()
+	if !waitDone(t, done) {
+		t.Fatal("released push reported a drop")
+	}
+}
+
+// testBlockingPushReleasedByClose: close fails every waiting push and
+// every later one, counts no drops and leaves the queued packets readable.
+func testBlockingPushReleasedByClose(t *testing.T) {
+	q := newPacketQueue(2, 100)
+	q.push(pkt("a"), true)
+	q.push(pkt("b"), true)
+	done := []<-chan bool{pushAsync(q, pkt("c")), pushAsync(q, pkt("d"))}
+	stillBlocked(t, done[0])
+	q.close()
+	for _, d := range done {
+		if waitDone(t, d) {
+			t.Fatal("push into a closed queue reported success")
 		}
-		if !waitDone(t, done) {
-			t.Fatal("released push reported a drop")
+	}
+	if q.push(pkt("e"), true) || q.push(pkt("f"), false) {
+		t.Fatal("push after close succeeded")
+	}
+	if q.droppedCount() != 0 {
+		t.Fatalf("close counted %d drops", q.droppedCount())
+	}
+	// Queued packets stay readable.
+	for _, want := range []string{"a", "b"} {
+		if p, ok := q.pop(); !ok || string(p.Data) != want {
+			t.Fatalf("after close popped %q %v, want %q", p.Data, ok, want)
 		}
-		if p, _ := q.pop(); string(p.Data) != "second" {
-			t.Fatalf("popped %q", p.Data)
-		}
-		if q.droppedCount() != 0 {
-			t.Fatal("a waiting push counted a drop")
-		}
-	})
-	t.Run("released by byte space", func(t *testing.T) {
-		q := newPacketQueue(10, 6)
-		q.push(pkt("abcd"), true)
-		done := pushAsync(q, pkt("efgh"))
-		stillBlocked(t, done)
-		q.pop()
-		if !waitDone(t, done) {
-			t.Fatal("released push reported a drop")
-		}
-	})
-	t.Run("released by close", func(t *testing.T) {
-		q := newPacketQueue(2, 100)
-		q.push(pkt("a"), true)
-		q.push(pkt("b"), true)
-		done := []<-chan bool{pushAsync(q, pkt("c")), pushAsync(q, pkt("d"))}
-		stillBlocked(t, done[0])
-		q.close()
-		for _, d := range done {
-			if waitDone(t, d) {
-				t.Fatal("push into a closed queue reported success")
+	}
+	q.close() // idempotent
+}
+
+// testBlockingPushProducerConsumer: a blocking producer and a polling
+// consumer: every packet arrives, in order, and the queue never holds more
+// than its limit.
+func testBlockingPushProducerConsumer(t *testing.T) {
+	q := newPacketQueue(4, 1<<20)
+	const n = 5000
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := range n {
+			if !q.push(pkt(fmt.Sprint(i)), true) {
+				t.Errorf("push %d failed", i)
+				return
 			}
 		}
-		if q.push(pkt("e"), true) || q.push(pkt("f"), false) {
-			t.Fatal("push after close succeeded")
+	}()
+	for i := 0; i < n; {
+		p, ok := q.pop()
+		if !ok {
+			time.Sleep(10 * time.Microsecond)
+			continue
 		}
-		if q.droppedCount() != 0 {
-			t.Fatalf("close counted %d drops", q.droppedCount())
+		if string(p.Data) != fmt.Sprint(i) {
+			t.Fatalf("got %q, want %d", p.Data, i)
 		}
-		// Queued packets stay readable.
-		for _, want := range []string{"a", "b"} {
-			if p, ok := q.pop(); !ok || string(p.Data) != want {
-				t.Fatalf("after close popped %q %v, want %q", p.Data, ok, want)
-			}
+		if q.len() > 4 {
+			t.Fatalf("queue holds %d > 4", q.len())
 		}
-		q.close() // idempotent
-	})
-	t.Run("producer and consumer", func(t *testing.T) {
-		q := newPacketQueue(4, 1<<20)
-		const n = 5000
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range n {
-				if !q.push(pkt(fmt.Sprint(i)), true) {
-					t.Errorf("push %d failed", i)
-					return
-				}
-			}
-		}()
-		for i := 0; i < n; {
-			p, ok := q.pop()
-			if !ok {
-				time.Sleep(10 * time.Microsecond)
-				continue
-			}
-			if string(p.Data) != fmt.Sprint(i) {
-				t.Fatalf("got %q, want %d", p.Data, i)
-			}
-			if q.len() > 4 {
-				t.Fatalf("queue holds %d > 4", q.len())
-			}
-			i++
-		}
-		wg.Wait()
-	})
+		i++
+	}
+	wg.Wait()
 }
 
 func seqPacket(i, size int) []byte {
