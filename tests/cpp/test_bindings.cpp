@@ -124,6 +124,8 @@ static std::vector<uint8_t> pattern(std::size_t len, uint32_t seed) {
     return b;
 }
 
+static bool contains(const std::vector<int32_t> &v, int32_t x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+
 // -------------------------------------------------------------------- pair
 
 struct Side {
@@ -474,132 +476,184 @@ static void pump_links(std::vector<Link> &links) {
     }
 }
 
-static void test_mesh_4_peers() {
-    const int n = 4;
+/// Meshes 1..n with the same extra channels; link_all connects each with
+/// each (the lower id offers).
+struct FullMesh {
     std::vector<std::unique_ptr<Node>> nodes;
     std::vector<Link> links;
-    for (int id = 1; id <= n; id++) {
-        nodes.push_back(std::make_unique<Node>());
-        auto &m = nodes.back()->mesh;
-        m.create_mesh(id, {TransferMode::Reliable, TransferMode::Unreliable});
-        CHECK(m.get_connection_status() == ConnectionStatus::Connected && m.get_unique_id() == id);
-        CHECK(!m.is_server_relay_supported() && m.get_max_packet_size() == 1200);
-    }
-    auto node = [&](int id) -> Node & { return *nodes[static_cast<std::size_t>(id - 1)]; };
-    for (int i = 1; i <= n; i++)
-        for (int j = i + 1; j <= n; j++) link(node(i), i, node(j), j, links);
-    auto poll_all = [&] {
-        pump_links(links);
-        for (auto &x : nodes) x->poll();
-    };
-    wait_until([&] {
-        return std::all_of(nodes.begin(), nodes.end(), [](auto &x) { return x->connected.size() == n - 1; });
-    }, poll_all, "every peer connected", 120);
 
-    for (int id = 1; id <= n; id++) {
-        auto &m = node(id).mesh;
-        std::vector<int32_t> others;
-        for (int x = 1; x <= n; x++)
-            if (x != id) others.push_back(x);
-        auto got = node(id).connected;
-        std::sort(got.begin(), got.end());
-        CHECK(got == others, "peer_connected at ", id);
-        auto ids = m.get_peers();
-        std::sort(ids.begin(), ids.end());
-        CHECK(ids == others);
-        for (int32_t other : others) {
-            CHECK(m.has_peer(other));
-            MeshPeerInfo info = m.get_peer(other);
-            CHECK(info.connected && info.channels.size() == 5);
-            bool ours = false;
-            for (auto &l : node(id).links) ours |= l->pc.handle() == info.connection;
-            CHECK(ours, "connection handle is ours");
-            const char *labels[] = {"reliable", "ordered", "unreliable", "4", "5"};
-            for (std::size_t c = 0; c < 5; c++) {
-                const DataChannel &ch = info.channels[c];
-                CHECK(!ch.owned() && ch.get_label() == labels[c] && ch.get_id() == static_cast<int32_t>(c + 1));
-                CHECK(ch.is_negotiated() && ch.get_ready_state() == ChannelState::Open);
-            }
-            CHECK(info.channels[0].get_max_packet_life_time() == 65535 && info.channels[1].get_max_packet_life_time() == 1);
-            CHECK(info.channels[1].is_ordered() && !info.channels[2].is_ordered() && !info.channels[4].is_ordered());
-            // Borrowed channels are never destroyed by their wrapper.
-            int64_t h = info.channels[0].handle();
-            expect_error(Error::Unauthorized, [&] { detail::check(meshrtc_channel_destroy(h), "meshrtc_channel_destroy"); },
-                         "destroy a mesh channel");
-            info.channels.clear();
-            CHECK(m.get_peer(other).channels[0].get_label() == "reliable", "still there after the wrappers went");
+    FullMesh(int n, const std::vector<TransferMode> &channels) {
+        for (int id = 1; id <= n; id++) {
+            nodes.push_back(std::make_unique<Node>());
+            nodes.back()->mesh.create_mesh(id, channels);
         }
     }
+    int size() const { return static_cast<int>(nodes.size()); }
+    Node &node(int id) { return *nodes[static_cast<std::size_t>(id - 1)]; }
+    void link_all() {
+        for (int i = 1; i <= size(); i++)
+            for (int j = i + 1; j <= size(); j++) link(node(i), i, node(j), j, links);
+    }
+    void poll_all() {
+        pump_links(links);
+        for (auto &x : nodes) x->poll();
+    }
+    std::function<void()> poller() {
+        return [this] { poll_all(); };
+    }
+    void wait_connected() {
+        auto others = nodes.size() - 1;
+        wait_until([&] {
+            return std::all_of(nodes.begin(), nodes.end(), [&](auto &x) { return x->connected.size() == others; });
+        }, poller(), "every peer connected", 120);
+    }
+};
 
-    node(1).mesh.put_packet(std::string_view("hello from 1"));
-    wait_until([&] { return node(2).packets.size() && node(3).packets.size() && node(4).packets.size(); }, poll_all,
-               "broadcast");
-    for (int i = 2; i <= n; i++) {
-        auto &ps = node(i).packets;
+/// The peer other in node's mesh: connected on node's own connection, with
+/// its five borrowed channels open as configured, outliving their wrappers.
+static void check_mesh_peer_info(Node &node, int32_t other) {
+    auto &m = node.mesh;
+    CHECK(m.has_peer(other));
+    MeshPeerInfo info = m.get_peer(other);
+    CHECK(info.connected && info.channels.size() == 5);
+    bool ours = false;
+    for (auto &l : node.links) ours |= l->pc.handle() == info.connection;
+    CHECK(ours, "connection handle is ours");
+    const char *labels[] = {"reliable", "ordered", "unreliable", "4", "5"};
+    for (std::size_t c = 0; c < 5; c++) {
+        const DataChannel &ch = info.channels[c];
+        CHECK(!ch.owned() && ch.get_label() == labels[c] && ch.get_id() == static_cast<int32_t>(c + 1));
+        CHECK(ch.is_negotiated() && ch.get_ready_state() == ChannelState::Open);
+    }
+    CHECK(info.channels[0].get_max_packet_life_time() == 65535 && info.channels[1].get_max_packet_life_time() == 1);
+    CHECK(info.channels[1].is_ordered() && !info.channels[2].is_ordered() && !info.channels[4].is_ordered());
+    // Borrowed channels are never destroyed by their wrapper.
+    int64_t h = info.channels[0].handle();
+    expect_error(Error::Unauthorized, [&] { detail::check(meshrtc_channel_destroy(h), "meshrtc_channel_destroy"); },
+                 "destroy a mesh channel");
+    info.channels.clear();
+    CHECK(m.get_peer(other).channels[0].get_label() == "reliable", "still there after the wrappers went");
+}
+
+/// Mesh id saw every other one connect and lists them as its peers.
+static void check_mesh_peers(FullMesh &fm, int id) {
+    std::vector<int32_t> others;
+    for (int x = 1; x <= fm.size(); x++)
+        if (x != id) others.push_back(x);
+    auto got = fm.node(id).connected;
+    std::sort(got.begin(), got.end());
+    CHECK(got == others, "peer_connected at ", id);
+    auto ids = fm.node(id).mesh.get_peers();
+    std::sort(ids.begin(), ids.end());
+    CHECK(ids == others);
+    for (int32_t other : others) check_mesh_peer_info(fm.node(id), other);
+}
+
+/// Mesh 1's default target (all) and mode (reliable on channel 0).
+static void check_broadcast(FullMesh &fm) {
+    fm.node(1).mesh.put_packet(std::string_view("hello from 1"));
+    wait_until([&] { return fm.node(2).packets.size() && fm.node(3).packets.size() && fm.node(4).packets.size(); },
+               fm.poller(), "broadcast");
+    for (int i = 2; i <= fm.size(); i++) {
+        auto &ps = fm.node(i).packets;
         CHECK(ps.size() == 1 && ps[0].peer == 1 && ps[0].channel == 0 && ps[0].mode == TransferMode::Reliable);
         CHECK(bytes_view(ps[0].data).as_string() == "hello from 1");
         ps.clear();
     }
+}
 
-    node(2).mesh.set_target_peer(3);
-    node(2).mesh.set_transfer_mode(TransferMode::UnreliableOrdered);
-    CHECK(node(2).mesh.get_target_peer() == 3 && node(2).mesh.get_transfer_mode() == TransferMode::UnreliableOrdered);
-    wait_until([&] { return !node(3).packets.empty(); },
+/// Mesh 2 to peer 3 alone, unreliable ordered (resent until one arrives).
+static void check_target_peer(FullMesh &fm) {
+    Node &n2 = fm.node(2), &n3 = fm.node(3);
+    n2.mesh.set_target_peer(3);
+    n2.mesh.set_transfer_mode(TransferMode::UnreliableOrdered);
+    CHECK(n2.mesh.get_target_peer() == 3 && n2.mesh.get_transfer_mode() == TransferMode::UnreliableOrdered);
+    wait_until([&] { return !n3.packets.empty(); },
                [&] {
-                   node(2).mesh.put_packet(std::string_view("to 3"));
-                   poll_all();
+                   n2.mesh.put_packet(std::string_view("to 3"));
+                   fm.poll_all();
                },
                "targeted packet");
-    for (auto &pk : node(3).packets)
+    for (auto &pk : n3.packets)
         CHECK(pk.peer == 2 && pk.mode == TransferMode::UnreliableOrdered && pk.channel == 0 &&
               bytes_view(pk.data).as_string() == "to 3");
-    node(3).packets.clear();
+    n3.packets.clear();
+}
 
-    node(4).mesh.set_target_peer(-1);
-    node(4).mesh.set_transfer_channel(1);
-    CHECK(node(4).mesh.get_transfer_channel() == 1);
+/// Mesh 4 to all but peer 1 on extra channel 1 (reliable).
+static void check_all_but_one(FullMesh &fm) {
+    Node &n4 = fm.node(4);
+    n4.mesh.set_target_peer(-1);
+    n4.mesh.set_transfer_channel(1);
+    CHECK(n4.mesh.get_transfer_channel() == 1);
     auto payload = pattern(1000, 4);
-    node(4).mesh.put_packet(payload);
+    n4.mesh.put_packet(payload);
     auto from4 = [&](int i) {
-        return std::any_of(node(i).packets.begin(), node(i).packets.end(), [](auto &pk) { return pk.peer == 4; });
+        return std::any_of(fm.node(i).packets.begin(), fm.node(i).packets.end(), [](auto &pk) { return pk.peer == 4; });
     };
-    wait_until([&] { return from4(2) && from4(3); }, poll_all, "all but 1");
+    wait_until([&] { return from4(2) && from4(3); }, fm.poller(), "all but 1");
     for (int i : {2, 3}) {
-        for (auto &pk : node(i).packets)
+        for (auto &pk : fm.node(i).packets)
             if (pk.peer == 4) CHECK(pk.channel == 1 && pk.mode == TransferMode::Reliable && pk.data == payload);
-        node(i).packets.clear();
+        fm.node(i).packets.clear();
     }
+}
 
-    node(3).mesh.set_target_peer(1);
-    node(3).mesh.set_transfer_channel(2);
+/// Mesh 3 to peer 1 on extra channel 2 (unreliable; resent until one
+/// arrives); peer 4, excluded before, gets nothing.
+static void check_extra_unreliable_channel(FullMesh &fm) {
+    Node &n1 = fm.node(1), &n3 = fm.node(3);
+    n3.mesh.set_target_peer(1);
+    n3.mesh.set_transfer_channel(2);
     auto from3 = [&] {
-        return std::any_of(node(1).packets.begin(), node(1).packets.end(), [](auto &pk) { return pk.peer == 3; });
+        return std::any_of(n1.packets.begin(), n1.packets.end(), [](auto &pk) { return pk.peer == 3; });
     };
     wait_until(from3,
                [&] {
-                   node(3).mesh.put_packet(std::vector<uint8_t>{3, 3, 3});
-                   poll_all();
+                   n3.mesh.put_packet(std::vector<uint8_t>{3, 3, 3});
+                   fm.poll_all();
                },
                "extra unreliable channel");
-    for (auto &pk : node(1).packets) CHECK(pk.peer == 3 && pk.channel == 2 && pk.mode == TransferMode::Unreliable);
-    CHECK(node(4).packets.empty(), "peer 4 excluded itself");
+    for (auto &pk : n1.packets) CHECK(pk.peer == 3 && pk.channel == 2 && pk.mode == TransferMode::Unreliable);
+    CHECK(fm.node(4).packets.empty(), "peer 4 excluded itself");
+}
 
-    node(4).mesh.close();
-    CHECK(node(4).mesh.get_connection_status() == ConnectionStatus::Disconnected);
-    node(4).poll();
-    auto gone = node(4).disconnected;
+/// Mesh 4 closes: it reports every peer gone at once, and every other mesh
+/// sees it leave.
+static void check_close_leaves_everywhere(FullMesh &fm) {
+    Node &n4 = fm.node(4);
+    n4.mesh.close();
+    CHECK(n4.mesh.get_connection_status() == ConnectionStatus::Disconnected);
+    n4.poll();
+    auto gone = n4.disconnected;
     std::sort(gone.begin(), gone.end());
     CHECK((gone == std::vector<int32_t>{1, 2, 3}));
     wait_until([&] {
         for (int i = 1; i <= 3; i++)
-            if (std::find(node(i).disconnected.begin(), node(i).disconnected.end(), 4) == node(i).disconnected.end())
-                return false;
+            if (!contains(fm.node(i).disconnected, 4)) return false;
         return true;
-    }, poll_all, "peer 4 disconnected everywhere", 120);
+    }, fm.poller(), "peer 4 disconnected everywhere", 120);
     for (int i = 1; i <= 3; i++) {
-        CHECK(!node(i).mesh.has_peer(4));
-        expect_error(Error::DoesNotExist, [&] { node(i).mesh.get_peer(4); }, "get_peer of a gone peer");
+        CHECK(!fm.node(i).mesh.has_peer(4));
+        expect_error(Error::DoesNotExist, [&] { fm.node(i).mesh.get_peer(4); }, "get_peer of a gone peer");
     }
+}
+
+static void test_mesh_4_peers() {
+    FullMesh fm(4, {TransferMode::Reliable, TransferMode::Unreliable});
+    for (int id = 1; id <= fm.size(); id++) {
+        auto &m = fm.node(id).mesh;
+        CHECK(m.get_connection_status() == ConnectionStatus::Connected && m.get_unique_id() == id);
+        CHECK(!m.is_server_relay_supported() && m.get_max_packet_size() == 1200);
+    }
+    fm.link_all();
+    fm.wait_connected();
+    for (int id = 1; id <= fm.size(); id++) check_mesh_peers(fm, id);
+    check_broadcast(fm);
+    check_target_peer(fm);
+    check_all_but_one(fm);
+    check_extra_unreliable_channel(fm);
+    check_close_leaves_everywhere(fm);
 }
 
 static void test_mesh_server_client() {
@@ -688,8 +742,6 @@ struct LobbyNode {
         return std::find(packets.begin(), packets.end(), std::make_pair(from, text)) != packets.end();
     }
 };
-
-static bool contains(const std::vector<int32_t> &v, int32_t x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
 /// Three Lobby objects meet in a mesh lobby on meshrtc-lobby (its URL in
 /// MESHRTC_TEST_LOBBY_URL, from run.sh): events, connected meshes, packets
@@ -836,22 +888,10 @@ static void test_batches_pair() {
 /// order (round robin over the peers in the order they were added, one packet
 /// per peer per turn, channels by index), each with its sender, channel and mode.
 static void test_batches_mesh() {
-    std::vector<std::unique_ptr<Node>> nodes;
-    std::vector<Link> links;
-    for (int id = 1; id <= 3; id++) {
-        nodes.push_back(std::make_unique<Node>());
-        nodes.back()->mesh.create_mesh(id, {TransferMode::Reliable});
-    }
-    Node &n1 = *nodes[0], &n2 = *nodes[1], &n3 = *nodes[2];
-    link(n1, 1, n2, 2, links);
-    link(n1, 1, n3, 3, links);
-    link(n2, 2, n3, 3, links);
-    auto poll_all = [&] {
-        pump_links(links);
-        for (auto &x : nodes) x->poll();
-    };
-    wait_until([&] { return n1.connected.size() == 2 && n2.connected.size() == 2 && n3.connected.size() == 2; }, poll_all,
-               "every peer connected", 120);
+    FullMesh fm(3, {TransferMode::Reliable});
+    Node &n1 = fm.node(1), &n2 = fm.node(2), &n3 = fm.node(3);
+    fm.link_all();
+    fm.wait_connected();
 
     n2.mesh.set_target_peer(1);
     CHECK(n2.mesh.put_packets(std::string_view("2a2b"), {2, 2}) == 2);
@@ -904,7 +944,7 @@ static void test_batches_mesh() {
     n2.mesh.set_target_peer(0);
     n2.mesh.set_transfer_channel(0);
     CHECK(n2.mesh.put_packets(std::string_view("b1b2"), {2, 2}) == 2);
-    wait_until([&] { return n1.packets.size() == 2 && n3.packets.size() == 2; }, poll_all, "broadcast batch");
+    wait_until([&] { return n1.packets.size() == 2 && n3.packets.size() == 2; }, fm.poller(), "broadcast batch");
     for (Node *x : {&n1, &n3})
         CHECK(bytes_view(x->packets[0].data).as_string() == "b1" && bytes_view(x->packets[1].data).as_string() == "b2");
     n2.mesh.set_target_peer(9);
