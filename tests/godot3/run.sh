@@ -176,7 +176,11 @@ fi
 # ------------------------------------------------------------------ leaks
 if want leaks; then
   single leaks test_leaks.gd 240 leaks/leak_scene.gd
-  no_errors "$dir/leaks" || st=1
+  # pion logs at error level when a channel closed while connecting opens
+  # just as its freed connection's association closes (it cannot send the
+  # stream reset then): nothing is lost or leaked, and the counts below
+  # still decide. Any other error line fails the test.
+  allowed_errors=tests/godot3/leaks/allowed_errors.txt no_errors "$dir/leaks" || st=1
   result leaks $st "($(grep -c '^ok' "$dir/leaks.out") checks, $(($(date +%s) - t0)) s)"
 fi
 
