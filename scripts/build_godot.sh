@@ -22,7 +22,8 @@
 #        android.x86_64 build/android-amd64   the NDK's clang
 #        ios            build/ios-arm64       static library in an xcframework (macOS host)
 #   3. Assemble addons/meshrtc/: meshrtc.gdextension + bin/<platform>/ with
-#      both libraries, LICENSE and README.md.
+#      both libraries, LICENSE, README.md and meshrtc_lobby.gd (the lobby
+#      client).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -174,4 +175,5 @@ fi
 } >"$addon/meshrtc.gdextension"
 cp LICENSE "$addon/LICENSE"
 cp bindings/godot/ADDON.md "$addon/README.md"
+cp bindings/godot/meshrtc_lobby.gd "$addon/meshrtc_lobby.gd"
 echo "built $addon (copy it to <project>/addons/meshrtc)"

@@ -56,3 +56,11 @@ pe_exports() {
     awk '/^\[Ordinal\/Name Pointer\] Table/ {t = 1; next} t && /^\t\[ *[0-9]+\]/ {print $NF; next} t && !/^\t/ {t = 0}' |
     sort -u
 }
+
+# readme_example MARKER [LANG] : prints the code block (```LANG, default
+# gdscript) that follows "<!-- example:MARKER" in README.md, verbatim; the
+# tests run or compile README's examples with it.
+readme_example() {
+  awk -v m="<!-- example:$1" -v l="\`\`\`${2:-gdscript}" \
+    'index($0, m) == 1 {f = 1; next} f && $0 == l {g = 1; next} g && /^```/ {exit} g {print}' README.md
+}

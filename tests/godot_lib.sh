@@ -178,10 +178,3 @@ kill_when_ready() {
 private_netns_available() {
   [[ $(id -u) -eq 0 ]] && unshare -n ip link add mrvt0 type veth peer name mrvt1 2>/dev/null
 }
-
-# readme_example MARKER : prints the ```gdscript block that follows
-# "<!-- example:MARKER" in README.md, verbatim.
-readme_example() {
-  awk -v m="<!-- example:$1" 'index($0, m) == 1 {f = 1; next} f && /^```gdscript/ {g = 1; next} g && /^```/ {exit} g {print}' \
-    README.md
-}

@@ -14,6 +14,10 @@
 #                  demo's protocol on WebSocketPeer), mesh; one leaves; the
 #                  server also sends TURN credentials, which they ignore
 #   lobby_server   the same with the lobby's host as server
+#   lobby_meet_c_host, lobby_meet_godot_host  a Godot game (the addon's
+#                  MeshRTCLobby), a C and a C# program (the library's lobby
+#                  client) meet in one lobby and play, hosted by C, then Godot
+#   lobby_readme   README's MeshRTCLobby example parses against the addon
 #   dropin         webrtc-native-style scripts, unchanged (default config),
 #                  inside a private network namespace (needs root + unshare)
 # Every WebRTC peer outside the dropin namespace is initialized with the
@@ -30,7 +34,7 @@ cd "$(dirname "$0")/../.."
 . bindings/godot/tools/godot_host.sh
 select_tests "$@"
 
-apt_install python3 iproute2 util-linux
+apt_install python3 iproute2 util-linux mono-mcs mono-runtime gcc libc6-dev
 godot_host_deps
 
 if [[ ! -f build/linux-amd64/libmeshrtc.so || ! -x build/linux-amd64/meshrtc-lobby ]]; then
@@ -52,6 +56,7 @@ if scripts/build_godot.sh >"$work/build.log" 2>&1; then
     grep -qF "$line" "$gdext" || { echo "meshrtc.gdextension lacks: $line"; build_ok=1; }
   done
   [[ -f build/godot/addons/meshrtc/bin/linux.x86_64/libmeshrtc.so ]] || { echo "libmeshrtc.so not in the addon"; build_ok=1; }
+  [[ -f build/godot/addons/meshrtc/meshrtc_lobby.gd ]] || { echo "meshrtc_lobby.gd not in the addon"; build_ok=1; }
   grep -q "all since Godot 4.3 or older" "$work/build.log" || { echo "interface check did not run"; build_ok=1; }
   result build $build_ok
 else
@@ -208,6 +213,25 @@ want server_client && run_multiplayer server_client exit 1:server 2:client 3:cli
 want server_client_kill && run_multiplayer server_client_kill kill 1:server 2:client 3:client
 
 # ------------------------------------------------------------------ lobby
+# start_lobby_server DIR [SERVER_ARG...] : meshrtc-lobby on 127.0.0.1 (a free
+# port), its log in DIR/lobby.log; sets lobby_port and lobby_pid, or says
+# why not and returns 1.
+start_lobby_server() {
+  local dir=$1 i
+  shift
+  build/linux-amd64/meshrtc-lobby --listen 127.0.0.1:0 --port-file "$dir/port" --log-level debug "$@" \
+    >"$dir/lobby.log" 2>&1 &
+  lobby_pid=$!
+  pids+=("$lobby_pid")
+  for i in $(seq 50); do [[ -s "$dir/port" ]] && break; sleep 0.1; done
+  if [[ ! -s "$dir/port" ]]; then
+    echo "  meshrtc-lobby did not start:"
+    sed 's/^/    /' "$dir/lobby.log"
+    return 1
+  fi
+  lobby_port=$(cat "$dir/port")
+}
+
 # run_lobby NAME mesh|server [SERVER_ARG...] : meshrtc-lobby on 127.0.0.1 and
 # four Godot processes (tests/godot/lobby) that meet through it; the one of
 # index 2 leaves, and the others must see that same peer leave.
@@ -218,20 +242,11 @@ run_lobby() {
   local t0 st=0 dir
   t0=$(date +%s)
   dir=$(make_project "$name" lobby/test_lobby.gd lobby/lobby_client.gd multiplayer/game.gd)
-  build/linux-amd64/meshrtc-lobby --listen 127.0.0.1:0 --port-file "$dir/port" --log-level debug "$@" \
-    >"$dir/lobby.log" 2>&1 &
-  local server=$!
-  pids+=("$server")
-  local i
-  for i in $(seq 50); do [[ -s "$dir/port" ]] && break; sleep 0.1; done
-  if [[ ! -s "$dir/port" ]]; then
-    echo "  meshrtc-lobby did not start:"
-    sed 's/^/    /' "$dir/lobby.log"
+  if ! start_lobby_server "$dir" "$@"; then
     result "$name" 1
     return
   fi
-  local port extra=() procs=() logs=()
-  port=$(cat "$dir/port")
+  local port=$lobby_port server=$lobby_pid extra=() procs=() logs=() i
   [[ " $* " == *" --turn-secret "* ]] && extra=(--turn)
   for i in 0 1 2 3; do
     godot_bg "$dir" "$dir/peer$i" test_lobby.gd "--url=ws://127.0.0.1:$port" "--mode=$mode" "--index=$i" \
@@ -260,6 +275,105 @@ run_lobby() {
 
 want lobby_mesh && run_lobby lobby_mesh mesh --turn-secret test-only-secret --turn-urls turn:127.0.0.1:3478
 want lobby_server && run_lobby lobby_server server
+
+# ------------------------------------------------------------- lobby_meet
+# A Godot game (the addon's MeshRTCLobby on Godot's WebSocketPeer,
+# WebRTCMultiplayerPeer and SceneMultiplayer), a C program and a C# program
+# (the library's lobby client: tests/lobby/lobby_member.c, LobbyMember.cs)
+# meet in one mesh lobby on meshrtc-lobby and play: a hello from each to
+# each, done, end. The host is the C program, then the Godot game, so the
+# native clients both answer Godot's offers and make offers to Godot.
+meet_bin="$work/meet-bin"
+# The C player is built and run with the C tests' sanitizers (tests/lib.sh,
+# sourced in a subshell: its counters are not this runner's).
+build_meet_players() (
+  mkdir -p "$meet_bin"
+  . tests/lib.sh
+  need_asan_build build/linux-amd64 && sanitized_c &&
+    "$CC" tests/lobby/lobby_member.c "${CFLAGS[@]}" -o "$meet_bin/lobby_member" \
+      -Lbuild/linux-amd64 -lmeshrtc -Wl,-rpath,"$PWD/build/linux-amd64" &&
+    mcs -langversion:7.2 -unsafe -warnaserror -nologo -target:library -out:"$meet_bin/MeshRtc.dll" \
+      bindings/csharp/Runtime/*.cs bindings/csharp/Runtime/Native/*.cs &&
+    mcs -langversion:7.2 -warnaserror -nologo -out:"$meet_bin/lobby_member.exe" -r:"$meet_bin/MeshRtc.dll" \
+      -r:System.Core.dll tests/lobby/LobbyMember.cs
+)
+
+# meet_player LANG ROLE URL DIR : starts one player; sets last_pid.
+meet_player() {
+  local lang=$1 role=$2 url=$3 dir=$4
+  case $lang in
+    godot) godot_bg "$dir" "$dir/godot" test_meet.gd "--url=$url" --count=3 "--name-file=$PWD/$dir/lobby_name" "--role=$role" ;;
+    c)
+      (. tests/lib.sh && sanitized_c && exec "$meet_bin/lobby_member" "$url" 3 "$dir/lobby_name" "$role") \
+        >"$dir/c.out" 2>"$dir/c.err" &
+      last_pid=$!
+      pids+=("$last_pid")
+      ;;
+    csharp)
+      LD_LIBRARY_PATH="$PWD/build/linux-amd64" mono --debug "$meet_bin/lobby_member.exe" "$url" 3 "$dir/lobby_name" "$role" \
+        >"$dir/csharp.out" 2>"$dir/csharp.err" &
+      last_pid=$!
+      pids+=("$last_pid")
+      ;;
+  esac
+}
+
+# run_lobby_meet NAME HOST_LANG GUEST_LANG GUEST_LANG
+run_lobby_meet() {
+  local name=$1 host=$2
+  shift 2
+  echo "=== $name"
+  local t0 st=0 dir lang procs=() langs=("$host" "$@")
+  t0=$(date +%s)
+  dir=$(make_project "$name" lobby_meet/test_meet.gd)
+  if [[ $meet_built -ne 0 ]] || ! start_lobby_server "$dir"; then
+    result "$name" 1 "(the players or the server did not build or start)"
+    return
+  fi
+  meet_player "$host" host "ws://127.0.0.1:$lobby_port" "$dir"
+  procs+=("$last_pid")
+  for lang in "$@"; do
+    meet_player "$lang" guest "ws://127.0.0.1:$lobby_port" "$dir"
+    procs+=("$last_pid")
+  done
+  wait_pids 180 "${procs[@]}" || st=1
+  kill "$lobby_pid" 2>/dev/null
+  reap "$lobby_pid"
+  check_logs "$dir/godot" || st=1
+  no_errors "$dir/godot" || st=1
+  local other heard
+  for lang in "${langs[@]}"; do
+    for other in "${langs[@]}"; do
+      [[ $other == "$lang" ]] && continue
+      if ! grep -q "^heard $other [0-9]*$" "$dir/$lang.out"; then
+        echo "  $lang did not hear $other; its output:"
+        sed 's/^/    /' "$dir/$lang.out" "$dir/$lang.err" | tail -n 20
+        st=1
+      fi
+    done
+  done
+  heard=$(cat "$dir"/{c,csharp,godot}.out | grep -c '^heard ')
+  result "$name" $st "($heard hellos heard by 3 players in C, C# and Godot, $(($(date +%s) - t0)) s)"
+}
+
+if want lobby_meet_c_host || want lobby_meet_godot_host; then
+  build_meet_players >"$work/meet-build.log" 2>&1
+  meet_built=$?
+  [[ $meet_built -eq 0 ]] || sed 's/^/  /' "$work/meet-build.log"
+fi
+want lobby_meet_c_host && run_lobby_meet lobby_meet_c_host c godot csharp
+want lobby_meet_godot_host && run_lobby_meet lobby_meet_godot_host godot c csharp
+
+# README's MeshRTCLobby example, verbatim, parses against the addon (it
+# names a lobby server that does not exist, so it is not run).
+if want lobby_readme; then
+  begin_test lobby_readme
+  readme_example lobby-godot >"$dir/example.gd"
+  [[ -s $dir/example.gd ]] || { echo "  no lobby-godot example in README.md"; st=1; }
+  "$GODOT_BIN" --headless --path "$dir" --check-only --script res://example.gd >"$dir/readme.out" 2>"$dir/readme.err" || st=1
+  if grep -E "$fail_pattern" "$dir/readme.out" "$dir/readme.err"; then st=1; fi
+  result lobby_readme $st "($(($(date +%s) - t0)) s)"
+fi
 
 # ----------------------------------------------------------------- dropin
 # The scripts use webrtc-native's usual patterns unchanged, including the
