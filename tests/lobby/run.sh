@@ -16,6 +16,7 @@
 #    turn     coturn with use-auth-secret; peers forced to relay connect with
 #             the lobby's credentials, and credentials that expired are
 #             refused (in a network namespace of its own: tests/lobby/turn.sh)
+#  - readme-examples: README's C, C++ and C# lobby client examples compile.
 # Every server, Redis and coturn listens on 127.0.0.1 only (on free ports,
 # or inside the namespace); every process started is killed by pid on exit.
 # Usage: tests/lobby/run.sh [BUILD_DIR]   (default build/linux-amd64; the
@@ -26,8 +27,8 @@ cd "$(dirname "$0")/../.."
 
 need_go
 c_toolchain
-apt_install redis-server coturn iproute2 util-linux
-for tool in redis-server turnserver unshare ip; do
+apt_install redis-server coturn iproute2 util-linux mono-mcs
+for tool in redis-server turnserver unshare ip mcs g++; do
   command -v $tool >/dev/null || { echo "error: $tool is not on PATH after installing" >&2; exit 1; }
 done
 need_asan_build "${1:-}"
@@ -95,6 +96,44 @@ redis_split() {
   return $status
 }
 run_step redis redis_split
+
+# README's lobby client examples compile (C, C++, C#), each wrapped in the
+# declarations of the names it leaves to the reader.
+readme_examples() {
+  local d="$bin/readme"
+  mkdir -p "$d"
+  {
+    printf '#include <stddef.h>\n#include "meshrtc.h"\nstatic int running = 1;\n'
+    printf 'static void show_code(const char *code) { (void)code; }\nstatic void play(meshrtc_mesh mesh) { (void)mesh; }\n'
+    printf 'int main(void) {\n'
+    readme_example lobby-c c
+    printf 'return 0;\n}\n'
+  } >"$d/lobby.c"
+  {
+    printf '#include "meshrtc.hpp"\nusing namespace meshrtc;\nstatic bool running = true;\nstatic std::string friends_code;\n'
+    printf 'static void show_code(const std::string &) {}\nstatic void on_mesh_event(const MeshEvent &) {}\n'
+    printf 'static void handle(int32_t, const std::vector<uint8_t> &) {}\nint main() {\n'
+    readme_example lobby-cpp cpp
+    printf '}\n'
+  } >"$d/lobby.cpp"
+  {
+    printf 'using System;\nusing System.Text;\nusing MeshRtc;\nstatic class Example {\n'
+    printf 'static bool running = true;\nstatic string friendsCode = null;\nstatic void ShowCode(string code) {}\n'
+    printf 'static void Handle(int peer, byte[] buf, int n) {}\nstatic void Main() {\n'
+    readme_example lobby-csharp csharp
+    printf '}\n}\n'
+  } >"$d/Lobby.cs"
+  for f in "$d"/lobby.c "$d"/lobby.cpp "$d"/Lobby.cs; do
+    [[ $(wc -l <"$f") -gt 12 ]] || { echo "no README example in $f"; return 1; }
+  done
+  cc -std=c11 -Wall -Wextra -Werror -Iinclude -fsyntax-only "$d/lobby.c" &&
+    g++ -std=c++17 -Wall -Wextra -Werror -Iinclude -Ibindings/cpp -fsyntax-only "$d/lobby.cpp" &&
+    mcs -langversion:7.2 -unsafe -warnaserror -nologo -target:library -out:"$d/MeshRtc.dll" \
+      bindings/csharp/Runtime/*.cs bindings/csharp/Runtime/Native/*.cs &&
+    mcs -langversion:7.2 -warnaserror -nologo -target:library -r:"$d/MeshRtc.dll" -out:"$d/Example.dll" "$d/Lobby.cs" &&
+    echo "phase readme: the C, C++ and C# lobby examples compile"
+}
+run_step readme-examples readme_examples
 
 # The TURN test runs in a network namespace of its own (lo only), so coturn
 # has its usual port and nothing else can reach it.
