@@ -89,17 +89,22 @@ func TestLeave(t *testing.T) {
 func TestSeal(t *testing.T) {
 	forBackends(t, func(t *testing.T, b backend) {
 		h := newHarness(t, b, testConfig(t))
-		name, c, _ := h.lobbyOf(3, false)
+		name, c, ids := h.lobbyOf(3, false)
 		c[2].send(protocol.Seal, 0, "")
 		c[2].expectClose(protocol.CloseRefused, protocol.ReasonOnlyHostCanSeal)
 		c[0].send(protocol.Seal, 0, "")
+		// Each member gets SEAL and c[2]'s leave, in either order.
 		for _, i := range []int{0, 1} {
-			m := c[i].next()
-			if m.Type == protocol.PeerDisconnect {
-				m = c[i].next() // c[2]'s leave may come first
-			}
-			if m.Type != protocol.Seal || m.ID != 0 {
-				t.Fatalf("client %d got %v %d, want SEAL", i, m.Type, m.ID)
+			var sealed, left bool
+			for !sealed || !left {
+				switch m := c[i].next(); {
+				case m.Type == protocol.Seal && m.ID == 0 && !sealed:
+					sealed = true
+				case m.Type == protocol.PeerDisconnect && m.ID == ids[2] && !left:
+					left = true
+				default:
+					t.Fatalf("client %d got %v %d, want SEAL and PEER_DISCONNECT %d", i, m.Type, m.ID, ids[2])
+				}
 			}
 		}
 		late := h.dial()
