@@ -17,6 +17,8 @@ import sys
 MAIN = {"setup_ms": "median", "throughput": "mb_s", "rtt_us": "p50", "msg_rate": "msgs_s",
         "mesh": "connect_ms", "abi_call_ns": "ns", "soak": "rss_end_mb", "cycles": "rss_end_mb",
         "lossy": "seconds", "lobby": "msgs_s", "server": "cpu_pct", "frame_loop": "max_lossless_msgs_s"}
+# The field that tells runs of one metric apart (one median each).
+KEY_FIELD = {"mesh": "n", "server": "n", "lossy": "loss_pct"}
 # metric names as the bench.sh --metrics list spells them -> output metric names
 METRIC_NAMES = {"setup": "setup_ms", "throughput": "throughput", "rtt": "rtt_us", "msg_rate": "msg_rate",
                 "mesh": "mesh", "abi": "abi_call_ns", "soak": "soak", "cycles": "cycles",
@@ -39,7 +41,7 @@ def load(path):
 
 def key_of(line):
     """(impl, metric, the mesh's or server's n or the lossy loss_pct): what one median is taken over."""
-    third = {"mesh": "n", "server": "n", "lossy": "loss_pct"}.get(line["metric"])
+    third = KEY_FIELD.get(line["metric"])
     return (line["impl"], line["metric"], line.get(third) if third else None)
 
 
@@ -55,10 +57,12 @@ def runs(lines):
 
 def aggregate(lines):
     out = []
-    for (impl, metric, _), group in runs(lines).items():
+    for (impl, metric, key), group in runs(lines).items():
         agg = {"impl": impl, "metric": metric, "round": "median", "rounds": len(group)}
+        if metric in KEY_FIELD:
+            agg[KEY_FIELD[metric]] = key  # the same in every run of the group, never a median
         for field, value in group[0].items():
-            if field in ("impl", "metric", "round") or isinstance(value, bool):
+            if field in ("impl", "metric", "round", KEY_FIELD.get(metric)) or isinstance(value, bool):
                 continue
             values = [g[field] for g in group if isinstance(g.get(field), (int, float))]
             if len(values) == len(group):
@@ -168,7 +172,8 @@ def cmd_report(args):
       f"loopback-only ICE. Raw pion: `tests/bench/pionbench`, pion {start.get('pion', '?')} default API "
       "(`OnMessage`, `OnBufferedAmountLow`) with loopback-only ICE; *detached*: the same with `DetachDataChannels` "
       "and blocking reads.")
-    w("- Ratio = meshrtc / raw pion. Noise = spread (max − min) / median over the rounds, meshrtc / pion.")
+    w("- Ratio = meshrtc / raw pion. Noise = spread (max − min) / median over the rounds, meshrtc / pion "
+      "(abi: C ABI / Go core; A/B: baseline / current).")
     w("")
     w("| Metric | meshrtc (C ABI) | raw pion | ratio | pion detached | ratio | better | noise |")
     w("|---|---:|---:|---:|---:|---:|:---:|---:|")
@@ -240,8 +245,8 @@ def cmd_report(args):
 
     c, g = (s.get((i, "abi_call_ns", None)) for i in ("meshrtc-c", "meshrtc-go"))
     if c or g:
-        w("| abi_call_ns (ns per call) | C ABI | Go core | C − Go |")
-        w("|---|---:|---:|---:|")
+        w("| abi_call_ns (ns per call) | C ABI | Go core | C − Go | noise |")
+        w("|---|---:|---:|---:|---:|")
         for field, label in (("ns", "put_packet + get_packet pair"), ("put_ns", "put_packet (64 B)"),
                              ("get_ns", "get_packet (64 B queued)"),
                              ("batch16_ns", "put_packets + get_packets, 16 per call (per packet)"),
@@ -255,15 +260,18 @@ def cmd_report(args):
                              ("empty_event_ns", "peer next_event on an empty queue")):
             cv, gv = (c or {}).get(field), (g or {}).get(field)
             diff = cv - gv if cv is not None and gv is not None else None
-            w(f"| {label} | {fmt(cv, 0)} | {fmt(gv, 0)} | {fmt(diff, 0)} |")
+            noise = "/".join(fmt(float(spread(i, "abi_call_ns", None, field)), 0) + "%"
+                             if spread(i, "abi_call_ns", None, field) is not None else "–"
+                             for i in ("meshrtc-c", "meshrtc-go"))
+            w(f"| {label} | {fmt(cv, 0)} | {fmt(gv, 0)} | {fmt(diff, 0)} | {noise} |")
         w("")
 
     if any(k[0] == "meshrtc-c-base" for k in s):
         w("Library A/B (`--baseline`): the same C benchmark against the baseline library and the current one, "
           "alternating in every round.")
         w("")
-        w("| Metric | baseline | current | current / baseline | better |")
-        w("|---|---:|---:|---:|:---:|")
+        w("| Metric | baseline | current | current / baseline | better | noise |")
+        w("|---|---:|---:|---:|:---:|---:|")
         ab = [("setup_ms median (ms)", "setup_ms", "median", "lower", None),
               ("throughput (MB/s)", "throughput", "mb_s", "higher", None),
               ("throughput CPU (s/GiB)", "throughput", "cpu_s_per_gib", "lower", None),
@@ -274,6 +282,12 @@ def cmd_report(args):
             ab += [(f"mesh {n}: all connected (ms)", "mesh", "connect_ms", "lower", n),
                    (f"mesh {n}: RSS per connection (KB)", "mesh", "rss_per_conn_kb", "lower", n),
                    (f"mesh {n}: idle CPU (%)", "mesh", "idle_cpu_pct", "lower", n)]
+        for n in server_ns:
+            ab += [(f"server {n}: server CPU (%)", "server", "cpu_pct", "lower", n),
+                   (f"server {n}: RSS per client (KB)", "server", "rss_per_client_kb", "lower", n),
+                   (f"server {n}: latency p50 server → client (µs)", "server", "down_p50_us", "lower", n)]
+        ab += [("frame_loop: latency p50 (µs)", "frame_loop", "latency_p50_us", "lower", None),
+               ("frame_loop: largest loss-free rate (msgs/s)", "frame_loop", "max_lossless_msgs_s", "higher", None)]
         ab += [(f"abi: {f}", "abi_call_ns", f, "lower", None)
                for f in ("ns", "put_ns", "get_ns", "batch16_ns", "batch64_ns", "getter_ns", "empty_get_ns", "poll_ns",
                          "empty_event_ns")]
@@ -282,7 +296,10 @@ def cmd_report(args):
             if before is None and after is None:
                 continue
             r = ratio(after, before)
-            w(f"| {label} | {fmt(before)} | {fmt(after)} | {fmt(r, 2) + '×' if r else '–'} | {better} |")
+            noise = "/".join(fmt(float(spread(i, metric, n, field)), 0) + "%"
+                             if spread(i, metric, n, field) is not None else "–"
+                             for i in ("meshrtc-c-base", "meshrtc-c"))
+            w(f"| {label} | {fmt(before)} | {fmt(after)} | {fmt(r, 2) + '×' if r else '–'} | {better} | {noise} |")
         w("")
 
     # Metrics without a raw pion counterpart: their main figure and spread.
