@@ -284,24 +284,30 @@ static int64_t unreliable_dropped(meshrtc_mesh mesh, int32_t peer_id) {
 /* A 60 Hz frame loop: each frame starts period after the last one, or at
  * once when the last one overran (no catching up). */
 typedef struct frames {
-    int64_t next, period;
+    int64_t next, period, began; /* began: when this frame's work started */
     long count, late;
+    series *work; /* when set, each frame's work time goes there */
 } frames_t;
 
-static frames_t frames_start(int64_t period) { return (frames_t){tk_now_ns(), period, 0, 0}; }
+static frames_t frames_start(int64_t period) {
+    int64_t now = tk_now_ns();
+    return (frames_t){.next = now, .period = period, .began = now};
+}
 
 static void frame_sleep(frames_t *f) {
     int64_t now = tk_now_ns();
+    if (f->work) series_add(f->work, now - f->began);
     f->next += f->period;
     f->count++;
     if (f->next <= now) {
         f->late++;
         f->next = now;
-        return;
+    } else {
+        struct timespec ts = {f->next / 1000000000LL, f->next % 1000000000LL};
+        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
+        }
     }
-    struct timespec ts = {f->next / 1000000000LL, f->next % 1000000000LL};
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
-    }
+    f->began = tk_now_ns();
 }
 
 /* A client's frame: one frame plus 1/window_frames of one. */
@@ -622,6 +628,7 @@ static void bench_server(void) {
     server_broadcast(&s, (ctl_head){.kind = CTL_START, .v = {t.t0, t.t1, t2}});
     static uint8_t state[128], reliable[16];
     report_t r = {0};
+    series work = {0}; /* the server's frames in the window: the time from waking to sleeping */
     double cpu0 = -1, cpu1 = -1, w0 = 0, w1 = 0;
     long rss1 = 0, late0 = 0, late1 = 0, frames0 = 0, frames1 = 0;
     frames_t f = frames_start(FRAME_NS);
@@ -633,6 +640,7 @@ static void bench_server(void) {
             w0 = tk_now_s();
             late0 = f.late;
             frames0 = f.count;
+            f.work = &work;
         }
         if (cpu1 < 0 && now >= t.t1) { /* and closes */
             cpu1 = cpu_s();
@@ -640,6 +648,7 @@ static void bench_server(void) {
             rss1 = rss_kb();
             late1 = f.late;
             frames1 = f.count;
+            f.work = NULL;
         }
         server_poll(&s, collect_msg, &r); /* a client process may be done a little sooner */
         mesh_events(s.mesh, s.gone, 2);
@@ -671,12 +680,14 @@ static void bench_server(void) {
     print_latency("reliable", &r.samples[1]);
     printf(",\"reliable_loss_pct\":%.3f", loss_pct(t.sent[TAG_RELIABLE], r.counts[2]));
     print_latency("up", &t.latency[TAG_INPUT]);
+    print_latency("frame_work", &work);
     printf(",\"up_loss_pct\":%.3f,\"disconnected\":%ld,\"queue_dropped\":%lld,\"refused\":%ld,"
            "\"late_frames_pct\":%.1f,\"measure_s\":%.1f}\n",
            loss_pct(r.counts[0], t.received[TAG_INPUT]), disconnected, (long long)(dropped + r.counts[3]), t.refused,
            frames1 > frames0 ? 100.0 * (double)(late1 - late0) / (double)(frames1 - frames0) : 0.0, w1 - w0);
     series_free(r.samples, 3);
     series_free(t.latency, 4);
+    series_free(&work, 1);
 }
 
 static void client_server(void) {

@@ -219,6 +219,8 @@ def cmd_report(args):
             row(f"server {n}: latency p99, {way} (µs)", "server", f"{field}_p99_us", "lower", n=n, digits=0)
             row(f"server {n}: loss, {way} (%)", "server", f"{field}_loss_pct", "lower", n=n, digits=2)
         row(f"server {n}: server frames that overran (%)", "server", "late_frames_pct", "lower", n=n)
+        row(f"server {n}: server frame's work p50 (µs)", "server", "frame_work_p50_us", "lower", n=n, digits=0)
+        row(f"server {n}: server frame's work p99 (µs)", "server", "frame_work_p99_us", "lower", n=n, digits=0)
         row(f"server {n}: clients disconnected", "server", "disconnected", "lower", n=n, digits=0)
         row(f"server {n}: all connected (ms)", "server", "connect_ms", "lower", n=n, digits=0)
     row("frame_loop: latency p50 (µs)", "frame_loop", "latency_p50_us", "lower", digits=0)

@@ -125,14 +125,17 @@ func benchServer() error {
 	var w0, w1 time.Time
 	var rss1 int64
 	var late0, late1, frames0, frames1 int
+	var work []int32 // the server's frames in the window: the time from waking to sleeping
 	f := newFrames(frameNs)
 	var spare []stamp
 	for now = monoNs(); now < t2; now = monoNs() {
 		if w0.IsZero() && now >= t.t0 { // the measured window opens
 			cpu0, w0, late0, frames0 = benchkit.CPUSeconds(), time.Now(), f.late, f.count
+			f.work = &work
 		}
 		if w1.IsZero() && now >= t.t1 { // and closes
 			cpu1, w1, rss1, late1, frames1 = benchkit.CPUSeconds(), time.Now(), benchkit.RSSKB(), f.late, f.count
+			f.work = nil
 		}
 		// The client processes' messages wait for finish (a report may come
 		// a little before the server's last frame).
@@ -168,6 +171,7 @@ func benchServer() error {
 	fields = append(fields, latencyFields("reliable", samples[1])...)
 	fields = append(fields, "reliable_loss_pct", lossPct(t.sent[tagReliable], counts[2]))
 	fields = append(fields, latencyFields("up", t.latency[tagInput])...)
+	fields = append(fields, latencyFields("frame_work", work)...)
 	latePct := 0.0
 	if frames1 > frames0 {
 		latePct = benchkit.Round1(100 * float64(late1-late0) / float64(frames1-frames0))

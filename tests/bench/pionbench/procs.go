@@ -232,22 +232,30 @@ func signal(e *end, m ctlMsg, c *ctl) error {
 // frames is a 60 Hz frame loop: each frame starts period after the last
 // one, or at once when the last one overran (no catching up).
 type frames struct {
-	next, period int64
-	count, late  int
+	next, period, began int64 // began: when this frame's work started
+	count, late         int
+	work                *[]int32 // when set, each frame's work time (µs) goes there
 }
 
-func newFrames(period int64) *frames { return &frames{next: monoNs(), period: period} }
+func newFrames(period int64) *frames {
+	now := monoNs()
+	return &frames{next: now, period: period, began: now}
+}
 
 func (f *frames) sleep() {
 	now := monoNs()
+	if f.work != nil {
+		*f.work = append(*f.work, int32((now-f.began)/1000))
+	}
 	f.next += f.period
 	f.count++
 	if f.next <= now {
 		f.late++
 		f.next = now
-		return
+	} else {
+		time.Sleep(time.Duration(f.next - now))
 	}
-	time.Sleep(time.Duration(f.next - now))
+	f.began = monoNs()
 }
 
 // clientPeriod is a client's frame: one frame plus 1/F of one, F the
