@@ -5,8 +5,8 @@
 #
 # Usage: scripts/bench.sh [--quick] [--smoke] [--report] [--rounds N] [--lib DIR]
 #                         [--metrics LIST] [--impls LIST]
-#   (default)  the full run: 3 rounds, full counts (under 15 min)
-#   --quick    1 round with smaller counts (under 2 min)
+#   (default)  the full run: 3 rounds, full counts (about 20 min)
+#   --quick    1 round with smaller counts (about 3 min)
 #   --smoke    tiny counts that still exercise every metric path (under 30 s);
 #              checks that the output is valid JSON lines covering every
 #              metric and exits non-zero otherwise. Not a performance test:
