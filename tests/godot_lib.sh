@@ -178,3 +178,39 @@ kill_when_ready() {
 private_netns_available() {
   [[ $(id -u) -eq 0 ]] && unshare -n ip link add mrvt0 type veth peer name mrvt1 2>/dev/null
 }
+
+# play_roles NAME DIR TIMEOUT LEAVE LEAVER_ARG ROLE... : runs one Godot
+# process per ROLE ("id:mode") of test_multiplayer.gd in DIR against the
+# signaling relay, kills peer 3 when LEAVE is "kill" once it is ready,
+# checks the logs and prints the result line. The caller set t0.
+play_roles() {
+  local name=$1 dir=$2 timeout=$3 leave=$4 leaver=$5
+  shift 5
+  local st=0 ids="" role procs=() logs=() victim=""
+  for role in "$@"; do ids="$ids${ids:+,}${role%%:*}"; done
+  if ! start_relay "$dir"; then
+    result "$name" 1
+    return
+  fi
+  for role in "$@"; do
+    godot_bg "$dir" "$dir/peer${role%%:*}" test_multiplayer.gd "--mode=${role#*:}" "--id=${role%%:*}" \
+      "--peers=$ids" "--port=$relay_port" "$leaver" "--leave=$leave" "--ready-file=$PWD/$dir/ready3"
+    logs+=("$dir/peer${role%%:*}")
+    if [[ "$leave" == kill && "${role%%:*}" == 3 ]]; then
+      victim=$last_pid
+    else
+      procs+=("$last_pid")
+    fi
+  done
+  if [[ -n "$victim" ]]; then
+    kill_when_ready "$victim" "$dir/ready3" || st=1
+  fi
+  wait_pids "$timeout" "${procs[@]}" || st=1
+  stop_relay
+  # (A killed process printed its RESULT before it waited to be killed.)
+  check_logs "${logs[@]}" || st=1
+  no_errors "${logs[@]}" || st=1
+  local checks=0 log
+  for log in "${logs[@]}"; do checks=$((checks + $(grep -c '^ok' "$log.out"))); done
+  result "$name" $st "($checks checks, $(($(date +%s) - t0)) s)"
+}

@@ -173,39 +173,13 @@ fi
 # process per role and the signaling relay; id 3 leaves first (exits, or is
 # killed with SIGKILL), the others must see peer_disconnected(3).
 run_multiplayer() {
-  local name=$1 leave=$2
+  local name=$1 leave=$2 dir
   shift 2
   echo "=== $name"
-  local t0 st=0 ids="" role
+  local t0
   t0=$(date +%s)
-  for role in "$@"; do ids="$ids${ids:+,}${role%%:*}"; done
-  local dir
   dir=$(make_project "$name" multiplayer/test_multiplayer.gd multiplayer/game.gd)
-  if ! start_relay "$dir"; then
-    result "$name" 1
-    return
-  fi
-  local port=$relay_port procs=() logs=() victim=""
-  for role in "$@"; do
-    godot_bg "$dir" "$dir/peer${role%%:*}" test_multiplayer.gd "--mode=${role#*:}" "--id=${role%%:*}" \
-      "--peers=$ids" "--port=$port" "--leaver=3" "--leave=$leave" "--ready-file=$PWD/$dir/ready3"
-    logs+=("$dir/peer${role%%:*}")
-    if [[ "$leave" == kill && "${role%%:*}" == 3 ]]; then
-      victim=$last_pid
-    else
-      procs+=("$last_pid")
-    fi
-  done
-  if [[ -n "$victim" ]]; then
-    kill_when_ready "$victim" "$dir/ready3" || st=1
-  fi
-  wait_pids 120 "${procs[@]}" || st=1
-  stop_relay
-  check_logs "${logs[@]}" || st=1
-  no_errors "${logs[@]}" || st=1
-  local checks=0 log
-  for log in "${logs[@]}"; do checks=$((checks + $(grep -c '^ok' "$log.out"))); done
-  result "$name" $st "($checks checks, $(($(date +%s) - t0)) s)"
+  play_roles "$name" "$dir" 120 "$leave" --leaver=3 "$@"
 }
 
 want mesh && run_multiplayer mesh exit 1:mesh 2:mesh 3:mesh
